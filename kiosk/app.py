@@ -1,0 +1,172 @@
+"""The kiosk's Kivy app: wires the core (store, session, idle rules) to the screens.
+
+The app is the view-model: Kivy properties the screens bind to, and one navigation method,
+``go()``, that every screen change passes through. Decisions live in the core modules.
+"""
+
+from __future__ import annotations
+
+import time
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.text import DEFAULT_FONT, LabelBase
+from kivy.core.window import Window
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk import navigation as nav
+from kiosk.config import Config
+from kiosk.paths import FONT_BOLD, FONT_REGULAR
+from kiosk.session import IdleRules, VisitorSession
+from kiosk.store import Store
+from screens.attract import AttractScreen
+from screens.browse import BrowseScreen
+from screens.community import CommunityScreen
+from screens.home import HomeScreen
+from screens.listing import ListingScreen
+from screens.widgets.idle_overlay import IdleOverlay
+from screens.widgets.translate import tr
+
+SCREEN_CLASSES = {
+    nav.ATTRACT: AttractScreen,
+    nav.HOME: HomeScreen,
+    nav.BROWSE: BrowseScreen,
+    nav.LISTING: ListingScreen,
+    nav.COMMUNITY: CommunityScreen,
+}
+IDLE_CHECK_SECONDS = 0.5
+
+
+class KioskApp(App):
+    title = "Ontmoet"
+    lang = StringProperty("nl")
+    #: The visitor's session; None while the attract screen waits for someone.
+    session = ObjectProperty(None, allownone=True)
+    #: Seconds left before the idle wipe, shown by the 'Ben je er nog?' overlay.
+    idle_seconds_left = NumericProperty(0)
+
+    def __init__(self, kiosk_config: Config, store: Store, clock=time.monotonic, **kwargs):
+        super().__init__(**kwargs)
+        self.kiosk_config = kiosk_config
+        self.store = store
+        self.idle = IdleRules(kiosk_config.idle_timeout, kiosk_config.idle_warning, clock)
+        self.manager: ScreenManager | None = None
+        self.idle_overlay: IdleOverlay | None = None
+        self._idle_event = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def build(self):
+        LabelBase.register(DEFAULT_FONT, str(FONT_REGULAR), fn_bold=str(FONT_BOLD))
+        tr.forget_all()
+        self.lang = self.kiosk_config.default_language
+        tr.switch(self.lang)
+        root = FloatLayout()
+        self.manager = ScreenManager(transition=NoTransition())
+        for name, screen_class in SCREEN_CLASSES.items():
+            self.manager.add_widget(screen_class(name=name))
+        root.add_widget(self.manager)
+        self.idle_overlay = IdleOverlay()
+        return root
+
+    def on_start(self):
+        Window.bind(on_touch_down=self._any_touch)
+        self._idle_event = Clock.schedule_interval(self.check_idle, IDLE_CHECK_SECONDS)
+
+    def on_stop(self):
+        Window.unbind(on_touch_down=self._any_touch)
+        if self._idle_event is not None:
+            self._idle_event.cancel()
+
+    # -- navigation: every screen change goes through here ---------------------------------
+
+    @property
+    def current_screen(self) -> str:
+        return self.manager.current
+
+    def go(self, name: str, remember: bool = True) -> None:
+        if name not in SCREEN_CLASSES:
+            raise ValueError(f"unknown screen {name!r}")
+        if self.session is not None and remember and self.manager.current != name:
+            self.session.history.append(self.manager.current)
+        self.manager.current = name
+
+    def back(self) -> None:
+        history = self.session.history if self.session else []
+        while history and history[-1] == nav.ATTRACT:
+            history.pop()
+        self.go(history.pop() if history else nav.HOME, remember=False)
+
+    def go_home(self) -> None:
+        if self.session is not None:
+            self.session.history.clear()
+        self.go(nav.HOME, remember=False)
+
+    def start_session(self) -> None:
+        """A visitor touched the attract screen: a fresh, anonymous session."""
+        self.session = VisitorSession(language=self.lang)
+        self.idle.touched()
+        self.go(nav.HOME, remember=False)
+
+    def end_session(self) -> None:
+        """Forget everything of this visitor and wait for the next one."""
+        self.session = None
+        self.hide_idle_warning()
+        self.set_language(self.kiosk_config.default_language)
+        for screen in self.manager.screens:
+            if hasattr(screen, "wipe"):
+                screen.wipe()
+        self.go(nav.ATTRACT, remember=False)
+
+    def browse(self, by: str) -> None:
+        self.manager.get_screen(nav.BROWSE).show(by)
+        self.go(nav.BROWSE)
+
+    def show_list(self, theme: str | None = None, neighbourhood: str | None = None) -> None:
+        self.session.theme, self.session.neighbourhood = theme, neighbourhood
+        self.manager.get_screen(nav.LISTING).show(theme, neighbourhood)
+        self.go(nav.LISTING)
+
+    def open_community(self, community_id: str) -> None:
+        self.session.community_id = community_id
+        self.manager.get_screen(nav.COMMUNITY).show(community_id)
+        self.go(nav.COMMUNITY)
+
+    def set_language(self, lang: str) -> None:
+        if lang == self.lang:
+            return
+        self.lang = lang
+        if self.session is not None:
+            self.session.language = lang
+        tr.switch(lang)
+        for screen in self.manager.screens:
+            refresh = getattr(screen, "refresh", None)
+            if refresh is not None:
+                refresh()
+
+    # -- idle ------------------------------------------------------------------------------
+
+    def _any_touch(self, _window, _touch):
+        self.idle.touched()
+        if self.idle_overlay is not None and self.idle_overlay.parent is not None:
+            # The touch answered 'Ben je er nog?': it must not also press what lies beneath.
+            self.hide_idle_warning()
+            return True
+        return False  # let the touch reach the widget under the finger
+
+    def check_idle(self, *_args) -> None:
+        if self.session is None:
+            return
+        state = self.idle.state()
+        if state == IdleRules.EXPIRED:
+            self.end_session()
+        elif state == IdleRules.WARNING:
+            self.idle_seconds_left = self.idle.seconds_left()
+            if self.idle_overlay.parent is None:
+                self.root.add_widget(self.idle_overlay)
+
+    def hide_idle_warning(self) -> None:
+        if self.idle_overlay is not None and self.idle_overlay.parent is not None:
+            self.idle_overlay.parent.remove_widget(self.idle_overlay)

@@ -1,0 +1,114 @@
+"""``ontmoet-kiosk``: start the kiosk, or render its screens for the docs.
+
+Everything that can go wrong before the window opens (config, database, demo data) ends in one
+clear line on stderr and exit code 2: a kiosk's operator needs the reason, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import SUPPORTED_LANGUAGES, Config, ConfigError, load_config, settings_help
+from kiosk.demo import DemoError, load_demo, refresh_demo_events
+from kiosk.kivy_env import kivy_environment, parse_size
+from kiosk.store import Store, StoreError, open_store
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ontmoet-kiosk",
+        description="The Ontmoet kiosk: discover local communities in the town hall.",
+    )
+    parser.add_argument("--version", action="version", version=f"ontmoet {__version__}")
+    parser.add_argument("--config", type=Path, help="TOML file with settings")
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="load the demo municipality into an empty store before starting",
+    )
+    parser.add_argument("--size", default="1080x1920", help="panel size in pixels, WxH")
+    parser.add_argument(
+        "--scale", type=float, default=None,
+        help="window scale (default 1 in fullscreen, 0.5 in a window so it fits a laptop)",
+    )
+    sub = parser.add_subparsers(dest="command")
+    shots = sub.add_parser("screenshots", help="render every screen headless into DIR as PNG")
+    shots.add_argument("dir", type=Path)
+    shots.add_argument("--demo", action="store_true", help="use the demo data (fresh store)")
+    shots.add_argument("--lang", default=None, help="interface language, e.g. nl or en")
+    shots.add_argument("--size", default="1080x1920", help="screen size in pixels, WxH")
+    sub.add_parser("settings", help="list every setting with its default and help")
+    return parser
+
+
+def prepare_store(config: Config, demo: bool, today: date | None = None) -> Store:
+    """Open the store; with ``demo``, fill an empty one (an existing store is never replaced)."""
+    store = open_store(config.db_path)
+    if demo:
+        today = today or date.today()
+        if store.community_count() == 0:
+            load_demo(store, config.data_dir / "photos", today)
+        elif store.get_state("demo_events_on") not in (None, today.isoformat()):
+            refresh_demo_events(store, today)
+    return store
+
+
+def _fail(message: str) -> int:
+    print(f"ontmoet-kiosk: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        if args.command == "settings":
+            for name, help_text, default in settings_help():
+                print(f"{name} (ONTMOET_{name.upper()}, default {default!r})\n    {help_text}")
+            return 0
+        size = parse_size(args.size)
+        if args.command == "screenshots":
+            return _screenshots(config, args, size)
+        store = prepare_store(config, args.demo)
+    except (ConfigError, StoreError, DemoError, ValueError) as exc:
+        return _fail(str(exc))
+
+    scale = args.scale if args.scale is not None else (1.0 if config.fullscreen else 0.5)
+    os.environ.update(kivy_environment(size, scale, fullscreen=config.fullscreen))
+    from kiosk.app import KioskApp  # imports Kivy: only now that its environment is set
+
+    KioskApp(config, store).run()
+    return 0
+
+
+def _screenshots(config: Config, args: argparse.Namespace, size: tuple[int, int]) -> int:
+    if args.lang:
+        if args.lang not in SUPPORTED_LANGUAGES:
+            raise ValueError(
+                f"language {args.lang!r} is not available; choose from "
+                f"{', '.join(SUPPORTED_LANGUAGES)}"
+            )
+        others = (x for x in config.languages if x != args.lang)
+        config = replace(config, languages=(args.lang, *others))
+    if args.demo:
+        # A throwaway store, so the pictures always show the same demo, whatever is installed.
+        config = replace(config, data_dir=Path(tempfile.mkdtemp(prefix="ontmoet-shots-")))
+    store = prepare_store(config, args.demo)
+    os.environ.update(kivy_environment(size, 1.0, headless=True))
+    from screens.capture import capture_all  # imports Kivy
+
+    for path in capture_all(config, store, args.dir):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

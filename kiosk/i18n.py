@@ -1,0 +1,76 @@
+"""Translations: every user-facing string goes through ``_()``.
+
+Message ids are English; catalogues live in assets/locale/<lang>/LC_MESSAGES/ontmoet.po
+(gettext, managed with Babel). The compiled .mo is rebuilt from the .po when it is missing or
+older, so an edited catalogue is never ignored. Dutch is the kiosk's default language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from kiosk.paths import LOCALE_DIR
+
+DOMAIN = "ontmoet"
+SOURCE_LANGUAGE = "en"
+# Each language named in its own script: the language buttons show these, never flags.
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+_catalogues: dict[str, gettext.NullTranslations] = {}
+_current = "nl"
+
+
+def _compile(lang: str) -> gettext.NullTranslations:
+    if lang == SOURCE_LANGUAGE:
+        return gettext.NullTranslations()
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if not po.exists():
+        raise LookupError(f"no translations for language {lang!r} in {folder}")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as source:
+            catalogue = read_po(source, locale=lang)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalogue)
+        try:
+            mo.write_bytes(buffer.getvalue())
+        except OSError:
+            pass  # a read-only install still works, from memory
+        return gettext.GNUTranslations(io.BytesIO(buffer.getvalue()))
+    with mo.open("rb") as compiled:
+        return gettext.GNUTranslations(compiled)
+
+
+def translations(lang: str) -> gettext.NullTranslations:
+    if lang not in _catalogues:
+        _catalogues[lang] = _compile(lang)
+    return _catalogues[lang]
+
+
+def set_language(lang: str) -> None:
+    global _current
+    translations(lang)  # fail here, not in the middle of drawing a screen
+    _current = lang
+
+
+def current_language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    return translations(_current).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current).ngettext(singular, plural, n)
+
+
+def format_day(day: date, lang: str | None = None) -> str:
+    """'donderdag 3 december' / 'Thursday 3 December'."""
+    return format_date(day, "EEEE d MMMM", locale=lang or _current)

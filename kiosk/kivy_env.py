@@ -1,0 +1,48 @@
+"""The environment Kivy reads when it is first imported: window size, density, kiosk mode.
+
+Kept apart from the app so the command line can decide it before anything imports Kivy.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size must look like 1080x1920, not {text!r}") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise ValueError(f"size {text!r} is out of range")
+    return width, height
+
+
+def kivy_environment(
+    size: tuple[int, int], scale: float = 1.0, fullscreen: bool = False, headless: bool = False
+) -> dict[str, str]:
+    """Variables for Kivy: the panel's size in pixels times ``scale`` (a 1080x1920 layout
+    at 0.5 fits a laptop screen), no Escape to quit, no cursor on a kiosk panel."""
+    width, height = size
+    env = {
+        "KIVY_NO_ARGS": "1",
+        # Kivy would otherwise swallow stderr into its log: errors must reach the operator.
+        "KIVY_LOG_MODE": "MIXED",
+        "KIVY_METRICS_DENSITY": str(scale),
+        "KCFG_GRAPHICS_WIDTH": str(round(width * scale)),
+        "KCFG_GRAPHICS_HEIGHT": str(round(height * scale)),
+        "KCFG_GRAPHICS_RESIZABLE": "0",
+        "KCFG_KIVY_EXIT_ON_ESCAPE": "0",
+        "KCFG_KIVY_LOG_LEVEL": "warning",
+    }
+    if "KIVY_HOME" not in os.environ:
+        # Kivy writes a config file on first start; keep it out of the user's home.
+        env["KIVY_HOME"] = os.path.join(tempfile.gettempdir(), "ontmoet-kivy")
+    if fullscreen:
+        env["KCFG_GRAPHICS_FULLSCREEN"] = "auto"
+        env["KCFG_GRAPHICS_SHOW_CURSOR"] = "0"
+        env["KCFG_GRAPHICS_BORDERLESS"] = "1"
+    if headless:
+        env.update(SDL_VIDEODRIVER="offscreen", KIVY_WINDOW="sdl2", KIVY_NO_CONSOLELOG="1")
+    return env

@@ -1,0 +1,93 @@
+"""The kiosk's records as plain Python, independent of how the store keeps them.
+
+Texts that a community writes come in the languages it wrote them in: ``{"nl": ..., "en": ...}``.
+The interface picks the visitor's language and says so honestly when it has to fall back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+Localised = dict[str, str]
+
+COMMUNITY_KINDS = ("informal_group", "cooperative", "club", "foundation", "network", "pop_up")
+LIFECYCLE_STATES = ("active", "seasonal", "resting", "seeking_organiser", "ended")
+GIFT_KINDS = ("head", "hands", "heart")
+AUTHORS = ("community", "reception")  # who wrote a field: shown beside it
+
+# The fields a community writes itself; provenance is kept per field.
+COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact")
+COMMUNITY_AUTHORED_FIELDS = (
+    "name", "kind", "neighbourhood", "themes", "gifts_welcome", "schedule", "languages",
+    "join_url", "photo", "state", *COMMUNITY_TEXT_FIELDS,
+)
+
+
+def pick(texts: Localised, lang: str, fallback: str = "nl") -> tuple[str, str]:
+    """The text in ``lang``, else in ``fallback``, else any: returns (text, language used)."""
+    for candidate in (lang, fallback, *texts):
+        if texts.get(candidate):
+            return texts[candidate], candidate
+    return "", lang
+
+
+@dataclass(frozen=True)
+class Term:
+    """An entry of a small taxonomy: a theme, a neighbourhood or a gift."""
+
+    slug: str
+    labels: Localised
+    kind: str | None = None  # gifts only: head, hands or heart
+
+    def label(self, lang: str) -> str:
+        return pick(self.labels, lang)[0]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """When and where a community meets, as it says it: 'Elke dinsdag 10.00–12.00'."""
+
+    when: Localised
+    place: str
+
+
+@dataclass(frozen=True)
+class Community:
+    id: str
+    name: str
+    kind: str
+    pitch: Localised
+    story: Localised
+    themes: tuple[str, ...]
+    gifts_welcome: tuple[str, ...]
+    neighbourhood: str | None
+    schedule: tuple[Meeting, ...]
+    languages: tuple[str, ...]
+    welcome: Localised
+    accessibility: Localised
+    contact: Localised
+    join_url: str | None
+    photo: str | None
+    state: str
+    provenance: dict[str, str] = field(default_factory=dict)
+    last_confirmed: date | None = None
+    revision: int = 1
+
+    @property
+    def is_open_to_join(self) -> bool:
+        return self.state != "ended"
+
+    def written_by(self, field_name: str) -> str:
+        return self.provenance.get(field_name, "community")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    community_id: str
+    title: Localised
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    in_hall: bool

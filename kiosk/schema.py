@@ -1,0 +1,150 @@
+"""The local store's schema, as registered migrations applied in order (sqlite-utils).
+
+Add a migration for every change; never edit one that has shipped. A database that has a
+migration this code does not know was written by a newer Ontmoet and is refused untouched.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "ontmoet-kiosk"
+migrations = Migrations(MIGRATION_SET)
+
+
+def _run(db: Database, statements: str) -> None:
+    # One statement at a time: executescript() would commit the migration's transaction.
+    for statement in statements.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- A community's record, in its own words. Localised texts are JSON {lang: text};
+        -- lists are JSON arrays; provenance is JSON {field: 'community' | 'reception'}.
+        CREATE TABLE communities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('informal_group', 'cooperative', 'club',
+                                               'foundation', 'network', 'pop_up')),
+            pitch TEXT NOT NULL,
+            story TEXT NOT NULL,
+            themes TEXT NOT NULL,
+            gifts_welcome TEXT NOT NULL,
+            neighbourhood TEXT,
+            schedule TEXT NOT NULL,
+            languages TEXT NOT NULL,
+            welcome TEXT NOT NULL,
+            accessibility TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            join_url TEXT,
+            photo TEXT,
+            state TEXT NOT NULL CHECK (state IN ('active', 'seasonal', 'resting',
+                                                 'seeking_organiser', 'ended')),
+            provenance TEXT NOT NULL,
+            last_confirmed TEXT,
+            revision INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        ) STRICT;
+        -- Derived from communities.themes / gifts_welcome for fast filtering; written in the
+        -- same transaction as the community.
+        CREATE TABLE community_themes (
+            community_id TEXT NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+            theme TEXT NOT NULL,
+            PRIMARY KEY (community_id, theme)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX community_themes_by_theme ON community_themes(theme, community_id);
+        CREATE TABLE community_gifts (
+            community_id TEXT NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+            gift TEXT NOT NULL,
+            PRIMARY KEY (community_id, gift)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX community_gifts_by_gift ON community_gifts(gift, community_id);
+        CREATE INDEX communities_by_neighbourhood ON communities(neighbourhood);
+
+        CREATE TABLE themes (
+            slug TEXT PRIMARY KEY, labels TEXT NOT NULL, position INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE neighbourhoods (
+            slug TEXT PRIMARY KEY, labels TEXT NOT NULL, position INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE gifts (
+            slug TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('head', 'hands', 'heart')),
+            labels TEXT NOT NULL,
+            position INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            community_id TEXT NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            place TEXT NOT NULL,
+            in_hall INTEGER NOT NULL CHECK (in_hall IN (0, 1))
+        ) STRICT;
+        CREATE INDEX events_by_start ON events(starts_at);
+
+        -- Visitor records: insert-only, anonymous, and each goes into the outbox in the same
+        -- transaction that creates it.
+        CREATE TABLE interests (
+            id TEXT PRIMARY KEY,
+            themes TEXT NOT NULL,
+            gifts TEXT NOT NULL,
+            neighbourhood TEXT,
+            language TEXT NOT NULL,
+            kiosk TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        -- Contact details never appear in plain text: only the payload sealed with the hub's
+        -- public key, which this kiosk cannot open.
+        CREATE TABLE contact_requests (
+            id TEXT PRIMARY KEY,
+            communities TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'phone')),
+            sealed_payload BLOB NOT NULL,
+            consent_version TEXT NOT NULL,
+            expires_on TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE introductions (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('visitor_community', 'visitor_visitor',
+                                               'community_community')),
+            party_a TEXT NOT NULL,
+            party_b TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            follow_up_on TEXT,
+            state TEXT NOT NULL DEFAULT 'made',
+            created_at TEXT NOT NULL
+        ) STRICT;
+
+        -- device_seq is this kiosk's own sequence: AUTOINCREMENT never reuses a number, even
+        -- after acknowledged rows are deleted.
+        CREATE TABLE outbox (
+            device_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            op_id TEXT NOT NULL UNIQUE,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            base_revision INTEGER,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+        -- Search: words (diacritics folded, prefix queries) and trigrams of folded text
+        -- (substrings inside Dutch compounds, and typo candidates).
+        CREATE VIRTUAL TABLE community_words USING fts5(
+            community_id UNINDEXED, name, body, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE VIRTUAL TABLE community_trigrams USING fts5(
+            community_id UNINDEXED, text, tokenize = 'trigram'
+        )
+        """,
+    )

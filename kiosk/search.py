@@ -1,0 +1,153 @@
+"""Search as you type over the communities, forgiving of accents, compounds and small typos.
+
+Three passes, each only when the one before found too little, and results in tiers:
+
+1. words: FTS5 (unicode61, diacritics removed) with every query word as a prefix, over the
+   name, pitch, story, theme and neighbourhood labels in all languages. 'cafe' finds 'Café',
+   'coop' finds 'coöperatie'.
+2. substrings: a trigram index of the folded name, pitch and labels, so that 'moestuin' finds
+   'Buurtmoestuin' (Dutch glues words together; a word index cannot see inside them).
+3. typos: the trigrams of each word, OR-ed, give candidates that rapidfuzz then checks word by
+   word; 'moestin' finds 'moestuin'.
+
+Within a tier the order is the session's fair order (kiosk.fair_order), never popularity.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz
+
+from kiosk.fair_order import fair_sorted
+
+# Enough to fill the first screens; the visitor refines the query for more.
+MAX_RESULTS = 200
+TYPO_CANDIDATES = 60
+TYPO_SCORE = 80  # rapidfuzz ratio (0-100) for a word to count as a near miss
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Coöperatie Café' -> 'cooperatie cafe'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def index_texts(record: dict, labels: dict[str, Iterable[str]]) -> tuple[str, str, str]:
+    """The (name, body, trigram text) to index for a community record.
+
+    ``labels`` maps a theme or neighbourhood slug to its labels in every language.
+    """
+    def all_languages(texts: dict[str, str]) -> list[str]:
+        return [t for t in texts.values() if t]
+
+    tag_labels = [
+        label
+        for slug in (*record["themes"], record.get("neighbourhood") or "")
+        for label in labels.get(slug, ())
+    ]
+    body = " ".join(
+        [*all_languages(record["pitch"]), *all_languages(record["story"]), *tag_labels]
+    )
+    trigram_text = fold(" ".join([record["name"], *all_languages(record["pitch"]), *tag_labels]))
+    return record["name"], body, trigram_text
+
+
+def _fts_prefix_query(terms: Sequence[str]) -> str:
+    # Quote each term: the visitor's text must never be read as FTS5 syntax.
+    return " ".join(f'"{t}"*' for t in terms)
+
+
+def _trigram_phrase_query(terms: Sequence[str]) -> str:
+    return " ".join(f'"{t}"' for t in terms)
+
+
+def _filter_sql(theme: str | None, neighbourhood: str | None) -> tuple[str, list]:
+    clauses, params = [], []
+    if theme:
+        clauses.append(
+            "m.community_id IN (SELECT community_id FROM community_themes WHERE theme = ?)"
+        )
+        params.append(theme)
+    if neighbourhood:
+        clauses.append(
+            "m.community_id IN (SELECT id FROM communities WHERE neighbourhood = ?)"
+        )
+        params.append(neighbourhood)
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _matches(
+    conn: sqlite3.Connection, table: str, match: str, theme: str | None, neighbourhood: str | None,
+    limit: int,
+) -> list[str]:
+    where, params = _filter_sql(theme, neighbourhood)
+    sql = (
+        f"SELECT m.community_id FROM {table} AS m WHERE {table} MATCH ?{where}"
+        f" ORDER BY rank LIMIT ?"
+    )
+    return [row[0] for row in conn.execute(sql, [match, *params, limit])]
+
+
+def _typo_matches(
+    conn: sqlite3.Connection, terms: Sequence[str], theme: str | None, neighbourhood: str | None,
+) -> list[str]:
+    long_terms = [t for t in terms if len(t) >= 4]
+    if not long_terms:
+        return []
+    grams = sorted({t[i : i + 3] for t in long_terms for i in range(len(t) - 2)})
+    match = " OR ".join(f'"{g}"' for g in grams)
+    where, params = _filter_sql(theme, neighbourhood)
+    sql = (
+        "SELECT m.community_id, m.text FROM community_trigrams AS m"
+        f" WHERE community_trigrams MATCH ?{where} ORDER BY rank LIMIT ?"
+    )
+    found = []
+    for community_id, text in conn.execute(sql, [match, *params, TYPO_CANDIDATES]):
+        candidate_words = _WORD.findall(text)
+        if all(
+            max((fuzz.partial_ratio(t, w) if len(w) > len(t) else fuzz.ratio(t, w))
+                for w in candidate_words) >= TYPO_SCORE
+            for t in long_terms
+        ):
+            found.append(community_id)
+    return found
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    seed: str,
+    theme: str | None = None,
+    neighbourhood: str | None = None,
+    limit: int = MAX_RESULTS,
+) -> list[str]:
+    """Community ids for ``query``, best tier first, fair order within a tier."""
+    terms = words(query)
+    if not terms:
+        return []
+    tiers: list[list[str]] = [
+        _matches(conn, "community_words", _fts_prefix_query(terms), theme, neighbourhood, limit)
+    ]
+    if len(tiers[0]) < limit and all(len(t) >= 3 for t in terms):
+        tiers.append(
+            _matches(conn, "community_trigrams", _trigram_phrase_query(terms), theme,
+                     neighbourhood, limit)
+        )
+    if sum(map(len, tiers)) == 0:
+        tiers.append(_typo_matches(conn, terms, theme, neighbourhood))
+    seen: set[str] = set()
+    result: list[str] = []
+    for tier in tiers:
+        fresh = [cid for cid in dict.fromkeys(tier) if cid not in seen]
+        seen.update(fresh)
+        result.extend(fair_sorted(fresh, seed))
+    return result[:limit]

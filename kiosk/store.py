@@ -1,0 +1,318 @@
+"""The kiosk's local store: one SQLite file (kiosk.db) in the data directory.
+
+Screens never see SQL: they call the intention-revealing functions here. The store refuses,
+untouched, a file that is not a database or that a newer Ontmoet wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from kiosk import search
+from kiosk.models import Community, Event, Meeting, Term
+from kiosk.schema import MIGRATION_SET, migrations
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message says why and what to do. The file is unchanged."""
+
+
+def _utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _inspect_existing(path: Path) -> None:
+    """Read-only checks before anything writes to an existing file."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"The kiosk database {path} cannot be opened: {exc}.") from None
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "_sqlite_migrations" in tables:
+            applied = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                    [MIGRATION_SET],
+                )
+            ]
+            known = {m.name for m in migrations._migrations}
+            unknown = [name for name in applied if name not in known]
+            if unknown:
+                raise StoreError(
+                    f"The kiosk database {path} was written by a newer version of Ontmoet "
+                    f"(it has the change '{unknown[0]}', which this version does not know). "
+                    "It was not changed. Update Ontmoet, or restore a backup made by this version."
+                )
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"The kiosk database {path} is damaged or is not a database ({exc}). It was not "
+            "changed. Restore it from a backup, or move it aside to start with an empty store."
+        ) from None
+    finally:
+        conn.close()
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    """An open kiosk.db. Use :func:`open_store`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- sync state ------------------------------------------------------------------------
+
+    def get_state(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.conn.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    # -- taxonomies ------------------------------------------------------------------------
+
+    def replace_taxonomies(
+        self, themes: Sequence[Term], neighbourhoods: Sequence[Term], gifts: Sequence[Term]
+    ) -> None:
+        with self.db.atomic():
+            for table, terms in (("themes", themes), ("neighbourhoods", neighbourhoods)):
+                self.conn.execute(f"DELETE FROM {table}")
+                self.conn.executemany(
+                    f"INSERT INTO {table} (slug, labels, position) VALUES (?, ?, ?)",
+                    [(t.slug, _json(t.labels), i) for i, t in enumerate(terms)],
+                )
+            self.conn.execute("DELETE FROM gifts")
+            self.conn.executemany(
+                "INSERT INTO gifts (slug, kind, labels, position) VALUES (?, ?, ?, ?)",
+                [(g.slug, g.kind, _json(g.labels), i) for i, g in enumerate(gifts)],
+            )
+
+    def _terms(self, table: str) -> list[Term]:
+        kind = "kind" if table == "gifts" else "NULL"
+        rows = self.conn.execute(f"SELECT slug, labels, {kind} FROM {table} ORDER BY position")
+        return [Term(slug, json.loads(labels), k) for slug, labels, k in rows]
+
+    def themes(self) -> list[Term]:
+        return self._terms("themes")
+
+    def neighbourhoods(self) -> list[Term]:
+        return self._terms("neighbourhoods")
+
+    def gifts(self) -> list[Term]:
+        return self._terms("gifts")
+
+    def _labels_by_slug(self) -> dict[str, list[str]]:
+        return {
+            t.slug: list(t.labels.values()) for t in (*self.themes(), *self.neighbourhoods())
+        }
+
+    # -- communities -----------------------------------------------------------------------
+
+    def upsert_communities(self, records: Iterable[dict]) -> int:
+        """Insert or replace community records (dicts shaped like the table) in one transaction,
+        with their filter and search indexes."""
+        labels = self._labels_by_slug()
+        now = _utcnow()
+        count = 0
+        with self.db.atomic():
+            for r in records:
+                cid = r["id"]
+                self.conn.execute("DELETE FROM community_words WHERE community_id = ?", [cid])
+                self.conn.execute("DELETE FROM community_trigrams WHERE community_id = ?", [cid])
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO communities (id, name, kind, pitch, story, themes,"
+                    " gifts_welcome, neighbourhood, schedule, languages, welcome, accessibility,"
+                    " contact, join_url, photo, state, provenance, last_confirmed, revision,"
+                    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        cid, r["name"], r["kind"], _json(r["pitch"]), _json(r["story"]),
+                        _json(list(r["themes"])), _json(list(r["gifts_welcome"])),
+                        r.get("neighbourhood"), _json(list(r["schedule"])),
+                        _json(list(r["languages"])), _json(r["welcome"]),
+                        _json(r["accessibility"]), _json(r["contact"]), r.get("join_url"),
+                        r.get("photo"), r["state"], _json(r.get("provenance", {})),
+                        r.get("last_confirmed"), r.get("revision", 1), now,
+                    ],
+                )
+                self.conn.executemany(
+                    "INSERT INTO community_themes (community_id, theme) VALUES (?, ?)",
+                    [(cid, t) for t in dict.fromkeys(r["themes"])],
+                )
+                self.conn.executemany(
+                    "INSERT INTO community_gifts (community_id, gift) VALUES (?, ?)",
+                    [(cid, g) for g in dict.fromkeys(r["gifts_welcome"])],
+                )
+                name, body, trigrams = search.index_texts(r, labels)
+                self.conn.execute(
+                    "INSERT INTO community_words (community_id, name, body) VALUES (?, ?, ?)",
+                    [cid, name, body],
+                )
+                self.conn.execute(
+                    "INSERT INTO community_trigrams (community_id, text) VALUES (?, ?)",
+                    [cid, trigrams],
+                )
+                count += 1
+        return count
+
+    def community_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM communities").fetchone()[0]
+
+    def community(self, community_id: str) -> Community | None:
+        found = self.communities([community_id])
+        return found[0] if found else None
+
+    def communities(self, ids: Sequence[str]) -> list[Community]:
+        """The communities with these ids, in the order of ``ids`` (unknown ids are skipped)."""
+        by_id: dict[str, Community] = {}
+        for start in range(0, len(ids), 500):  # stay below SQLite's parameter limit
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            cursor = self.conn.execute(f"SELECT * FROM communities WHERE id IN ({marks})", chunk)
+            columns = [d[0] for d in cursor.description]
+            for row in cursor:
+                community = _community_from_row(dict(zip(columns, row, strict=True)))
+                by_id[community.id] = community
+        return [by_id[i] for i in ids if i in by_id]
+
+    def community_ids(
+        self, theme: str | None = None, neighbourhood: str | None = None,
+        include_ended: bool = False,
+    ) -> list[str]:
+        """Ids of the communities in a theme and/or neighbourhood, unordered."""
+        sql, params = "SELECT c.id FROM communities c WHERE 1", []
+        if theme:
+            sql += " AND c.id IN (SELECT community_id FROM community_themes WHERE theme = ?)"
+            params.append(theme)
+        if neighbourhood:
+            sql += " AND c.neighbourhood = ?"
+            params.append(neighbourhood)
+        if not include_ended:
+            sql += " AND c.state != 'ended'"
+        return [row[0] for row in self.conn.execute(sql, params)]
+
+    def count_by(self, column: str) -> dict[str, int]:
+        """Open communities per theme or per neighbourhood, for the browse tiles."""
+        if column == "theme":
+            sql = (
+                "SELECT t.theme, count(*) FROM community_themes t JOIN communities c"
+                " ON c.id = t.community_id WHERE c.state != 'ended' GROUP BY t.theme"
+            )
+        elif column == "neighbourhood":
+            sql = (
+                "SELECT neighbourhood, count(*) FROM communities WHERE state != 'ended'"
+                " GROUP BY neighbourhood"
+            )
+        else:
+            raise ValueError(column)
+        return dict(self.conn.execute(sql).fetchall())
+
+    # -- events ----------------------------------------------------------------------------
+
+    def replace_events(self, events: Iterable[Event]) -> None:
+        with self.db.atomic():
+            self.conn.execute("DELETE FROM events")
+            self.conn.executemany(
+                "INSERT INTO events (id, community_id, title, starts_at, ends_at, place, in_hall)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (e.id, e.community_id, _json(e.title), e.starts_at.isoformat(),
+                     e.ends_at.isoformat(), e.place, int(e.in_hall))
+                    for e in events
+                ],
+            )
+
+    def events_between(self, start: datetime, end: datetime) -> list[Event]:
+        rows = self.conn.execute(
+            "SELECT id, community_id, title, starts_at, ends_at, place, in_hall FROM events"
+            " WHERE ends_at >= ? AND starts_at < ? ORDER BY starts_at, id",
+            [start.isoformat(), end.isoformat()],
+        )
+        return [
+            Event(eid, cid, json.loads(title), datetime.fromisoformat(s),
+                  datetime.fromisoformat(e), place, bool(hall))
+            for eid, cid, title, s, e, place, hall in rows
+        ]
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(
+        self, query: str, seed: str, theme: str | None = None, neighbourhood: str | None = None
+    ) -> list[str]:
+        return search.search(self.conn, query, seed, theme=theme, neighbourhood=neighbourhood)
+
+
+def _community_from_row(row: dict) -> Community:
+    loads = json.loads
+    return Community(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        pitch=loads(row["pitch"]),
+        story=loads(row["story"]),
+        themes=tuple(loads(row["themes"])),
+        gifts_welcome=tuple(loads(row["gifts_welcome"])),
+        neighbourhood=row["neighbourhood"],
+        schedule=tuple(Meeting(m["when"], m["place"]) for m in loads(row["schedule"])),
+        languages=tuple(loads(row["languages"])),
+        welcome=loads(row["welcome"]),
+        accessibility=loads(row["accessibility"]),
+        contact=loads(row["contact"]),
+        join_url=row["join_url"],
+        photo=row["photo"],
+        state=row["state"],
+        provenance=loads(row["provenance"]),
+        last_confirmed=date.fromisoformat(row["last_confirmed"]) if row["last_confirmed"] else None,
+        revision=row["revision"],
+    )
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating or migrating as needed) the kiosk database at ``path``.
+
+    Raises StoreError, leaving the file as it was, when it is damaged, unreadable or newer.
+    """
+    path = Path(path)
+    if path.exists():
+        _inspect_existing(path)
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"The data folder {path.parent} cannot be created: {exc}.") from None
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a transaction reported committed survives a power cut (NORMAL may lose it).
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = Database(conn)
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"The kiosk database {path} cannot be used ({exc}). Restore it from a backup, "
+            "or move it aside to start with an empty store."
+        ) from None
+    return Store(db)

@@ -1,0 +1,50 @@
+"""Browse by theme or by neighbourhood: a grid of big tiles, each with its number of groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.properties import OptionProperty
+
+from kiosk.i18n import _, ngettext
+from screens.widgets.common import KioskScreen, Tile
+
+BY_THEME, BY_NEIGHBOURHOOD = "theme", "neighbourhood"
+
+
+class BrowseScreen(KioskScreen):
+    by = OptionProperty(BY_THEME, options=[BY_THEME, BY_NEIGHBOURHOOD])
+
+    def show(self, by: str) -> None:
+        self.by = by
+        self.refresh()
+
+    def refresh(self) -> None:
+        store, lang = self.app.store, self.app.lang
+        terms = store.themes() if self.by == BY_THEME else store.neighbourhoods()
+        counts = store.count_by(self.by)
+        grid = self.ids.tiles_grid
+        grid.clear_widgets()
+        for term in terms:
+            n = counts.get(term.slug, 0)
+            tile = Tile(
+                label=term.label(lang),
+                detail=ngettext("{n} group", "{n} groups", n).format(n=n),
+                value=term.slug,
+            )
+            tile.bind(on_release=self.choose)
+            grid.add_widget(tile)
+        self.ids.top_bar.title = (
+            _("Themes") if self.by == BY_THEME else _("Neighbourhoods and villages")
+        )
+        self.ids.scroller.scroll_y = 1
+
+    def choose(self, tile: Tile) -> None:
+        if self.by == BY_THEME:
+            self.app.show_list(theme=tile.value)
+        else:
+            self.app.show_list(neighbourhood=tile.value)
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

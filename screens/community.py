@@ -1,0 +1,72 @@
+"""A community in its own words: story, when and where, who is welcome, and its QR code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.properties import StringProperty
+
+from kiosk.presenters import community_view
+from kiosk.qr import community_url
+from screens.widgets.common import Body, Chip, KioskScreen
+
+
+class CommunityScreen(KioskScreen):
+    community_id = StringProperty("")
+    community_name = StringProperty("")
+    pitch = StringProperty("")
+    story = StringProperty("")
+    state_text = StringProperty("")
+    welcome = StringProperty("")
+    languages = StringProperty("")
+    accessibility = StringProperty("")
+    contact = StringProperty("")
+    provenance = StringProperty("")
+    photo = StringProperty("")
+    qr_data = StringProperty("")
+
+    def show(self, community_id: str) -> None:
+        self.community_id = community_id
+        self.refresh()
+        self.ids.scroller.scroll_y = 1
+
+    def refresh(self) -> None:
+        app = self.app
+        community = app.store.community(self.community_id) if self.community_id else None
+        if community is None:
+            return
+        store, lang = app.store, app.lang
+        terms = {t.slug: t for t in (*store.themes(), *store.gifts(), *store.neighbourhoods())}
+        view = community_view(community, terms, lang)
+        self.community_name, self.pitch, self.story = view.name, view.pitch, view.story
+        self.state_text, self.welcome = view.state, view.welcome
+        self.languages, self.accessibility = view.languages, view.accessibility
+        self.contact, self.provenance = view.contact, view.provenance
+        self.photo = (
+            str(app.kiosk_config.data_dir / "photos" / community.photo) if community.photo else ""
+        )
+        self.qr_data = community_url(community, app.kiosk_config.public_url)
+        meetings = self.ids.meetings_box
+        meetings.clear_widgets()
+        for when, place in view.meetings:
+            meetings.add_widget(Body(text=f"[b]{_escape(when)}[/b]\n{_escape(place)}",
+                                     markup=True))
+        for box, labels in ((self.ids.gifts_box, view.gifts), (self.ids.themes_box, view.themes)):
+            box.clear_widgets()
+            for label in labels:
+                box.add_widget(Chip(text=label))
+
+    def wipe(self) -> None:
+        self.community_id = ""
+        self.qr_data = ""
+
+
+def _escape(text: str) -> str:
+    # Community text is data, never markup.
+    from kivy.utils import escape_markup
+
+    return escape_markup(text)
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -1,0 +1,62 @@
+"""Drive the real kiosk app without a display and without blocking: for the screenshots
+command and the GUI tests. Kivy's environment must be set before this module is imported
+(kiosk.kivy_env with headless=True)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from kivy.app import App
+from kivy.base import EventLoop, runTouchApp
+from kivy.config import Config as KivyConfig
+from kivy.tests.common import UnitTestTouch
+
+
+class HeadlessRunner:
+    """One app on the shared window: ``start()``, drive it, ``stop()``; repeat with a new app."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def start(self) -> App:
+        # No real device may inject events into a test or a screenshot.
+        for option in KivyConfig.options("input"):
+            KivyConfig.remove_option("input", option)
+        EventLoop.ensure_window()
+        self.app._run_prepare()
+        runTouchApp(embedded=True)
+        self.pump()
+        return self.app
+
+    def pump(self, frames: int = 3) -> None:
+        for _ in range(frames):
+            EventLoop.idle()
+
+    def tap(self, widget) -> None:
+        """A finger down and up on the middle of ``widget``."""
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(1)
+        touch.touch_up()
+        self.pump()
+
+    def screenshot(self, target: Path) -> Path:
+        """Save what the window shows as ``target`` (a PNG)."""
+        self.pump()
+        with tempfile.TemporaryDirectory() as scratch:
+            # Kivy adds a counter to the name it is given; move the file to the exact name.
+            made = EventLoop.window.screenshot(name=str(Path(scratch) / "shot.png"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(made, target)
+        return target
+
+    def stop(self) -> None:
+        self.app.dispatch("on_stop")
+        window = EventLoop.window
+        for child in list(window.children):
+            window.remove_widget(child)
+        App._running_app = None
+        self.pump(1)

@@ -1,0 +1,85 @@
+"""Widgets every screen uses: the top bar, big buttons, tiles and wrapped text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk.i18n import LANGUAGE_NAMES
+
+
+class KioskScreen(Screen):
+    """A screen with the kiosk's background; subclasses hold handlers only."""
+
+    @property
+    def app(self):
+        return App.get_running_app()
+
+
+class Heading(Label):
+    """A wrapped heading whose height follows its text."""
+
+
+class Body(Label):
+    """Wrapped body text whose height follows its text."""
+
+
+class BigButton(Button):
+    """A button a finger cannot miss (>= 72 dp), text wrapped inside it."""
+
+    primary = BooleanProperty(True)
+
+
+class Tile(ButtonBehavior, BoxLayout):
+    """A card to tap in a grid: a label and a small line under it."""
+
+    label = StringProperty("")
+    detail = StringProperty("")
+    value = StringProperty("")  # the slug it stands for
+
+
+class Chip(Label):
+    """A small rounded tag: a gift a community welcomes, a state."""
+
+    background = ListProperty([0.871, 0.925, 0.929, 1])
+
+
+class LanguageButton(Button):
+    """One language, named in its own script."""
+
+    lang = StringProperty("")
+    selected = BooleanProperty(False)
+
+
+class TopBar(BoxLayout):
+    """Back, the screen's title, the languages and the way home: on every screen."""
+
+    title = StringProperty("")
+    show_back = BooleanProperty(True)
+    names = LANGUAGE_NAMES
+
+    def on_kv_post(self, _base_widget):
+        app = App.get_running_app()
+        if app is None:
+            return
+        box = self.ids.languages_box
+        for lang in app.kiosk_config.languages:
+            button = LanguageButton(lang=lang, selected=lang == app.lang)
+            button.bind(on_release=lambda b: app.set_language(b.lang))
+            box.add_widget(button)
+        app.bind(lang=self._show_selected)
+
+    def _show_selected(self, _app, lang: str) -> None:
+        for button in self.ids.languages_box.children:
+            button.selected = button.lang == lang
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
