@@ -89,8 +89,16 @@ def m001_initial(db: Database) -> None:
             place TEXT NOT NULL,
             in_hall INTEGER NOT NULL CHECK (in_hall IN (0, 1))
         ) STRICT;
-        CREATE INDEX events_by_start ON events(starts_at);
+        CREATE INDEX events_by_start ON events(starts_at)
+        """,
+    )
 
+
+@migrations()
+def m002_visitor_records(db: Database) -> None:
+    _run(
+        db,
+        """
         -- Visitor records: insert-only, anonymous, and each goes into the outbox in the same
         -- transaction that creates it.
         CREATE TABLE interests (
@@ -136,8 +144,16 @@ def m001_initial(db: Database) -> None:
             base_revision INTEGER,
             created_at TEXT NOT NULL
         ) STRICT;
-        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT
+        """,
+    )
 
+
+@migrations()
+def m003_search(db: Database) -> None:
+    _run(
+        db,
+        """
         -- Search: words (diacritics folded, prefix queries) and trigrams of folded text
         -- (substrings inside Dutch compounds, and typo candidates).
         CREATE VIRTUAL TABLE community_words USING fts5(
@@ -148,3 +164,7 @@ def m001_initial(db: Database) -> None:
         )
         """,
     )
+    # Index what an older database already holds.
+    from kiosk.store import Store
+
+    Store(db).rebuild_search_index()

@@ -64,6 +64,13 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+_COLUMNS = (
+    "id", "name", "kind", "pitch", "story", "themes", "gifts_welcome", "neighbourhood",
+    "schedule", "languages", "welcome", "accessibility", "contact", "join_url", "photo", "state",
+    "provenance", "last_confirmed", "revision", "updated_at",
+)
+
+
 class Store:
     """An open kiosk.db. Use :func:`open_store`."""
 
@@ -141,11 +148,12 @@ class Store:
                 cid = r["id"]
                 self.conn.execute("DELETE FROM community_words WHERE community_id = ?", [cid])
                 self.conn.execute("DELETE FROM community_trigrams WHERE community_id = ?", [cid])
+                # An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the
+                # delete would cascade to the community's events.
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO communities (id, name, kind, pitch, story, themes,"
-                    " gifts_welcome, neighbourhood, schedule, languages, welcome, accessibility,"
-                    " contact, join_url, photo, state, provenance, last_confirmed, revision,"
-                    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT INTO communities ({', '.join(_COLUMNS)}) VALUES"
+                    f" ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
+                    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:]),
                     [
                         cid, r["name"], r["kind"], _json(r["pitch"]), _json(r["story"]),
                         _json(list(r["themes"])), _json(list(r["gifts_welcome"])),
@@ -156,6 +164,8 @@ class Store:
                         r.get("last_confirmed"), r.get("revision", 1), now,
                     ],
                 )
+                self.conn.execute("DELETE FROM community_themes WHERE community_id = ?", [cid])
+                self.conn.execute("DELETE FROM community_gifts WHERE community_id = ?", [cid])
                 self.conn.executemany(
                     "INSERT INTO community_themes (community_id, theme) VALUES (?, ?)",
                     [(cid, t) for t in dict.fromkeys(r["themes"])],
@@ -164,17 +174,33 @@ class Store:
                     "INSERT INTO community_gifts (community_id, gift) VALUES (?, ?)",
                     [(cid, g) for g in dict.fromkeys(r["gifts_welcome"])],
                 )
-                name, body, trigrams = search.index_texts(r, labels)
-                self.conn.execute(
-                    "INSERT INTO community_words (community_id, name, body) VALUES (?, ?, ?)",
-                    [cid, name, body],
-                )
-                self.conn.execute(
-                    "INSERT INTO community_trigrams (community_id, text) VALUES (?, ?)",
-                    [cid, trigrams],
-                )
+                self._index(cid, r, labels)
                 count += 1
         return count
+
+    def _index(self, cid: str, record: dict, labels: dict[str, list[str]]) -> None:
+        name, body, trigrams = search.index_texts(record, labels)
+        self.conn.execute(
+            "INSERT INTO community_words (community_id, name, body) VALUES (?, ?, ?)",
+            [cid, name, body],
+        )
+        self.conn.execute(
+            "INSERT INTO community_trigrams (community_id, text) VALUES (?, ?)", [cid, trigrams]
+        )
+
+    def rebuild_search_index(self) -> None:
+        """Index every community anew (after a migration, or to repair the index)."""
+        labels = self._labels_by_slug()
+        with self.db.atomic():
+            self.conn.execute("DELETE FROM community_words")
+            self.conn.execute("DELETE FROM community_trigrams")
+            cursor = self.conn.execute(
+                "SELECT id, name, pitch, story, themes, neighbourhood FROM communities"
+            )
+            for cid, name, pitch, story, themes, hood in cursor.fetchall():
+                record = {"name": name, "pitch": json.loads(pitch), "story": json.loads(story),
+                          "themes": json.loads(themes), "neighbourhood": hood}
+                self._index(cid, record, labels)
 
     def community_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM communities").fetchone()[0]

@@ -13,7 +13,6 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk.i18n import LANGUAGE_NAMES
 
 
 class KioskScreen(Screen):
@@ -64,7 +63,6 @@ class TopBar(BoxLayout):
 
     title = StringProperty("")
     show_back = BooleanProperty(True)
-    names = LANGUAGE_NAMES
 
     def on_kv_post(self, _base_widget):
         app = App.get_running_app()

@@ -1,0 +1,136 @@
+"""Shared fixtures. Kivy's environment is set here, before anything imports Kivy: one
+offscreen window (no X server) at the kiosk's portrait panel size for the whole session."""
+
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from kiosk.kivy_env import kivy_environment
+
+PANEL = (1080, 1920)
+os.environ.update(kivy_environment(PANEL, headless=True))
+os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="ontmoet-kivy-home-")
+
+import pytest  # noqa: E402
+
+from kiosk.config import Config  # noqa: E402
+from kiosk.demo import load_demo  # noqa: E402
+from kiosk.store import open_store  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "out" / "test-screenshots"
+TODAY = date.today()
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand: time travel instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def config(tmp_path):
+    return Config(data_dir=tmp_path / "data", public_url="https://ontmoet.test")
+
+
+@pytest.fixture
+def store(config):
+    s = open_store(config.db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo loaded once; each test gets its own copy of the data folder."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    s = open_store(folder / "kiosk.db")
+    load_demo(s, folder / "photos", TODAY)
+    s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
+    return folder
+
+
+@pytest.fixture
+def demo_config(config, demo_template):
+    shutil.copytree(demo_template, config.data_dir)
+    return config
+
+
+@pytest.fixture
+def demo_store(demo_config):
+    s = open_store(demo_config.db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def kiosk(demo_config, demo_store, clock):
+    """The real kiosk app on the demo data, running headless; yields its HeadlessRunner."""
+    from kiosk.app import KioskApp
+    from screens.headless import HeadlessRunner
+
+    app = KioskApp(replace(demo_config), demo_store, clock=clock)
+    runner = HeadlessRunner(app)
+    runner.start()
+    yield runner
+    runner.stop()
+
+
+def community_record(name: str, **overrides) -> dict:
+    """A valid community record in the store's shape."""
+    import uuid
+
+    record = {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+        "name": name,
+        "kind": "informal_group",
+        "pitch": {"nl": f"{name}: samen doen", "en": f"{name}: doing things together"},
+        "story": {"nl": "Wij komen elke week samen.", "en": "We meet every week."},
+        "themes": ["eten"],
+        "gifts_welcome": ["koken"],
+        "neighbourhood": "centrum",
+        "schedule": [{"when": {"nl": "Elke dinsdag"}, "place": "Het Anker"}],
+        "languages": ["nl"],
+        "welcome": {"nl": "Iedereen"},
+        "accessibility": {"nl": "Drempelvrij"},
+        "contact": {"nl": "Loop binnen"},
+        "join_url": None,
+        "state": "active",
+    }
+    record.update(overrides)
+    return record
+
+
+@pytest.fixture
+def make_record():
+    return community_record
+
+
+@pytest.fixture
+def taxonomy_store(store):
+    """An empty store with a small taxonomy."""
+    from kiosk.models import Term
+
+    store.replace_taxonomies(
+        [Term("eten", {"nl": "Samen eten", "en": "Eating together"}),
+         Term("natuur", {"nl": "Tuinieren en natuur", "en": "Gardening"})],
+        [Term("centrum", {"nl": "Centrum", "en": "Town centre"}),
+         Term("esveld", {"nl": "Esveld", "en": "Esveld"})],
+        [Term("koken", {"nl": "Koken", "en": "Cooking"}, "hands")],
+    )
+    return store

@@ -1,0 +1,78 @@
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from kiosk import navigation as nav
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args, tmp_path, **env):
+    environ = dict(os.environ, ONTMOET_DATA_DIR=str(tmp_path / "data"),
+                   KIVY_HOME=str(tmp_path / "kivy"), **env)
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_screenshots_command_renders_every_screen(tmp_path):
+    out = tmp_path / "shots"
+    result = run(["screenshots", str(out), "--demo", "--lang", "en", "--size", "1920x1080"],
+                 tmp_path)
+    assert result.returncode == 0, result.stderr
+    names = {p.stem for p in out.glob("*.png")}
+    for screen in nav.ALL_SCREENS:
+        assert any(name.startswith(screen) for name in names), screen
+    with Image.open(out / "community.png") as image:
+        assert image.size == (1920, 1080)
+        assert len(image.convert("L").getcolors(maxcolors=65536) or []) > 10  # not a blank frame
+    # --demo renders from a throwaway store: the configured one is not created.
+    assert not (tmp_path / "data" / "kiosk.db").exists()
+
+
+def test_unknown_language_is_a_clear_error(tmp_path):
+    result = run(["screenshots", str(tmp_path / "s"), "--lang", "xx"], tmp_path)
+    assert result.returncode == 2
+    assert "language 'xx' is not available" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_size_is_a_clear_error(tmp_path):
+    result = run(["--size", "big"], tmp_path)
+    assert result.returncode == 2 and "1080x1920" in result.stderr
+
+
+def test_corrupt_database_stops_the_kiosk_with_a_message_and_is_kept(tmp_path):
+    db = tmp_path / "data" / "kiosk.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"garbage" * 1000)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    result = run(["--demo"], tmp_path)
+    assert result.returncode == 2
+    assert "damaged or is not a database" in result.stderr and str(db) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_settings_are_listed_with_help(tmp_path):
+    result = run(["settings"], tmp_path)
+    assert result.returncode == 0
+    assert "ONTMOET_IDLE_TIMEOUT" in result.stdout and "Seconds without a touch" in result.stdout
+
+
+def test_demo_never_replaces_an_existing_store(tmp_path, make_record):
+    from kiosk.cli import prepare_store
+    from kiosk.config import Config
+    from kiosk.models import Term
+
+    config = Config(data_dir=tmp_path / "data")
+    store = prepare_store(config, demo=False)
+    store.replace_taxonomies([Term("eten", {"nl": "Eten"})], [Term("centrum", {"nl": "C"})], [])
+    store.upsert_communities([make_record("Eigen groep")])
+    store.close()
+    store = prepare_store(config, demo=True)
+    assert store.community_count() == 1
+    store.close()

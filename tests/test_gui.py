@@ -1,0 +1,181 @@
+"""The real kiosk app, driven headless with simulated fingers; assertions on screens, widget
+properties and store rows."""
+
+import time
+
+from kivy.base import EventLoop
+
+from kiosk import navigation as nav
+from kiosk.qr import community_url
+from screens.listing import CommunityCard
+from screens.widgets.common import LanguageButton, Tile
+
+
+def screen(app, name):
+    return app.manager.get_screen(name)
+
+
+def start(kiosk):
+    kiosk.tap(screen(kiosk.app, nav.ATTRACT))
+    assert kiosk.app.current_screen == nav.HOME
+
+
+def find(root, kind, **attrs):
+    return [
+        w for w in root.walk(restrict=True)
+        if isinstance(w, kind) and all(getattr(w, k) == v for k, v in attrs.items())
+    ]
+
+
+def visible_cards(app):
+    cards = find(screen(app, nav.LISTING).ids.cards_view, CommunityCard)
+    return sorted(cards, key=lambda card: -card.y)  # top of the list first
+
+
+def test_a_touch_on_the_attract_screen_starts_an_anonymous_session(kiosk):
+    app = kiosk.app
+    assert app.current_screen == nav.ATTRACT and app.session is None
+    start(kiosk)
+    assert app.session is not None
+    assert app.session.theme is None and app.session.query == ""
+
+
+def test_theme_list_community_and_its_qr(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(screen(app, nav.HOME).ids.themes_tile)
+    assert app.current_screen == nav.BROWSE
+    (garden_tile,) = find(screen(app, nav.BROWSE), Tile, value="natuur")
+    kiosk.tap(garden_tile)
+    assert app.current_screen == nav.LISTING
+    listing = screen(app, nav.LISTING).ids.cards_view
+    expected = set(app.store.community_ids(theme="natuur"))
+    assert {row["community_id"] for row in listing.data} == expected
+    assert len(expected) >= 3
+
+    first = visible_cards(app)[0]
+    kiosk.tap(first)
+    assert app.current_screen == nav.COMMUNITY
+    community = app.store.community(first.community_id)
+    shown = screen(app, nav.COMMUNITY)
+    assert shown.ids.name_label.text == community.name
+    assert "natuur" in community.themes
+    qr = shown.ids.join_qr
+    assert qr.matrix is not None
+    assert qr.matrix.data == community_url(community, app.kiosk_config.public_url)
+    assert qr.width >= 350  # large enough to scan from the panel
+
+    kiosk.tap(shown.ids.top_bar.children[-1])  # the back button, first in the bar
+    assert app.current_screen == nav.LISTING
+
+
+def test_browse_by_neighbourhood_lists_only_that_neighbourhood(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(screen(app, nav.HOME).ids.neighbourhoods_tile)
+    (tile,) = find(screen(app, nav.BROWSE), Tile, value="esveld")
+    assert tile.detail.split()[0].isdigit()
+    kiosk.tap(tile)
+    ids = [row["community_id"] for row in screen(app, nav.LISTING).ids.cards_view.data]
+    assert ids and all(c.neighbourhood == "esveld" for c in app.store.communities(ids))
+
+
+def test_every_visitor_gets_another_fair_order(kiosk):
+    app = kiosk.app
+    orders = []
+    for _ in range(2):
+        start(kiosk)
+        kiosk.tap(screen(app, nav.HOME).ids.all_tile)
+        orders.append([row["community_id"] for row in screen(app, nav.LISTING).ids.cards_view.data])
+        app.end_session()
+        kiosk.pump()  # a screen change completes on the next frame
+    assert sorted(orders[0]) == sorted(orders[1])
+    assert orders[0] != orders[1]
+
+
+def test_language_switch_updates_the_screen_in_place(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    home = screen(app, nav.HOME)
+    assert home.ids.themes_tile.label == "Kijk per thema"
+    (english,) = find(home.ids.get("themes_tile").parent.parent.parent, LanguageButton, lang="en")
+    kiosk.tap(english)
+    assert app.lang == "en"
+    assert home.ids.themes_tile.label == "Look by theme"
+    assert english.selected
+
+
+def test_idle_warning_then_wipe_back_to_the_attract_screen(kiosk, clock):
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(screen(app, nav.HOME).ids.all_tile)
+    kiosk.tap(visible_cards(app)[0])
+    (english,) = find(screen(app, nav.COMMUNITY), LanguageButton, lang="en")
+    kiosk.tap(english)
+    assert app.current_screen == nav.COMMUNITY
+
+    clock.advance(app.kiosk_config.idle_timeout - app.kiosk_config.idle_warning + 1)
+    app.check_idle()
+    kiosk.pump()
+    assert app.idle_overlay.parent is not None
+    countdown = app.idle_overlay.ids.countdown_label.text
+    assert f"{app.kiosk_config.idle_warning - 1} seconds" in countdown
+
+    clock.advance(app.kiosk_config.idle_warning)
+    app.check_idle()
+    kiosk.pump()
+    assert app.current_screen == nav.ATTRACT
+    assert app.session is None
+    assert app.idle_overlay.parent is None
+    assert app.lang == "nl"  # the next visitor starts in the kiosk's own language
+    assert screen(app, nav.LISTING).ids.cards_view.data == []
+    assert screen(app, nav.COMMUNITY).qr_data == ""
+
+
+def test_a_touch_during_the_warning_keeps_the_session_and_presses_nothing(kiosk, clock):
+    app = kiosk.app
+    start(kiosk)
+    session = app.session
+    clock.advance(app.kiosk_config.idle_timeout - 5)
+    app.check_idle()
+    kiosk.pump()
+    assert app.idle_overlay.parent is not None
+    # The 'all groups' tile lies under the overlay: the touch must not open it.
+    kiosk.tap(screen(app, nav.HOME).ids.all_tile)
+    assert app.idle_overlay.parent is None
+    assert app.current_screen == nav.HOME
+    assert app.session is session
+    clock.advance(app.kiosk_config.idle_timeout - 5)
+    app.check_idle()
+    assert app.session is session  # the count started again at the touch
+
+
+def test_the_idle_check_runs_on_the_kivy_clock(kiosk, clock):
+    app = kiosk.app
+    start(kiosk)
+    clock.advance(app.kiosk_config.idle_timeout + 1)
+    deadline = time.monotonic() + 5  # a bound against a hang, not a timing assertion
+    while app.session is not None and time.monotonic() < deadline:
+        EventLoop.idle()
+    assert app.session is None
+    assert app.current_screen == nav.ATTRACT
+
+
+def test_landscape_puts_the_qr_beside_the_story(kiosk):
+    from kivy.core.window import Window
+
+    app = kiosk.app
+    start(kiosk)
+    app.open_community(app.store.community_ids()[0])
+    portrait = screen(app, nav.COMMUNITY)
+    kiosk.pump()
+    assert portrait.ids.qr_panel.top <= portrait.ids.scroller.y + 1  # below the story
+    Window.size = (1920, 1080)
+    try:
+        kiosk.pump(5)
+        community = screen(app, nav.COMMUNITY)
+        assert community.ids.qr_panel.x >= community.ids.scroller.right - 1  # beside it
+        assert community.ids.join_qr.matrix is not None
+    finally:
+        Window.size = (1080, 1920)
+        kiosk.pump(5)
