@@ -15,7 +15,7 @@ from kiosk.store import Store
 class AgendaLine:
     event_id: str
     community_id: str
-    when: str   # '14:00 – 16:00'
+    when: str  # '14:00 – 16:00'
     title: str  # in the visitor's language where the community gave one
     community: str
     place: str
@@ -26,15 +26,14 @@ def _line(event: Event, community_name: str, lang: str) -> AgendaLine:
         f"{format_time(event.starts_at, 'HH:mm', locale=lang)} – "
         f"{format_time(event.ends_at, 'HH:mm', locale=lang)}"
     )
-    return AgendaLine(event.id, event.community_id, when, pick(event.title, lang)[0],
-                      community_name, event.place)
+    return AgendaLine(
+        event.id, event.community_id, when, pick(event.title, lang)[0], community_name, event.place
+    )
 
 
 def today_in_hall(store: Store, now: datetime, lang: str) -> list[AgendaLine]:
     """Today's events in the town hall's own hall that have not ended yet."""
     midnight = datetime.combine(now.date(), time())
-    events = [
-        e for e in store.events_between(now, midnight + timedelta(days=1)) if e.in_hall
-    ]
+    events = [e for e in store.events_between(now, midnight + timedelta(days=1)) if e.in_hall]
     names = {c.id: c.name for c in store.communities([e.community_id for e in events])}
     return [_line(e, names.get(e.community_id, ""), lang) for e in events]

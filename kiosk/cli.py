@@ -31,12 +31,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ontmoet {__version__}")
     parser.add_argument("--config", type=Path, help="TOML file with settings")
     parser.add_argument(
-        "--demo", action="store_true",
+        "--demo",
+        action="store_true",
         help="load the demo municipality into an empty store before starting",
     )
     parser.add_argument("--size", default="1080x1920", help="panel size in pixels, WxH")
     parser.add_argument(
-        "--scale", type=float, default=None,
+        "--scale",
+        type=float,
+        default=None,
         help="window scale (default 1 in fullscreen, 0.5 in a window so it fits a laptop)",
     )
     sub = parser.add_subparsers(dest="command")

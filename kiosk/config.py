@@ -35,9 +35,7 @@ def _setting(default: Any, help: str, **kwargs: Any) -> Any:
 
 @dataclass(frozen=True)
 class Config:
-    data_dir: Path = _setting(
-        _default_data_dir, "Folder for kiosk.db and generated pictures."
-    )
+    data_dir: Path = _setting(_default_data_dir, "Folder for kiosk.db and generated pictures.")
     hub_url: str = _setting("", "Address of the hub this kiosk syncs with; empty: no sync.")
     public_url: str = _setting(
         "https://ontmoet.lindewaard.example",
@@ -109,7 +107,7 @@ def _coerce(f: dataclasses.Field, value: Any, where: str) -> Any:
             if from_env and isinstance(value, str):
                 value = [part.strip() for part in value.split(",") if part.strip()]
             if not isinstance(value, list) or not value:
-                raise TypeError("a list of language codes, e.g. [\"nl\", \"en\"]")
+                raise TypeError('a list of language codes, e.g. ["nl", "en"]')
             unknown = [v for v in value if v not in SUPPORTED_LANGUAGES]
             if unknown:
                 raise TypeError(f"languages from {', '.join(SUPPORTED_LANGUAGES)}")

@@ -97,8 +97,10 @@ def _terms(check: _Checker, data: dict, key: str) -> list[Term]:
 def load_taxonomy(path: Path) -> tuple[list[Term], list[Term], list[Term]]:
     data = _read(path)
     check = _Checker(path)
-    return _terms(check, data, "themes"), _terms(check, data, "neighbourhoods"), _terms(
-        check, data, "gifts"
+    return (
+        _terms(check, data, "themes"),
+        _terms(check, data, "neighbourhoods"),
+        _terms(check, data, "gifts"),
     )
 
 
@@ -159,8 +161,9 @@ def community_records(
                 "name": check.text(f"{where}.name", c.get("name"), 120),
                 "kind": c["kind"],
                 "themes": check.slugs(f"{where}.themes", c.get("themes"), themes),
-                "gifts_welcome": check.slugs(f"{where}.gifts_welcome", c.get("gifts_welcome"),
-                                             gifts),
+                "gifts_welcome": check.slugs(
+                    f"{where}.gifts_welcome", c.get("gifts_welcome"), gifts
+                ),
                 "neighbourhood": c["neighbourhood"],
                 "schedule": schedule,
                 "languages": languages,
@@ -168,8 +171,10 @@ def community_records(
                 "state": c["state"],
                 "provenance": {f: "reception" for f in reception},
                 "last_confirmed": (today - timedelta(days=days_ago)).isoformat(),
-                **{f: check.localised(f"{where}.{f}", c.get(f),
-                                      120 if f == "pitch" else 4000) for f in LOCALISED},
+                **{
+                    f: check.localised(f"{where}.{f}", c.get(f), 120 if f == "pitch" else 4000)
+                    for f in LOCALISED
+                },
             }
         )
     events = data.get("events", [])
@@ -198,7 +203,7 @@ def _events(raw: list[dict], today: date) -> list[Event]:
         ends = datetime.combine(day, time.fromisoformat(e["end"]))
         result.append(
             Event(
-                id=str(uuid.uuid5(DEMO_NAMESPACE, f"{e['community']}/{e['day_offset']}/{e['start']}")),
+                id=demo_id(f"{e['community']}/{e['day_offset']}/{e['start']}"),
                 community_id=demo_id(e["community"]),
                 title=e["title"],
                 starts_at=starts,
@@ -215,14 +220,18 @@ def read_demo(demo_dir: Path = DEMO_DIR, today: date | None = None):
     today = today or date.today()
     themes, neighbourhoods, gifts = load_taxonomy(demo_dir / "taxonomy.json")
     records, raw_events = community_records(
-        demo_dir / "communities.json", {t.slug for t in themes},
-        {n.slug for n in neighbourhoods}, {g.slug for g in gifts}, today,
+        demo_dir / "communities.json",
+        {t.slug for t in themes},
+        {n.slug for n in neighbourhoods},
+        {g.slug for g in gifts},
+        today,
     )
     return themes, neighbourhoods, gifts, records, _events(raw_events, today)
 
 
-def load_demo(store: Store, photos_dir: Path, today: date | None = None,
-              demo_dir: Path = DEMO_DIR) -> int:
+def load_demo(
+    store: Store, photos_dir: Path, today: date | None = None, demo_dir: Path = DEMO_DIR
+) -> int:
     """Load the demo into ``store``: taxonomies, communities with pictures, events dated from
     ``today``. Returns the number of communities."""
     today = today or date.today()

@@ -19,8 +19,17 @@ AUTHORS = ("community", "reception")  # who wrote a field: shown beside it
 # The fields a community writes itself; provenance is kept per field.
 COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact")
 COMMUNITY_AUTHORED_FIELDS = (
-    "name", "kind", "neighbourhood", "themes", "gifts_welcome", "schedule", "languages",
-    "join_url", "photo", "state", *COMMUNITY_TEXT_FIELDS,
+    "name",
+    "kind",
+    "neighbourhood",
+    "themes",
+    "gifts_welcome",
+    "schedule",
+    "languages",
+    "join_url",
+    "photo",
+    "state",
+    *COMMUNITY_TEXT_FIELDS,
 )
 
 

@@ -52,8 +52,9 @@ class CardView:
     photo: str
 
 
-def card(community: Community, neighbourhoods: dict[str, Term], lang: str,
-         photo_path: str) -> CardView:
+def card(
+    community: Community, neighbourhoods: dict[str, Term], lang: str, photo_path: str
+) -> CardView:
     hood = neighbourhoods.get(community.neighbourhood or "")
     return CardView(
         community_id=community.id,
@@ -85,18 +86,21 @@ class CommunityView:
 
 def community_view(community: Community, terms: dict[str, Term], lang: str) -> CommunityView:
     """``terms`` maps theme, gift and neighbourhood slugs to their terms."""
+
     def label(slug: str) -> str:
         term = terms.get(slug)
         return term.label(lang) if term else slug
 
     by_reception = [
-        f for f in ("story", "welcome", "accessibility", "contact", "schedule")
+        f
+        for f in ("story", "welcome", "accessibility", "contact", "schedule")
         if community.written_by(f) == "reception"
     ]
     provenance = _("Written by the group itself.")
     if by_reception:
-        provenance = _("Written by the group itself; some details were added by the town hall "
-                       "reception.")
+        provenance = _(
+            "Written by the group itself; some details were added by the town hall reception."
+        )
     if community.last_confirmed:
         provenance += " " + _("Last checked by the group on {date}.").format(
             date=format_date(community.last_confirmed, "d MMMM y", locale=lang)

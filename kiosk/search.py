@@ -46,6 +46,7 @@ def index_texts(record: dict, labels: dict[str, Iterable[str]]) -> tuple[str, st
 
     ``labels`` maps a theme or neighbourhood slug to its labels in every language.
     """
+
     def all_languages(texts: dict[str, str]) -> list[str]:
         return [t for t in texts.values() if t]
 
@@ -54,9 +55,7 @@ def index_texts(record: dict, labels: dict[str, Iterable[str]]) -> tuple[str, st
         for slug in (*record["themes"], record.get("neighbourhood") or "")
         for label in labels.get(slug, ())
     ]
-    body = " ".join(
-        [*all_languages(record["pitch"]), *all_languages(record["story"]), *tag_labels]
-    )
+    body = " ".join([*all_languages(record["pitch"]), *all_languages(record["story"]), *tag_labels])
     trigram_text = fold(" ".join([record["name"], *all_languages(record["pitch"]), *tag_labels]))
     return record["name"], body, trigram_text
 
@@ -78,15 +77,17 @@ def _filter_sql(theme: str | None, neighbourhood: str | None) -> tuple[str, list
         )
         params.append(theme)
     if neighbourhood:
-        clauses.append(
-            "m.community_id IN (SELECT id FROM communities WHERE neighbourhood = ?)"
-        )
+        clauses.append("m.community_id IN (SELECT id FROM communities WHERE neighbourhood = ?)")
         params.append(neighbourhood)
     return "".join(f" AND {c}" for c in clauses), params
 
 
 def _matches(
-    conn: sqlite3.Connection, table: str, match: str, theme: str | None, neighbourhood: str | None,
+    conn: sqlite3.Connection,
+    table: str,
+    match: str,
+    theme: str | None,
+    neighbourhood: str | None,
     limit: int,
 ) -> list[str]:
     where, params = _filter_sql(theme, neighbourhood)
@@ -98,7 +99,10 @@ def _matches(
 
 
 def _typo_matches(
-    conn: sqlite3.Connection, terms: Sequence[str], theme: str | None, neighbourhood: str | None,
+    conn: sqlite3.Connection,
+    terms: Sequence[str],
+    theme: str | None,
+    neighbourhood: str | None,
 ) -> list[str]:
     long_terms = [t for t in terms if len(t) >= 4]
     if not long_terms:
@@ -114,8 +118,11 @@ def _typo_matches(
     for community_id, text in conn.execute(sql, [match, *params, TYPO_CANDIDATES]):
         candidate_words = _WORD.findall(text)
         if all(
-            max((fuzz.partial_ratio(t, w) if len(w) > len(t) else fuzz.ratio(t, w))
-                for w in candidate_words) >= TYPO_SCORE
+            max(
+                (fuzz.partial_ratio(t, w) if len(w) > len(t) else fuzz.ratio(t, w))
+                for w in candidate_words
+            )
+            >= TYPO_SCORE
             for t in long_terms
         ):
             found.append(community_id)
@@ -139,8 +146,14 @@ def search(
     ]
     if len(tiers[0]) < limit and all(len(t) >= 3 for t in terms):
         tiers.append(
-            _matches(conn, "community_trigrams", _trigram_phrase_query(terms), theme,
-                     neighbourhood, limit)
+            _matches(
+                conn,
+                "community_trigrams",
+                _trigram_phrase_query(terms),
+                theme,
+                neighbourhood,
+                limit,
+            )
         )
     if sum(map(len, tiers)) == 0:
         tiers.append(_typo_matches(conn, terms, theme, neighbourhood))

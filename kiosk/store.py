@@ -65,9 +65,26 @@ def _json(value: object) -> str:
 
 
 _COLUMNS = (
-    "id", "name", "kind", "pitch", "story", "themes", "gifts_welcome", "neighbourhood",
-    "schedule", "languages", "welcome", "accessibility", "contact", "join_url", "photo", "state",
-    "provenance", "last_confirmed", "revision", "updated_at",
+    "id",
+    "name",
+    "kind",
+    "pitch",
+    "story",
+    "themes",
+    "gifts_welcome",
+    "neighbourhood",
+    "schedule",
+    "languages",
+    "welcome",
+    "accessibility",
+    "contact",
+    "join_url",
+    "photo",
+    "state",
+    "provenance",
+    "last_confirmed",
+    "revision",
+    "updated_at",
 )
 
 
@@ -131,9 +148,7 @@ class Store:
         return self._terms("gifts")
 
     def _labels_by_slug(self) -> dict[str, list[str]]:
-        return {
-            t.slug: list(t.labels.values()) for t in (*self.themes(), *self.neighbourhoods())
-        }
+        return {t.slug: list(t.labels.values()) for t in (*self.themes(), *self.neighbourhoods())}
 
     # -- communities -----------------------------------------------------------------------
 
@@ -155,13 +170,26 @@ class Store:
                     f" ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
                     + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:]),
                     [
-                        cid, r["name"], r["kind"], _json(r["pitch"]), _json(r["story"]),
-                        _json(list(r["themes"])), _json(list(r["gifts_welcome"])),
-                        r.get("neighbourhood"), _json(list(r["schedule"])),
-                        _json(list(r["languages"])), _json(r["welcome"]),
-                        _json(r["accessibility"]), _json(r["contact"]), r.get("join_url"),
-                        r.get("photo"), r["state"], _json(r.get("provenance", {})),
-                        r.get("last_confirmed"), r.get("revision", 1), now,
+                        cid,
+                        r["name"],
+                        r["kind"],
+                        _json(r["pitch"]),
+                        _json(r["story"]),
+                        _json(list(r["themes"])),
+                        _json(list(r["gifts_welcome"])),
+                        r.get("neighbourhood"),
+                        _json(list(r["schedule"])),
+                        _json(list(r["languages"])),
+                        _json(r["welcome"]),
+                        _json(r["accessibility"]),
+                        _json(r["contact"]),
+                        r.get("join_url"),
+                        r.get("photo"),
+                        r["state"],
+                        _json(r.get("provenance", {})),
+                        r.get("last_confirmed"),
+                        r.get("revision", 1),
+                        now,
                     ],
                 )
                 self.conn.execute("DELETE FROM community_themes WHERE community_id = ?", [cid])
@@ -198,8 +226,13 @@ class Store:
                 "SELECT id, name, pitch, story, themes, neighbourhood FROM communities"
             )
             for cid, name, pitch, story, themes, hood in cursor.fetchall():
-                record = {"name": name, "pitch": json.loads(pitch), "story": json.loads(story),
-                          "themes": json.loads(themes), "neighbourhood": hood}
+                record = {
+                    "name": name,
+                    "pitch": json.loads(pitch),
+                    "story": json.loads(story),
+                    "themes": json.loads(themes),
+                    "neighbourhood": hood,
+                }
                 self._index(cid, record, labels)
 
     def community_count(self) -> int:
@@ -223,7 +256,9 @@ class Store:
         return [by_id[i] for i in ids if i in by_id]
 
     def community_ids(
-        self, theme: str | None = None, neighbourhood: str | None = None,
+        self,
+        theme: str | None = None,
+        neighbourhood: str | None = None,
         include_ended: bool = False,
     ) -> list[str]:
         """Ids of the communities in a theme and/or neighbourhood, unordered."""
@@ -263,8 +298,15 @@ class Store:
                 "INSERT INTO events (id, community_id, title, starts_at, ends_at, place, in_hall)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (e.id, e.community_id, _json(e.title), e.starts_at.isoformat(),
-                     e.ends_at.isoformat(), e.place, int(e.in_hall))
+                    (
+                        e.id,
+                        e.community_id,
+                        _json(e.title),
+                        e.starts_at.isoformat(),
+                        e.ends_at.isoformat(),
+                        e.place,
+                        int(e.in_hall),
+                    )
                     for e in events
                 ],
             )
@@ -276,8 +318,15 @@ class Store:
             [start.isoformat(), end.isoformat()],
         )
         return [
-            Event(eid, cid, json.loads(title), datetime.fromisoformat(s),
-                  datetime.fromisoformat(e), place, bool(hall))
+            Event(
+                eid,
+                cid,
+                json.loads(title),
+                datetime.fromisoformat(s),
+                datetime.fromisoformat(e),
+                place,
+                bool(hall),
+            )
             for eid, cid, title, s, e, place, hall in rows
         ]
 

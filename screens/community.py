@@ -50,8 +50,7 @@ class CommunityScreen(KioskScreen):
         meetings = self.ids.meetings_box
         meetings.clear_widgets()
         for when, place in view.meetings:
-            meetings.add_widget(Body(text=f"[b]{_escape(when)}[/b]\n{_escape(place)}",
-                                     markup=True))
+            meetings.add_widget(Body(text=f"[b]{_escape(when)}[/b]\n{_escape(place)}", markup=True))
         for box, labels in ((self.ids.gifts_box, view.gifts), (self.ids.themes_box, view.themes)):
             box.clear_widgets()
             for label in labels:

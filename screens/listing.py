@@ -70,8 +70,10 @@ class ListingScreen(KioskScreen):
         ).format(n=len(ids))
 
     def _title(self, store, lang: str) -> str:
-        for slug, terms in ((self.theme, store.themes()),
-                            (self.neighbourhood, store.neighbourhoods())):
+        for slug, terms in (
+            (self.theme, store.themes()),
+            (self.neighbourhood, store.neighbourhoods()),
+        ):
             if slug:
                 return next((t.label(lang) for t in terms if t.slug == slug), slug)
         return _("All groups")

@@ -127,10 +127,14 @@ def taxonomy_store(store):
     from kiosk.models import Term
 
     store.replace_taxonomies(
-        [Term("eten", {"nl": "Samen eten", "en": "Eating together"}),
-         Term("natuur", {"nl": "Tuinieren en natuur", "en": "Gardening"})],
-        [Term("centrum", {"nl": "Centrum", "en": "Town centre"}),
-         Term("esveld", {"nl": "Esveld", "en": "Esveld"})],
+        [
+            Term("eten", {"nl": "Samen eten", "en": "Eating together"}),
+            Term("natuur", {"nl": "Tuinieren en natuur", "en": "Gardening"}),
+        ],
+        [
+            Term("centrum", {"nl": "Centrum", "en": "Town centre"}),
+            Term("esveld", {"nl": "Esveld", "en": "Esveld"}),
+        ],
         [Term("koken", {"nl": "Koken", "en": "Cooking"}, "hands")],
     )
     return store

@@ -31,16 +31,22 @@ def test_core_sync_and_cli_import_without_kivy():
         "print(loaded)\n"
         "sys.exit(1 if loaded else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_check_itself_notices_kivy():
     # Proof that the subprocess check can fail: kiosk.app does load Kivy.
     code = "import kiosk.app, sys; sys.exit(1 if 'kivy' in sys.modules else 0)"
-    env = {"KIVY_NO_ARGS": "1", "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_CONSOLELOG": "1",
-           "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, timeout=120)
+    env = {
+        "KIVY_NO_ARGS": "1",
+        "SDL_VIDEODRIVER": "offscreen",
+        "KIVY_NO_CONSOLELOG": "1",
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, timeout=120
+    )
     assert result.returncode == 1

@@ -12,16 +12,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(args, tmp_path, **env):
-    environ = dict(os.environ, ONTMOET_DATA_DIR=str(tmp_path / "data"),
-                   KIVY_HOME=str(tmp_path / "kivy"), **env)
-    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, timeout=180)
+    environ = dict(
+        os.environ, ONTMOET_DATA_DIR=str(tmp_path / "data"), KIVY_HOME=str(tmp_path / "kivy"), **env
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_screenshots_command_renders_every_screen(tmp_path):
     out = tmp_path / "shots"
-    result = run(["screenshots", str(out), "--demo", "--lang", "en", "--size", "1920x1080"],
-                 tmp_path)
+    result = run(
+        ["screenshots", str(out), "--demo", "--lang", "en", "--size", "1920x1080"], tmp_path
+    )
     assert result.returncode == 0, result.stderr
     names = {p.stem for p in out.glob("*.png")}
     for screen in nav.ALL_SCREENS:

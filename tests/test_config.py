@@ -21,8 +21,13 @@ def test_toml_file_then_environment_override(tmp_path):
         'kiosk_name = "kiosk-bibliotheek"\nidle_timeout = 120\nlanguages = ["en", "nl"]\n'
         'public_url = "https://file.example"\n'
     )
-    config = load_config(toml, environ={"ONTMOET_PUBLIC_URL": "https://env.example",
-                                        "ONTMOET_DATA_DIR": str(tmp_path / "d")})
+    config = load_config(
+        toml,
+        environ={
+            "ONTMOET_PUBLIC_URL": "https://env.example",
+            "ONTMOET_DATA_DIR": str(tmp_path / "d"),
+        },
+    )
     assert config.kiosk_name == "kiosk-bibliotheek"
     assert config.idle_timeout == 120
     assert config.languages == ("en", "nl")
@@ -91,7 +96,9 @@ def test_cli_reports_a_bad_config_in_one_line_without_traceback(tmp_path):
     toml.write_text("idle_timeout = 'x'\n")
     result = subprocess.run(
         [sys.executable, "-m", "kiosk.cli", "--config", str(toml)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -31,8 +31,17 @@ def test_every_lifecycle_state_and_the_required_kinds_of_group(demo):
     records = demo[3]
     assert set(Counter(r["state"] for r in records)) == set(LIFECYCLE_STATES)
     names = " | ".join(r["name"] for r in records)
-    for expected in ("Zorgcoöperatie", "Stadsdorp", "ShareCare", "Dorpshuis", "Repair Café",
-                     "Buurtmoestuin", "Schaakclub", "Taalcafé", "Herberg"):
+    for expected in (
+        "Zorgcoöperatie",
+        "Stadsdorp",
+        "ShareCare",
+        "Dorpshuis",
+        "Repair Café",
+        "Buurtmoestuin",
+        "Schaakclub",
+        "Taalcafé",
+        "Herberg",
+    ):
         assert expected in names, expected
     assert any(r["kind"] == "pop_up" for r in records)
     stories = " ".join(r["story"]["nl"].lower() for r in records)
@@ -54,8 +63,15 @@ def test_every_neighbourhood_has_communities(demo):
 
 def test_no_deficit_wording(demo):
     text = json.dumps([r for r in demo[3]], ensure_ascii=False).lower()
-    for word in ("kwetsbaar", "hulpbehoevend", "minima", "needy", "vulnerable", "have-nots",
-                 "zielig"):
+    for word in (
+        "kwetsbaar",
+        "hulpbehoevend",
+        "minima",
+        "needy",
+        "vulnerable",
+        "have-nots",
+        "zielig",
+    ):
         assert word not in text, word
 
 
@@ -100,8 +116,9 @@ def _broken_copy(tmp_path, mutate):
         (lambda d: d["events"][0].update(community="nobody"), "events[0]"),
     ],
 )
-def test_invalid_demo_names_file_and_field_and_writes_nothing(tmp_path, store, config, mutate,
-                                                               fragment):
+def test_invalid_demo_names_file_and_field_and_writes_nothing(
+    tmp_path, store, config, mutate, fragment
+):
     folder = _broken_copy(tmp_path, mutate)
     with pytest.raises(DemoError) as error:
         load_demo(store, config.data_dir / "photos", TODAY, demo_dir=folder)

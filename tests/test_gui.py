@@ -22,7 +22,8 @@ def start(kiosk):
 
 def find(root, kind, **attrs):
     return [
-        w for w in root.walk(restrict=True)
+        w
+        for w in root.walk(restrict=True)
         if isinstance(w, kind) and all(getattr(w, k) == v for k, v in attrs.items())
     ]
 

@@ -10,9 +10,22 @@ from kiosk.qr import QUIET_ZONE, community_url, make_matrix
 
 def _community(**kw):
     base = dict(
-        id="0b0c4d1e-0000-4000-8000-000000000001", name="Soepclub", kind="club", pitch={},
-        story={}, themes=(), gifts_welcome=(), neighbourhood=None, schedule=(), languages=(),
-        welcome={}, accessibility={}, contact={}, join_url=None, photo=None, state="active",
+        id="0b0c4d1e-0000-4000-8000-000000000001",
+        name="Soepclub",
+        kind="club",
+        pitch={},
+        story={},
+        themes=(),
+        gifts_welcome=(),
+        neighbourhood=None,
+        schedule=(),
+        languages=(),
+        welcome={},
+        accessibility={},
+        contact={},
+        join_url=None,
+        photo=None,
+        state="active",
     )
     base.update(kw)
     return Community(**base)

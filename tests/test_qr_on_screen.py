@@ -2,13 +2,12 @@
 compared module by module with the matrix (zbar also reads a mirrored code, so decoding alone
 would not catch a texture drawn upside down)."""
 
+from conftest import SCREENSHOTS
 from PIL import Image
 from pyzbar.pyzbar import decode
 
 from kiosk import navigation as nav
 from kiosk.qr import community_url
-
-from conftest import SCREENSHOTS
 
 
 def _shot_of_community(kiosk, community_id, name):

@@ -8,12 +8,20 @@ def searchable(taxonomy_store, make_record):
     records = {
         "cafe": make_record("Repair Café De Linde", themes=["eten"]),
         "coop": make_record("Zorgcoöperatie Esveld", neighbourhood="esveld", themes=["eten"]),
-        "garden": make_record("Buurtmoestuin De Hoven", themes=["natuur"],
-                              pitch={"nl": "Groente kweken met de buren"}),
-        "garden2": make_record("Pluktuin Esveld", themes=["natuur"], neighbourhood="esveld",
-                               pitch={"nl": "Bloemen plukken"}),
-        "chess": make_record("Schaakclub Het Paard", themes=["eten"],
-                             story={"nl": "Wij schaken op donderdag.", "en": "We play chess."}),
+        "garden": make_record(
+            "Buurtmoestuin De Hoven", themes=["natuur"], pitch={"nl": "Groente kweken met de buren"}
+        ),
+        "garden2": make_record(
+            "Pluktuin Esveld",
+            themes=["natuur"],
+            neighbourhood="esveld",
+            pitch={"nl": "Bloemen plukken"},
+        ),
+        "chess": make_record(
+            "Schaakclub Het Paard",
+            themes=["eten"],
+            story={"nl": "Wij schaken op donderdag.", "en": "We play chess."},
+        ),
     }
     taxonomy_store.upsert_communities(records.values())
     ids = {key: r["id"] for key, r in records.items()}
@@ -70,13 +78,27 @@ def test_filters_combine_with_text(searchable):
     store, ids = searchable
     assert set(store.search("tuin", seed="s", theme="natuur")) == {ids["garden"], ids["garden2"]}
     assert store.search("tuin", seed="s", theme="natuur", neighbourhood="esveld") == [
-        ids["garden2"]]
+        ids["garden2"]
+    ]
     assert store.search("tuin", seed="s", theme="eten") == []
 
 
 @pytest.mark.parametrize(
-    "query", ['"', "AND", "OR NOT", "*", "NEAR(a b)", "a:b", "'; DROP TABLE communities; --",
-              "^", "-", "   ", "", "é" * 300]
+    "query",
+    [
+        '"',
+        "AND",
+        "OR NOT",
+        "*",
+        "NEAR(a b)",
+        "a:b",
+        "'; DROP TABLE communities; --",
+        "^",
+        "-",
+        "   ",
+        "",
+        "é" * 300,
+    ],
 )
 def test_fts_syntax_in_the_query_is_just_text(searchable, query):
     store, _ids = searchable

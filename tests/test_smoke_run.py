@@ -31,7 +31,13 @@ sys.exit(0 if seen and seen[0][0] == "attract" and seen[0][1] >= 60 else 1)
 
 def test_the_real_app_run_starts_on_the_attract_screen(tmp_path):
     env = dict(os.environ, ONTMOET_DATA_DIR=str(tmp_path / "data"), KIVY_HOME=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "('attract'," in result.stdout

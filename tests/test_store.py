@@ -13,8 +13,18 @@ def digest(path):
 
 def test_new_store_has_every_table_in_wal_mode(store):
     tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
-    for table in ("communities", "themes", "neighbourhoods", "gifts", "events", "interests",
-                  "contact_requests", "introductions", "outbox", "sync_state"):
+    for table in (
+        "communities",
+        "themes",
+        "neighbourhoods",
+        "gifts",
+        "events",
+        "interests",
+        "contact_requests",
+        "introductions",
+        "outbox",
+        "sync_state",
+    ):
         assert table in tables
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -24,9 +34,24 @@ def test_new_store_has_every_table_in_wal_mode(store):
 def test_community_columns_cover_the_design(store):
     columns = {r[1] for r in store.conn.execute("PRAGMA table_info(communities)")}
     assert columns >= {
-        "id", "name", "pitch", "story", "kind", "themes", "gifts_welcome", "neighbourhood",
-        "schedule", "languages", "welcome", "accessibility", "contact", "join_url", "photo",
-        "state", "provenance", "last_confirmed",
+        "id",
+        "name",
+        "pitch",
+        "story",
+        "kind",
+        "themes",
+        "gifts_welcome",
+        "neighbourhood",
+        "schedule",
+        "languages",
+        "welcome",
+        "accessibility",
+        "contact",
+        "join_url",
+        "photo",
+        "state",
+        "provenance",
+        "last_confirmed",
     }
 
 
@@ -56,7 +81,7 @@ def test_older_database_is_migrated_in_place_keeping_its_data(config, make_recor
     old.execute(
         "INSERT INTO communities (id, name, kind, pitch, story, themes, gifts_welcome,"
         " neighbourhood, schedule, languages, welcome, accessibility, contact, state,"
-        " provenance, updated_at) VALUES (?, ?, 'club', '{\"nl\":\"p\"}', '{\"nl\":\"s\"}',"
+        ' provenance, updated_at) VALUES (?, ?, \'club\', \'{"nl":"p"}\', \'{"nl":"s"}\','
         " '[]', '[]', NULL, '[]', '[]', '{}', '{}', '{}', 'active', '{}', 'now')",
         [record["id"], record["name"]],
     )
@@ -86,7 +111,9 @@ def test_database_from_a_newer_version_is_refused_untouched(config):
     assert digest(config.db_path) == before
 
 
-@pytest.mark.parametrize("content", [b"this is not a database" * 100, b"SQLite format 3\x00" + b"\x07" * 4000])
+@pytest.mark.parametrize(
+    "content", [b"this is not a database" * 100, b"SQLite format 3\x00" + b"\x07" * 4000]
+)
 def test_corrupt_database_is_refused_untouched(config, content):
     config.db_path.parent.mkdir(parents=True)
     config.db_path.write_bytes(content)
@@ -104,8 +131,12 @@ def test_unreadable_database_is_a_clear_error(config, tmp_path):
 def test_communities_round_trip_with_filters(taxonomy_store, make_record):
     store = taxonomy_store
     a = make_record("Soepclub", themes=["eten"], neighbourhood="centrum")
-    b = make_record("Tuingroep", themes=["natuur"], neighbourhood="esveld",
-                    provenance={"accessibility": "reception"})
+    b = make_record(
+        "Tuingroep",
+        themes=["natuur"],
+        neighbourhood="esveld",
+        provenance={"accessibility": "reception"},
+    )
     c = make_record("Oude kookclub", themes=["eten"], neighbourhood="esveld", state="ended")
     assert store.upsert_communities([a, b, c]) == 3
     assert store.community_count() == 3
@@ -120,7 +151,9 @@ def test_communities_round_trip_with_filters(taxonomy_store, make_record):
     assert store.community_ids(theme="eten", neighbourhood="esveld") == []
     assert store.count_by("theme") == {"eten": 1, "natuur": 1}
     assert [c.name for c in store.communities([b["id"], "nope", a["id"]])] == [
-        "Tuingroep", "Soepclub"]
+        "Tuingroep",
+        "Soepclub",
+    ]
 
 
 def test_upsert_replaces_and_reindexes(taxonomy_store, make_record):

@@ -14,7 +14,6 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 
-
 class KioskScreen(Screen):
     """A screen with the kiosk's background; subclasses hold handlers only."""
 

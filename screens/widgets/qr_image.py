@@ -38,7 +38,8 @@ class QrImage(Widget):
         texture.mag_filter = texture.min_filter = "nearest"
         # OpenGL textures start at the bottom row.
         texture.blit_buffer(
-            matrix.rgba_bytes(self.module_px, flip_vertical=True), colorfmt="rgba",
+            matrix.rgba_bytes(self.module_px, flip_vertical=True),
+            colorfmt="rgba",
             bufferfmt="ubyte",
         )
         self.size = (side, side)
