@@ -27,8 +27,10 @@ def m001_initial(db: Database) -> None:
         """
         -- A community's record, in its own words. Localised texts are JSON {lang: text};
         -- lists are JSON arrays; provenance is JSON {field: 'community' | 'reception'}.
+        -- num: a stable integer key, the rowid of the community's search index rows.
         CREATE TABLE communities (
-            id TEXT PRIMARY KEY,
+            num INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
             name TEXT NOT NULL,
             kind TEXT NOT NULL CHECK (kind IN ('informal_group', 'cooperative', 'club',
                                                'foundation', 'network', 'pop_up')),
@@ -155,9 +157,11 @@ def m003_search(db: Database) -> None:
         db,
         """
         -- Search: words (diacritics folded, prefix queries) and trigrams of folded text
-        -- (substrings inside Dutch compounds, and typo candidates).
+        -- (substrings inside Dutch compounds, and typo candidates). Their rowid is
+        -- communities.num, so a community's index rows are found without a scan.
         CREATE VIRTUAL TABLE community_words USING fts5(
-            community_id UNINDEXED, name, body, tokenize = 'unicode61 remove_diacritics 2'
+            community_id UNINDEXED, name, body, tokenize = 'unicode61 remove_diacritics 2',
+            prefix = '1 2 3'
         );
         CREATE VIRTUAL TABLE community_trigrams USING fts5(
             community_id UNINDEXED, text, tokenize = 'trigram'

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz
 
-from kiosk.fair_order import fair_sorted
+from kiosk.fair_order import fair_key, fair_sorted
 
 # Enough to fill the first screens; the visitor refines the query for more.
 MAX_RESULTS = 200
@@ -60,12 +60,13 @@ def index_texts(record: dict, labels: dict[str, Iterable[str]]) -> tuple[str, st
     return record["name"], body, trigram_text
 
 
-def _fts_prefix_query(terms: Sequence[str]) -> str:
+def _prefix_query(terms: Sequence[str], column: str | None = None) -> str:
     # Quote each term: the visitor's text must never be read as FTS5 syntax.
-    return " ".join(f'"{t}"*' for t in terms)
+    query = " ".join(f'"{t}"*' for t in terms)
+    return f"{column} : ({query})" if column else query
 
 
-def _trigram_phrase_query(terms: Sequence[str]) -> str:
+def _phrase_query(terms: Sequence[str]) -> str:
     return " ".join(f'"{t}"' for t in terms)
 
 
@@ -82,6 +83,12 @@ def _filter_sql(theme: str | None, neighbourhood: str | None) -> tuple[str, list
     return "".join(f" AND {c}" for c in clauses), params
 
 
+def _pivot(conn: sqlite3.Connection, seed: str) -> int:
+    """Where this session's window over the index starts (see _matches)."""
+    top = conn.execute("SELECT max(num) FROM communities").fetchone()[0] or 0
+    return int.from_bytes(fair_key(seed, "search-pivot"), "big") % (top + 1)
+
+
 def _matches(
     conn: sqlite3.Connection,
     table: str,
@@ -89,13 +96,28 @@ def _matches(
     theme: str | None,
     neighbourhood: str | None,
     limit: int,
+    pivot: int,
 ) -> list[str]:
+    """Up to ``limit`` matching ids, read from the session's pivot onwards, wrapping around.
+
+    No ranking by relevance score inside a tier: the tier decides relevance, fair order the
+    rest. Reading from a per-session pivot keeps the work bounded when thousands match ('k'),
+    while every community is as likely as any other to be among the first ``limit``.
+    """
     where, params = _filter_sql(theme, neighbourhood)
-    sql = (
-        f"SELECT m.community_id FROM {table} AS m WHERE {table} MATCH ?{where}"
-        f" ORDER BY rank LIMIT ?"
-    )
-    return [row[0] for row in conn.execute(sql, [match, *params, limit])]
+    sql = f"SELECT m.community_id FROM {table} AS m WHERE {table} MATCH ? AND m.rowid {{}} ?{where}"
+    found = [
+        row[0]
+        for row in conn.execute(sql.format(">=") + " LIMIT ?", [match, pivot, *params, limit])
+    ]
+    if len(found) < limit:
+        found += [
+            row[0]
+            for row in conn.execute(
+                sql.format("<") + " LIMIT ?", [match, pivot, *params, limit - len(found)]
+            )
+        ]
+    return found
 
 
 def _typo_matches(
@@ -141,21 +163,19 @@ def search(
     terms = words(query)
     if not terms:
         return []
-    tiers: list[list[str]] = [
-        _matches(conn, "community_words", _fts_prefix_query(terms), theme, neighbourhood, limit)
+    pivot = _pivot(conn, seed)
+
+    def matches(table: str, match: str) -> list[str]:
+        return _matches(conn, table, match, theme, neighbourhood, limit, pivot)
+
+    # Tier 1: every word starts a word of the name; tier 2: of any text.
+    tiers = [
+        matches("community_words", _prefix_query(terms, "name")),
+        matches("community_words", _prefix_query(terms)),
     ]
-    if len(tiers[0]) < limit and all(len(t) >= 3 for t in terms):
-        tiers.append(
-            _matches(
-                conn,
-                "community_trigrams",
-                _trigram_phrase_query(terms),
-                theme,
-                neighbourhood,
-                limit,
-            )
-        )
-    if sum(map(len, tiers)) == 0:
+    if len(set(tiers[1])) < limit and all(len(t) >= 3 for t in terms):
+        tiers.append(matches("community_trigrams", _phrase_query(terms)))
+    if not any(tiers):
         tiers.append(_typo_matches(conn, terms, theme, neighbourhood))
     seen: set[str] = set()
     result: list[str] = []

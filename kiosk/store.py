@@ -161,8 +161,6 @@ class Store:
         with self.db.atomic():
             for r in records:
                 cid = r["id"]
-                self.conn.execute("DELETE FROM community_words WHERE community_id = ?", [cid])
-                self.conn.execute("DELETE FROM community_trigrams WHERE community_id = ?", [cid])
                 # An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the
                 # delete would cascade to the community's events.
                 self.conn.execute(
@@ -192,6 +190,11 @@ class Store:
                         now,
                     ],
                 )
+                (num,) = self.conn.execute(
+                    "SELECT num FROM communities WHERE id = ?", [cid]
+                ).fetchone()
+                self.conn.execute("DELETE FROM community_words WHERE rowid = ?", [num])
+                self.conn.execute("DELETE FROM community_trigrams WHERE rowid = ?", [num])
                 self.conn.execute("DELETE FROM community_themes WHERE community_id = ?", [cid])
                 self.conn.execute("DELETE FROM community_gifts WHERE community_id = ?", [cid])
                 self.conn.executemany(
@@ -202,18 +205,19 @@ class Store:
                     "INSERT INTO community_gifts (community_id, gift) VALUES (?, ?)",
                     [(cid, g) for g in dict.fromkeys(r["gifts_welcome"])],
                 )
-                self._index(cid, r, labels)
+                self._index(num, cid, r, labels)
                 count += 1
         return count
 
-    def _index(self, cid: str, record: dict, labels: dict[str, list[str]]) -> None:
+    def _index(self, num: int, cid: str, record: dict, labels: dict[str, list[str]]) -> None:
         name, body, trigrams = search.index_texts(record, labels)
         self.conn.execute(
-            "INSERT INTO community_words (community_id, name, body) VALUES (?, ?, ?)",
-            [cid, name, body],
+            "INSERT INTO community_words (rowid, community_id, name, body) VALUES (?, ?, ?, ?)",
+            [num, cid, name, body],
         )
         self.conn.execute(
-            "INSERT INTO community_trigrams (community_id, text) VALUES (?, ?)", [cid, trigrams]
+            "INSERT INTO community_trigrams (rowid, community_id, text) VALUES (?, ?, ?)",
+            [num, cid, trigrams],
         )
 
     def rebuild_search_index(self) -> None:
@@ -223,9 +227,9 @@ class Store:
             self.conn.execute("DELETE FROM community_words")
             self.conn.execute("DELETE FROM community_trigrams")
             cursor = self.conn.execute(
-                "SELECT id, name, pitch, story, themes, neighbourhood FROM communities"
+                "SELECT num, id, name, pitch, story, themes, neighbourhood FROM communities"
             )
-            for cid, name, pitch, story, themes, hood in cursor.fetchall():
+            for num, cid, name, pitch, story, themes, hood in cursor.fetchall():
                 record = {
                     "name": name,
                     "pitch": json.loads(pitch),
@@ -233,7 +237,7 @@ class Store:
                     "themes": json.loads(themes),
                     "neighbourhood": hood,
                 }
-                self._index(cid, record, labels)
+                self._index(num, cid, record, labels)
 
     def community_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM communities").fetchone()[0]

@@ -6,16 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import ListProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
+from kivy.properties import ListProperty
 
 from kiosk.agenda import today_in_hall
+from screens.widgets import agenda  # noqa: F401  (its kv rules)
 from screens.widgets.common import KioskScreen
-
-
-class HallEventLine(BoxLayout):
-    when = StringProperty("")
-    title = StringProperty("")
 
 
 class AttractScreen(KioskScreen):
@@ -25,12 +20,6 @@ class AttractScreen(KioskScreen):
     def on_pre_enter(self, *_args):
         lines = today_in_hall(self.app.store, datetime.now(), self.app.lang)
         self.hall_events = [(line.when, line.title) for line in lines[:3]]
-
-    def on_hall_events(self, _screen, events):
-        box = self.ids.events_box
-        box.clear_widgets()
-        for when, title in events:
-            box.add_widget(HallEventLine(when=when, title=title))
 
     def on_touch_down(self, touch):
         self.app.start_session()

@@ -36,7 +36,9 @@ class BrowseScreen(KioskScreen):
             tile.bind(on_release=self.choose)
             grid.add_widget(tile)
         self.ids.top_bar.title = (
-            _("Themes") if self.by == BY_THEME else _("Neighbourhoods and villages")
+            _("What do you enjoy?")
+            if self.by == BY_THEME
+            else _("Where do you live, or where would you like to go?")
         )
         self.ids.scroller.scroll_y = 1
 

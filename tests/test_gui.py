@@ -66,7 +66,7 @@ def test_theme_list_community_and_its_qr(kiosk):
     assert qr.matrix.data == community_url(community, app.kiosk_config.public_url)
     assert qr.width >= 350  # large enough to scan from the panel
 
-    kiosk.tap(shown.ids.top_bar.children[-1])  # the back button, first in the bar
+    kiosk.tap(shown.ids.top_bar.ids.back_button)
     assert app.current_screen == nav.LISTING
 
 
