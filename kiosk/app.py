@@ -2,10 +2,15 @@
 
 The app is the view-model: Kivy properties the screens bind to, and one navigation method,
 ``go()``, that every screen change passes through. Decisions live in the core modules.
+
+Start-up shows the attract screen first; the other screens (their kv files take most of the
+start time) are built one per frame right after the first frame, long before a visitor can
+reach them, and on demand if a touch is faster.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 
 from kivy.app import App
@@ -21,20 +26,14 @@ from kiosk.config import Config
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 from kiosk.session import IdleRules, VisitorSession
 from kiosk.store import Store
-from screens.attract import AttractScreen
-from screens.browse import BrowseScreen
-from screens.community import CommunityScreen
-from screens.home import HomeScreen
-from screens.listing import ListingScreen
-from screens.widgets.idle_overlay import IdleOverlay
 from screens.widgets.translate import tr
 
 SCREEN_CLASSES = {
-    nav.ATTRACT: AttractScreen,
-    nav.HOME: HomeScreen,
-    nav.BROWSE: BrowseScreen,
-    nav.LISTING: ListingScreen,
-    nav.COMMUNITY: CommunityScreen,
+    nav.ATTRACT: "screens.attract:AttractScreen",
+    nav.HOME: "screens.home:HomeScreen",
+    nav.BROWSE: "screens.browse:BrowseScreen",
+    nav.LISTING: "screens.listing:ListingScreen",
+    nav.COMMUNITY: "screens.community:CommunityScreen",
 }
 IDLE_CHECK_SECONDS = 0.5
 
@@ -53,7 +52,7 @@ class KioskApp(App):
         self.store = store
         self.idle = IdleRules(kiosk_config.idle_timeout, kiosk_config.idle_warning, clock)
         self.manager: ScreenManager | None = None
-        self.idle_overlay: IdleOverlay | None = None
+        self.idle_overlay = None
         self._idle_event = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -65,18 +64,43 @@ class KioskApp(App):
         tr.switch(self.lang)
         root = FloatLayout()
         self.manager = ScreenManager(transition=NoTransition())
-        for name, screen_class in SCREEN_CLASSES.items():
-            self.manager.add_widget(screen_class(name=name))
+        self.screen(nav.ATTRACT)
         root.add_widget(self.manager)
-        self.idle_overlay = IdleOverlay()
         return root
+
+    def screen(self, name: str):
+        """The screen called ``name``, built on first use."""
+        if name not in SCREEN_CLASSES:
+            raise ValueError(f"unknown screen {name!r}")
+        if not self.manager.has_screen(name):
+            module, class_name = SCREEN_CLASSES[name].split(":")
+            screen_class = getattr(importlib.import_module(module), class_name)
+            self.manager.add_widget(screen_class(name=name))
+        return self.manager.get_screen(name)
 
     def on_start(self):
         Window.bind(on_touch_down=self._any_touch)
+        Window.bind(on_flip=self._after_first_frame)
         self._idle_event = Clock.schedule_interval(self.check_idle, IDLE_CHECK_SECONDS)
+
+    def _after_first_frame(self, *_args):
+        Window.unbind(on_flip=self._after_first_frame)
+        Clock.schedule_once(self.build_remaining, 0)
+
+    def build_remaining(self, *_args) -> None:
+        """Build the next screen not built yet, then come back next frame for the rest."""
+        if self.idle_overlay is None:
+            from screens.widgets.idle_overlay import IdleOverlay
+
+            self.idle_overlay = IdleOverlay()
+        missing = [name for name in SCREEN_CLASSES if not self.manager.has_screen(name)]
+        if missing:
+            self.screen(missing[0])
+            Clock.schedule_once(self.build_remaining, 0)
 
     def on_stop(self):
         Window.unbind(on_touch_down=self._any_touch)
+        Window.unbind(on_flip=self._after_first_frame)
         if self._idle_event is not None:
             self._idle_event.cancel()
 
@@ -87,8 +111,7 @@ class KioskApp(App):
         return self.manager.current
 
     def go(self, name: str, remember: bool = True) -> None:
-        if name not in SCREEN_CLASSES:
-            raise ValueError(f"unknown screen {name!r}")
+        self.screen(name)
         if self.session is not None and remember and self.manager.current != name:
             self.session.history.append(self.manager.current)
         self.manager.current = name
@@ -121,17 +144,17 @@ class KioskApp(App):
         self.go(nav.ATTRACT, remember=False)
 
     def browse(self, by: str) -> None:
-        self.manager.get_screen(nav.BROWSE).show(by)
+        self.screen(nav.BROWSE).show(by)
         self.go(nav.BROWSE)
 
     def show_list(self, theme: str | None = None, neighbourhood: str | None = None) -> None:
         self.session.theme, self.session.neighbourhood = theme, neighbourhood
-        self.manager.get_screen(nav.LISTING).show(theme, neighbourhood)
+        self.screen(nav.LISTING).show(theme, neighbourhood)
         self.go(nav.LISTING)
 
     def open_community(self, community_id: str) -> None:
         self.session.community_id = community_id
-        self.manager.get_screen(nav.COMMUNITY).show(community_id)
+        self.screen(nav.COMMUNITY).show(community_id)
         self.go(nav.COMMUNITY)
 
     def set_language(self, lang: str) -> None:
@@ -164,6 +187,7 @@ class KioskApp(App):
             self.end_session()
         elif state == IdleRules.WARNING:
             self.idle_seconds_left = self.idle.seconds_left()
+            self.build_remaining()  # makes sure the overlay exists
             if self.idle_overlay.parent is None:
                 self.root.add_widget(self.idle_overlay)
 

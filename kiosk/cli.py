@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.config import SUPPORTED_LANGUAGES, Config, ConfigError, load_config, settings_help
-from kiosk.demo import DemoError, load_demo, refresh_demo_events
+from kiosk.demo import DemoError
 from kiosk.kivy_env import kivy_environment, parse_size
 from kiosk.store import Store, StoreError, open_store
 
@@ -56,6 +56,8 @@ def prepare_store(config: Config, demo: bool, today: date | None = None) -> Stor
     """Open the store; with ``demo``, fill an empty one (an existing store is never replaced)."""
     store = open_store(config.db_path)
     if demo:
+        from kiosk.demo import load_demo, refresh_demo_events  # Pillow: only for the demo
+
         today = today or date.today()
         if store.community_count() == 0:
             load_demo(store, config.data_dir / "photos", today)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from kiosk.models import COMMUNITY_KINDS, GIFT_KINDS, LIFECYCLE_STATES, Event, Term
 from kiosk.paths import DEMO_DIR
-from kiosk.pictures import write_picture
 from kiosk.store import Store
 
 # Stable ids: the same demo community has the same UUID on every kiosk and at the hub.
@@ -234,6 +233,8 @@ def load_demo(
 ) -> int:
     """Load the demo into ``store``: taxonomies, communities with pictures, events dated from
     ``today``. Returns the number of communities."""
+    from kiosk.pictures import write_picture  # Pillow: loaded only when pictures are made
+
     today = today or date.today()
     themes, neighbourhoods, gifts, records, events = read_demo(demo_dir, today)
     for record in records:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from kiosk import search
 from kiosk.models import Community, Event, Meeting, Term
-from kiosk.schema import MIGRATION_SET, migrations
+from kiosk.schema import MIGRATION_SET, apply_migrations, migration_names
 
 
 class StoreError(Exception):
@@ -27,14 +26,38 @@ def _utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _inspect_existing(path: Path) -> None:
-    """Read-only checks before anything writes to an existing file."""
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """All or nothing; nests as a savepoint inside a transaction already open."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT store")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO store")
+            conn.execute("RELEASE store")
+            raise
+        conn.execute("RELEASE store")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _inspect_existing(path: Path) -> list[str]:
+    """Read-only checks before anything writes to an existing file; returns the names of
+    the migrations it has applied."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"The kiosk database {path} cannot be opened: {exc}.") from None
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        applied: list[str] = []
         if "_sqlite_migrations" in tables:
             applied = [
                 r[0]
@@ -43,7 +66,7 @@ def _inspect_existing(path: Path) -> None:
                     [MIGRATION_SET],
                 )
             ]
-            known = {m.name for m in migrations._migrations}
+            known = set(migration_names())
             unknown = [name for name in applied if name not in known]
             if unknown:
                 raise StoreError(
@@ -51,6 +74,7 @@ def _inspect_existing(path: Path) -> None:
                     f"(it has the change '{unknown[0]}', which this version does not know). "
                     "It was not changed. Update Ontmoet, or restore a backup made by this version."
                 )
+        return applied
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"The kiosk database {path} is damaged or is not a database ({exc}). It was not "
@@ -91,15 +115,11 @@ _COLUMNS = (
 class Store:
     """An open kiosk.db. Use :func:`open_store`."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     # -- sync state ------------------------------------------------------------------------
 
@@ -108,7 +128,7 @@ class Store:
         return row[0] if row else default
 
     def set_state(self, key: str, value: str) -> None:
-        with self.db.atomic():
+        with transaction(self.conn):
             self.conn.execute(
                 "INSERT INTO sync_state (key, value) VALUES (?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -120,7 +140,7 @@ class Store:
     def replace_taxonomies(
         self, themes: Sequence[Term], neighbourhoods: Sequence[Term], gifts: Sequence[Term]
     ) -> None:
-        with self.db.atomic():
+        with transaction(self.conn):
             for table, terms in (("themes", themes), ("neighbourhoods", neighbourhoods)):
                 self.conn.execute(f"DELETE FROM {table}")
                 self.conn.executemany(
@@ -158,7 +178,7 @@ class Store:
         labels = self._labels_by_slug()
         now = _utcnow()
         count = 0
-        with self.db.atomic():
+        with transaction(self.conn):
             for r in records:
                 cid = r["id"]
                 # An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the
@@ -223,7 +243,7 @@ class Store:
     def rebuild_search_index(self) -> None:
         """Index every community anew (after a migration, or to repair the index)."""
         labels = self._labels_by_slug()
-        with self.db.atomic():
+        with transaction(self.conn):
             self.conn.execute("DELETE FROM community_words")
             self.conn.execute("DELETE FROM community_trigrams")
             cursor = self.conn.execute(
@@ -296,7 +316,7 @@ class Store:
     # -- events ----------------------------------------------------------------------------
 
     def replace_events(self, events: Iterable[Event]) -> None:
-        with self.db.atomic():
+        with transaction(self.conn):
             self.conn.execute("DELETE FROM events")
             self.conn.executemany(
                 "INSERT INTO events (id, community_id, title, starts_at, ends_at, place, in_hall)"
@@ -373,8 +393,9 @@ def open_store(path: Path) -> Store:
     Raises StoreError, leaving the file as it was, when it is damaged, unreadable or newer.
     """
     path = Path(path)
+    applied: list[str] = []
     if path.exists():
-        _inspect_existing(path)
+        applied = _inspect_existing(path)
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -387,11 +408,11 @@ def open_store(path: Path) -> Store:
         # FULL: a transaction reported committed survives a power cut (NORMAL may lose it).
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        db = Database(conn)
-        migrations.apply(db)
+        if set(migration_names()) - set(applied):
+            apply_migrations(conn)
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"The kiosk database {path} cannot be used ({exc}). Restore it from a backup, "
             "or move it aside to start with an empty store."
         ) from None
-    return Store(db)
+    return Store(conn)

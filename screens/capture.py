@@ -23,7 +23,7 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
 
     try:
         app.go(nav.ATTRACT, remember=False)
-        app.manager.get_screen(nav.ATTRACT).on_pre_enter()
+        app.screen(nav.ATTRACT).on_pre_enter()
         shot(nav.ATTRACT)
         app.start_session()
         shot(nav.HOME)
@@ -37,9 +37,10 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
         ids = store.community_ids()
         if ids:
             # The first community of the list as this session orders it: any is as good.
-            first = app.manager.get_screen(nav.LISTING).ids.cards_view.data[0]["community_id"]
+            first = app.screen(nav.LISTING).ids.cards_view.data[0]["community_id"]
             app.open_community(first)
             shot(nav.COMMUNITY)
+        app.build_remaining()
         app.idle_seconds_left = config.idle_warning
         app.root.add_widget(app.idle_overlay)
         shot("idle-warning")

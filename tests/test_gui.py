@@ -12,7 +12,7 @@ from screens.widgets.common import LanguageButton, Tile
 
 
 def screen(app, name):
-    return app.manager.get_screen(name)
+    return app.screen(name)
 
 
 def start(kiosk):

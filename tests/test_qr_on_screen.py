@@ -12,7 +12,7 @@ from kiosk.qr import community_url
 
 def _shot_of_community(kiosk, community_id, name):
     app = kiosk.app
-    kiosk.tap(app.manager.get_screen(nav.ATTRACT))
+    kiosk.tap(app.screen(nav.ATTRACT))
     app.open_community(community_id)
     kiosk.pump(3)
     return Image.open(kiosk.screenshot(SCREENSHOTS / name)).convert("L")
@@ -31,7 +31,7 @@ def test_the_drawn_modules_match_the_matrix_upright(kiosk):
     store = kiosk.app.store
     with_link = next(c for c in store.communities(store.community_ids()) if c.join_url)
     image = _shot_of_community(kiosk, with_link.id, "qr-join-link.png")
-    qr = kiosk.app.manager.get_screen(nav.COMMUNITY).ids.join_qr
+    qr = kiosk.app.screen(nav.COMMUNITY).ids.join_qr
     matrix, px = qr.matrix, qr.module_px
     assert matrix.data == with_link.join_url
     left, top = round(qr.x), image.height - round(qr.y) - matrix.size * px  # image rows go down

@@ -25,6 +25,8 @@ class QrImage(Widget):
         super().__init__(**kwargs)
         self.size_hint = (None, None)
         self.bind(pos=self._place, data=self._render, target_size=self._render)
+        if self.data:  # given to the constructor, before the bindings existed
+            self._render()
 
     def _render(self, *_args) -> None:
         self.canvas.clear()
