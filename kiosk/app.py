@@ -40,6 +40,8 @@ IDLE_CHECK_SECONDS = 0.5
 
 class KioskApp(App):
     title = "Ontmoet"
+    # No settings panel on F1 or the menu key: a visitor with a keyboard must find no way out.
+    use_kivy_settings = False
     lang = StringProperty("nl")
     #: The visitor's session; None while the attract screen waits for someone.
     session = ObjectProperty(None, allownone=True)
@@ -103,6 +105,9 @@ class KioskApp(App):
         Window.unbind(on_flip=self._after_first_frame)
         if self._idle_event is not None:
             self._idle_event.cancel()
+
+    def open_settings(self, *_args):
+        return False
 
     # -- navigation: every screen change goes through here ---------------------------------
 

@@ -180,3 +180,16 @@ def test_landscape_puts_the_qr_beside_the_story(kiosk):
     finally:
         Window.size = (1080, 1920)
         kiosk.pump(5)
+
+
+def test_escape_and_f1_give_no_way_out(kiosk):
+    from kivy.core.window import Window
+
+    app = kiosk.app
+    start(kiosk)
+    Window.dispatch("on_keyboard", 27, 0, None, [])  # Escape
+    Window.dispatch("on_keyboard", 282, 0, None, [])  # F1: Kivy's settings panel
+    kiosk.pump()
+    assert EventLoop.status == "started"
+    assert app.current_screen == nav.HOME
+    assert app._app_settings is None

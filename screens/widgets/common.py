@@ -13,6 +13,8 @@ from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
+from kiosk.config import SUPPORTED_LANGUAGES
+
 
 class KioskScreen(Screen):
     """A screen with the kiosk's background; subclasses hold handlers only."""
@@ -68,7 +70,8 @@ class TopBar(BoxLayout):
         if app is None:
             return
         box = self.ids.languages_box
-        for lang in app.kiosk_config.languages:
+        # A fixed order, whichever language is the default: buttons must not move around.
+        for lang in sorted(app.kiosk_config.languages, key=SUPPORTED_LANGUAGES.index):
             button = LanguageButton(lang=lang, selected=lang == app.lang)
             button.bind(on_release=lambda b: app.set_language(b.lang))
             box.add_widget(button)

@@ -1,0 +1,54 @@
+"""The deploy files agree with the code: settings exist, paths match, the unit restarts."""
+
+import configparser
+from pathlib import Path
+
+from kiosk.config import ENV_PREFIX, Config, load_config
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+
+
+def env_file() -> dict[str, str]:
+    values = {}
+    for line in (DEPLOY / "kiosk.env").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key] = value
+    return values
+
+
+def unit() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read_string((DEPLOY / "ontmoet-kiosk.service").read_text())
+    return parser
+
+
+def test_every_ontmoet_variable_is_a_valid_setting():
+    env = env_file()
+    ours = {k: v for k, v in env.items() if k.startswith(ENV_PREFIX)}
+    settings = {f"{ENV_PREFIX}{name.upper()}" for name in Config.__dataclass_fields__}
+    assert set(ours) <= settings
+    config = load_config(environ=ours)  # raises on a wrong value
+    assert config.fullscreen is True
+
+
+def test_the_unit_restarts_the_kiosk_and_may_write_its_data_folder():
+    service = unit()["Service"]
+    assert service["Restart"] == "always"
+    assert service["ExecStart"].endswith("/.venv/bin/ontmoet-kiosk")
+    assert service["EnvironmentFile"].lstrip("-") == "/etc/ontmoet/kiosk.env"
+    assert service["ReadWritePaths"] == env_file()["ONTMOET_DATA_DIR"]
+    assert "cage" in service["ExecStart"]
+
+
+def test_no_escape_and_no_cursor():
+    env = env_file()
+    assert env["KCFG_KIVY_EXIT_ON_ESCAPE"] == "0"
+    assert env["KCFG_GRAPHICS_SHOW_CURSOR"] == "0"
+    from kiosk.kivy_env import kivy_environment
+
+    fullscreen = kivy_environment((1080, 1920), fullscreen=True)
+    assert fullscreen["KCFG_KIVY_EXIT_ON_ESCAPE"] == "0"
+    assert fullscreen["KCFG_GRAPHICS_SHOW_CURSOR"] == "0"
+    assert fullscreen["KCFG_GRAPHICS_FULLSCREEN"] == "auto"
