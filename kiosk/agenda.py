@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from babel.dates import format_time
-
 from kiosk.models import Event, pick
 from kiosk.store import Store
 
@@ -21,11 +19,14 @@ class AgendaLine:
     place: str
 
 
+def clock_time(moment: datetime, lang: str) -> str:
+    """'14.00' in Dutch, as Dutch texts write it (and the communities do); '14:00' elsewhere."""
+    separator = "." if lang == "nl" else ":"
+    return f"{moment.hour}{separator}{moment.minute:02d}"
+
+
 def _line(event: Event, community_name: str, lang: str) -> AgendaLine:
-    when = (
-        f"{format_time(event.starts_at, 'HH:mm', locale=lang)} – "
-        f"{format_time(event.ends_at, 'HH:mm', locale=lang)}"
-    )
+    when = f"{clock_time(event.starts_at, lang)} – {clock_time(event.ends_at, lang)}"
     return AgendaLine(
         event.id, event.community_id, when, pick(event.title, lang)[0], community_name, event.place
     )

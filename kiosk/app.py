@@ -178,10 +178,6 @@ class KioskApp(App):
 
     def _any_touch(self, _window, _touch):
         self.idle.touched()
-        if self.idle_overlay is not None and self.idle_overlay.parent is not None:
-            # The touch answered 'Ben je er nog?': it must not also press what lies beneath.
-            self.hide_idle_warning()
-            return True
         return False  # let the touch reach the widget under the finger
 
     def check_idle(self, *_args) -> None:

@@ -52,6 +52,16 @@ class Config:
         lambda: ("nl", "en"), "Interface languages offered, first one is the default."
     )
     fullscreen: bool = _setting(False, "Fill the screen without borders (for the kiosk panel).")
+    hub_public_key: str = _setting(
+        "",
+        "The hub's public key (base64) that seals contact details; the kiosk cannot open "
+        "them. Empty: the kiosk offers no contact form and sends visitors to the reception.",
+    )
+    receipt_printer: str = _setting(
+        "",
+        "Receipt printer for the take-home slip: 'usb:VENDOR:PRODUCT' (hex), "
+        "'network:HOST', 'file:/dev/usb/lp0'; empty: no printer.",
+    )
 
     @property
     def default_language(self) -> str:

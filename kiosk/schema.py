@@ -199,3 +199,31 @@ def m003_search(db: Database) -> None:
     from kiosk.store import Store
 
     Store(db.conn).rebuild_search_index()
+
+
+@migration
+def m004_visitor_journeys(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- 'Ask the reception': someone at the kiosk would like a receptionist to come over.
+        CREATE TABLE help_requests (
+            id TEXT PRIMARY KEY,
+            kiosk TEXT NOT NULL,
+            language TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        -- A visitor's take-home list: the communities they kept, behind an unguessable token
+        -- (the QR code points to /m/<token> on the hub). No personal data.
+        CREATE TABLE take_home_lists (
+            id TEXT PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            communities TEXT NOT NULL,
+            language TEXT NOT NULL,
+            expires_on TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        -- The visitor's receipt: /w/<token> shows and withdraws the consent from home.
+        ALTER TABLE contact_requests ADD COLUMN receipt_token TEXT
+        """,
+    )

@@ -297,22 +297,6 @@ class Store:
             sql += " AND c.state != 'ended'"
         return [row[0] for row in self.conn.execute(sql, params)]
 
-    def count_by(self, column: str) -> dict[str, int]:
-        """Open communities per theme or per neighbourhood, for the browse tiles."""
-        if column == "theme":
-            sql = (
-                "SELECT t.theme, count(*) FROM community_themes t JOIN communities c"
-                " ON c.id = t.community_id WHERE c.state != 'ended' GROUP BY t.theme"
-            )
-        elif column == "neighbourhood":
-            sql = (
-                "SELECT neighbourhood, count(*) FROM communities WHERE state != 'ended'"
-                " GROUP BY neighbourhood"
-            )
-        else:
-            raise ValueError(column)
-        return dict(self.conn.execute(sql).fetchall())
-
     # -- events ----------------------------------------------------------------------------
 
     def replace_events(self, events: Iterable[Event]) -> None:

@@ -6,11 +6,19 @@ from datetime import datetime
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import ListProperty
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.label import Label
 
 from kiosk.agenda import today_in_hall
+from kiosk.config import SUPPORTED_LANGUAGES
 from screens.widgets import agenda  # noqa: F401  (its kv rules)
 from screens.widgets.common import KioskScreen
+
+
+class AttractLanguage(Label):
+    """A language, in its own name, to start in."""
+
+    lang = StringProperty("")
 
 
 class AttractScreen(KioskScreen):
@@ -21,7 +29,17 @@ class AttractScreen(KioskScreen):
         lines = today_in_hall(self.app.store, datetime.now(), self.app.lang)
         self.hall_events = [(line.when, line.title) for line in lines[:3]]
 
+    def on_kv_post(self, _base_widget):
+        app = self.app
+        for lang in sorted(app.kiosk_config.languages, key=SUPPORTED_LANGUAGES.index):
+            self.ids.languages_box.add_widget(AttractLanguage(lang=lang))
+
     def on_touch_down(self, touch):
+        # A touch on a language starts the session in that language; any other in the
+        # language of the screen.
+        for button in self.ids.languages_box.children:
+            if button.collide_point(*button.to_widget(*touch.pos)):
+                self.app.set_language(button.lang)
         self.app.start_session()
         return True
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.properties import OptionProperty
 
-from kiosk.i18n import _, ngettext
+from kiosk.i18n import _
 from screens.widgets.common import KioskScreen, Tile
 
 BY_THEME, BY_NEIGHBOURHOOD = "theme", "neighbourhood"
@@ -23,16 +23,10 @@ class BrowseScreen(KioskScreen):
     def refresh(self) -> None:
         store, lang = self.app.store, self.app.lang
         terms = store.themes() if self.by == BY_THEME else store.neighbourhoods()
-        counts = store.count_by(self.by)
         grid = self.ids.tiles_grid
         grid.clear_widgets()
         for term in terms:
-            n = counts.get(term.slug, 0)
-            tile = Tile(
-                label=term.label(lang),
-                detail=ngettext("{n} group", "{n} groups", n).format(n=n),
-                value=term.slug,
-            )
+            tile = Tile(label=term.label(lang), value=term.slug)
             tile.bind(on_release=self.choose)
             grid.add_widget(tile)
         self.ids.top_bar.title = (

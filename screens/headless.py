@@ -45,7 +45,9 @@ class HeadlessRunner:
 
     def screenshot(self, target: Path) -> Path:
         """Save what the window shows as ``target`` (a PNG)."""
-        self.pump()
+        # Layouts settle over a few frames (a label's height follows its width, which
+        # follows its parent's): let them, so the picture shows the settled screen.
+        self.pump(10)
         with tempfile.TemporaryDirectory() as scratch:
             # Kivy adds a counter to the name it is given; move the file to the exact name.
             made = EventLoop.window.screenshot(name=str(Path(scratch) / "shot.png"))

@@ -138,3 +138,13 @@ def taxonomy_store(store):
         [Term("koken", {"nl": "Koken", "en": "Cooking"}, "hands")],
     )
     return store
+
+
+@pytest.fixture
+def english():
+    """Messages in English for the test, Dutch (the kiosk's default) again after it."""
+    from kiosk import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("nl")

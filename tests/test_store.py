@@ -146,7 +146,6 @@ def test_communities_round_trip_with_filters(taxonomy_store, make_record):
     assert store.community_ids(theme="eten") == [a["id"]]
     assert store.community_ids(neighbourhood="esveld") == [b["id"]]
     assert store.community_ids(theme="eten", neighbourhood="esveld") == []
-    assert store.count_by("theme") == {"eten": 1, "natuur": 1}
     assert [c.name for c in store.communities([b["id"], "nope", a["id"]])] == [
         "Tuingroep",
         "Soepclub",

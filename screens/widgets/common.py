@@ -38,7 +38,7 @@ class BigButton(Button):
     primary = BooleanProperty(True)
 
 
-class Tile(ButtonBehavior, BoxLayout):
+class Tile(ButtonBehavior, BoxLayout):  # noqa: D101
     """A card to tap in a grid: a label and a small line under it."""
 
     label = StringProperty("")
@@ -64,6 +64,7 @@ class TopBar(BoxLayout):
 
     title = StringProperty("")
     show_back = BooleanProperty(True)
+    show_home = BooleanProperty(True)
 
     def on_kv_post(self, _base_widget):
         app = App.get_running_app()

@@ -2,12 +2,20 @@
 
 from pathlib import Path
 
+from kivy.app import App
 from kivy.lang import Builder
 from kivy.uix.floatlayout import FloatLayout
 
 
 class IdleOverlay(FloatLayout):
-    """Covers the whole screen; any touch keeps the session (handled by the app)."""
+    """Covers the whole screen and takes every touch: 'start again' ends the session, any
+    other touch keeps it, and nothing beneath is pressed by accident."""
+
+    def on_touch_down(self, touch):
+        if not self.ids.restart_button.collide_point(*touch.pos):
+            App.get_running_app().hide_idle_warning()
+            return True
+        return super().on_touch_down(touch)
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

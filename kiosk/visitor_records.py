@@ -1,0 +1,157 @@
+"""What a visitor leaves behind, written as SYNC.md asks: each record and its outbox row in one
+transaction, idempotent by the id the record got when its form opened (a double tap or a retry
+writes nothing twice). Nothing here holds a name, an address or a number in plain text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from kiosk.contact import CONSENT_VERSION, ContactDetail, seal
+from kiosk.store import Store, transaction
+
+TAKE_HOME_DAYS = 90  # how long a take-home list stays reachable on the hub
+
+
+def new_record_id() -> str:
+    """A record's id, made when its form opens (rule 1 of SYNC.md)."""
+    return str(uuid.uuid4())
+
+
+def new_token() -> str:
+    """An unguessable token for a public page (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _insert_with_outbox(store: Store, entity: str, table: str, row: dict, fields: dict) -> bool:
+    """Insert ``row`` into ``table`` and queue ``fields`` for the hub, in one transaction.
+    Returns False (and writes nothing) when a record with this id already exists."""
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    with transaction(store.conn):
+        cursor = store.conn.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT(id) DO NOTHING",
+            list(row.values()),
+        )
+        if cursor.rowcount == 0:
+            return False
+        store.conn.execute(
+            "INSERT INTO outbox (op_id, entity, record_id, fields, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                str(uuid.uuid4()),
+                entity,
+                row["id"],
+                json.dumps(fields, ensure_ascii=False, sort_keys=True),
+                row["created_at"],
+            ],
+        )
+    return True
+
+
+def record_interest(
+    store: Store,
+    record_id: str,
+    themes: Sequence[str],
+    gifts: Sequence[str],
+    neighbourhood: str | None,
+    language: str,
+    kiosk: str,
+) -> bool:
+    """The anonymous choices of 'what do you like, what can you give'."""
+    row = {
+        "id": record_id,
+        "themes": json.dumps(sorted(themes)),
+        "gifts": json.dumps(sorted(gifts)),
+        "neighbourhood": neighbourhood,
+        "language": language,
+        "kiosk": kiosk,
+        "created_at": _now(),
+    }
+    fields = {**row, "themes": sorted(themes), "gifts": sorted(gifts)}
+    return _insert_with_outbox(store, "interest", "interests", row, fields)
+
+
+def record_contact_request(
+    store: Store,
+    record_id: str,
+    communities: Sequence[str],
+    detail: ContactDetail,
+    public_key,
+    days: int,
+    receipt_token: str,
+    today: date | None = None,
+) -> bool:
+    """Which communities may contact the visitor, until when, under which consent text; the
+    detail itself is sealed here, before it touches the disk."""
+    sealed = seal(detail, public_key)
+    expires = (today or date.today()) + timedelta(days=days)
+    row = {
+        "id": record_id,
+        "communities": json.dumps(list(communities)),
+        "channel": detail.channel,
+        "sealed_payload": sealed,
+        "consent_version": CONSENT_VERSION,
+        "expires_on": expires.isoformat(),
+        "receipt_token": receipt_token,
+        "created_at": _now(),
+    }
+    fields = {
+        **row,
+        "communities": list(communities),
+        "sealed_payload": base64.b64encode(sealed).decode(),
+    }
+    return _insert_with_outbox(store, "contact_request", "contact_requests", row, fields)
+
+
+def record_help_request(store: Store, record_id: str, language: str, kiosk: str) -> bool:
+    """'Ask the reception': a receptionist is asked to come over to this kiosk."""
+    row = {"id": record_id, "kiosk": kiosk, "language": language, "created_at": _now()}
+    return _insert_with_outbox(store, "help_request", "help_requests", row, dict(row))
+
+
+def record_take_home_list(
+    store: Store,
+    record_id: str,
+    token: str,
+    communities: Sequence[str],
+    language: str,
+    today: date | None = None,
+) -> bool:
+    expires = (today or date.today()) + timedelta(days=TAKE_HOME_DAYS)
+    row = {
+        "id": record_id,
+        "token": token,
+        "communities": json.dumps(list(communities)),
+        "language": language,
+        "expires_on": expires.isoformat(),
+        "created_at": _now(),
+    }
+    fields = {**row, "communities": list(communities)}
+    return _insert_with_outbox(store, "take_home_list", "take_home_lists", row, fields)
+
+
+def pending_outbox(store: Store) -> list[dict]:
+    """The queued operations, oldest first (what the sync worker will push)."""
+    cursor = store.conn.execute(
+        "SELECT device_seq, op_id, entity, record_id, fields FROM outbox ORDER BY device_seq"
+    )
+    return [
+        {
+            "device_seq": seq,
+            "op_id": op,
+            "entity": entity,
+            "record_id": rid,
+            "fields": json.loads(fields),
+        }
+        for seq, op, entity, rid, fields in cursor
+    ]
