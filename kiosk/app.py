@@ -23,9 +23,11 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import navigation as nav
 from kiosk.config import Config
+from kiosk.i18n import _
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
-from kiosk.session import IdleRules, VisitorSession
+from kiosk.session import ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
+from kiosk.visitor_records import new_record_id, record_help_request, record_interest
 from screens.widgets.translate import tr
 
 SCREEN_CLASSES = {
@@ -34,6 +36,12 @@ SCREEN_CLASSES = {
     nav.BROWSE: "screens.browse:BrowseScreen",
     nav.LISTING: "screens.listing:ListingScreen",
     nav.COMMUNITY: "screens.community:CommunityScreen",
+    nav.SEARCH: "screens.search:SearchScreen",
+    nav.TALENTS: "screens.talents:TalentsScreen",
+    nav.MATCHES: "screens.matches:MatchesScreen",
+    nav.CONTACT: "screens.contact:ContactScreen",
+    nav.DONE: "screens.done:DoneScreen",
+    nav.WHATS_ON: "screens.whats_on:WhatsOnScreen",
 }
 IDLE_CHECK_SECONDS = 0.5
 
@@ -47,6 +55,10 @@ class KioskApp(App):
     session = ObjectProperty(None, allownone=True)
     #: Seconds left before the idle wipe, shown by the 'Ben je er nog?' overlay.
     idle_seconds_left = NumericProperty(0)
+    #: How many communities the visitor keeps on 'my list' (the bottom bar shows it).
+    kept_count = NumericProperty(0)
+    #: Shown on the attract screen after a visitor said 'I'm done'; cleared by the next touch.
+    farewell = StringProperty("")
 
     def __init__(self, kiosk_config: Config, store: Store, clock=time.monotonic, **kwargs):
         super().__init__(**kwargs)
@@ -55,6 +67,7 @@ class KioskApp(App):
         self.idle = IdleRules(kiosk_config.idle_timeout, kiosk_config.idle_warning, clock)
         self.manager: ScreenManager | None = None
         self.idle_overlay = None
+        self.notice = None  # the 'ask the reception' answer, built on first use
         self._idle_event = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -134,14 +147,19 @@ class KioskApp(App):
 
     def start_session(self) -> None:
         """A visitor touched the attract screen: a fresh, anonymous session."""
+        self.farewell = ""
         self.session = VisitorSession(language=self.lang)
+        self.kept_count = 0
         self.idle.touched()
         self.go(nav.HOME, remember=False)
 
-    def end_session(self) -> None:
+    def end_session(self, farewell: str = "") -> None:
         """Forget everything of this visitor and wait for the next one."""
         self.session = None
+        self.kept_count = 0
+        self.farewell = farewell
         self.hide_idle_warning()
+        self.hide_notice()
         self.set_language(self.kiosk_config.default_language)
         for screen in self.manager.screens:
             if hasattr(screen, "wipe"):
@@ -161,6 +179,80 @@ class KioskApp(App):
         self.session.community_id = community_id
         self.screen(nav.COMMUNITY).show(community_id)
         self.go(nav.COMMUNITY)
+
+    def open(self, name: str) -> None:
+        """Go to a screen that shows itself from the session (search, talents, ...)."""
+        self.screen(name).show()
+        self.go(name)
+
+    def show_matches(self) -> None:
+        """Store the visitor's anonymous choices, then show who would welcome them."""
+        session = self.session
+        if session.interest_id is None:
+            session.interest_id = new_record_id()
+        record_interest(
+            self.store,
+            session.interest_id,
+            session.liked_themes,
+            session.gifts,
+            session.home_area,
+            self.lang,
+            self.kiosk_config.kiosk_name,
+        )
+        session.interest_id = None  # changed choices later are a new registration
+        self.open(nav.MATCHES)
+
+    def keep(self, community_id: str, keep: bool = True) -> None:
+        """Put a community on 'my list', or take it off."""
+        if keep:
+            self.session.keep(community_id)
+        else:
+            self.session.drop(community_id)
+        self.kept_count = len(self.session.kept)
+
+    @property
+    def contact_available(self) -> bool:
+        return bool(self.kiosk_config.hub_public_key)
+
+    def meet(self, community_ids: list[str]) -> None:
+        """'I'd like to meet them': the contact form, for these communities."""
+        self.session.contact = ContactForm(communities=list(community_ids))
+        self.open(nav.CONTACT)
+
+    def finish(self) -> None:
+        """'I'm done': the take-home list when there is one, else goodbye at once."""
+        if self.session is not None and self.session.kept:
+            self.open(nav.DONE)
+        else:
+            self.end_session(farewell=_("Everything you did here has been erased. Goodbye!"))
+
+    def ask_reception(self) -> None:
+        """Ask a receptionist to come over; say plainly what happens."""
+        if self.kiosk_config.hub_url:
+            if self.session.help_id is None:
+                self.session.help_id = new_record_id()
+                record_help_request(
+                    self.store, self.session.help_id, self.lang, self.kiosk_config.kiosk_name
+                )
+            message = _(
+                "We have asked the reception to come to you. That usually takes a few "
+                "minutes. You can go on looking in the meantime."
+            )
+        else:
+            message = _(
+                "Please walk over to the reception desk in the hall. They are happy to help."
+            )
+        if self.notice is None:
+            from screens.widgets.notice import Notice
+
+            self.notice = Notice()
+        self.notice.message = message
+        if self.notice.parent is None:
+            self.root.add_widget(self.notice)
+
+    def hide_notice(self) -> None:
+        if self.notice is not None and self.notice.parent is not None:
+            self.notice.parent.remove_widget(self.notice)
 
     def set_language(self, lang: str) -> None:
         if lang == self.lang:

@@ -18,6 +18,7 @@ from kiosk import __version__
 from kiosk.config import SUPPORTED_LANGUAGES, Config, ConfigError, load_config, settings_help
 from kiosk.demo import DemoError
 from kiosk.kivy_env import kivy_environment, parse_size
+from kiosk.paths import DEMO_DIR
 from kiosk.store import Store, StoreError, open_store
 
 EXIT_USAGE = 2
@@ -52,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def with_demo_key(config: Config) -> Config:
+    """A demo kiosk without a hub key seals contact details with the demo hub's key."""
+    if config.hub_public_key:
+        return config
+    return replace(config, hub_public_key=(DEMO_DIR / "hub-demo-public.key").read_text().strip())
+
+
 def prepare_store(config: Config, demo: bool, today: date | None = None) -> Store:
     """Open the store; with ``demo``, fill an empty one (an existing store is never replaced)."""
     store = open_store(config.db_path)
@@ -83,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "screenshots":
             return _screenshots(config, args, size)
         store = prepare_store(config, args.demo)
+        if args.demo:
+            config = with_demo_key(config)
     except (ConfigError, StoreError, DemoError, ValueError) as exc:
         return _fail(str(exc))
 
@@ -107,6 +117,8 @@ def _screenshots(config: Config, args: argparse.Namespace, size: tuple[int, int]
         # A throwaway store, so the pictures always show the same demo, whatever is installed.
         config = replace(config, data_dir=Path(tempfile.mkdtemp(prefix="ontmoet-shots-")))
     store = prepare_store(config, args.demo)
+    if args.demo:
+        config = with_demo_key(config)
     os.environ.update(kivy_environment(size, 1.0, headless=True))
     from screens.capture import capture_all  # imports Kivy
 

@@ -5,5 +5,23 @@ HOME = "home"
 BROWSE = "browse"
 LISTING = "listing"
 COMMUNITY = "community"
+SEARCH = "search"
+TALENTS = "talents"
+MATCHES = "matches"
+CONTACT = "contact"
+DONE = "done"
+WHATS_ON = "whats_on"
 
-ALL_SCREENS = (ATTRACT, HOME, BROWSE, LISTING, COMMUNITY)
+ALL_SCREENS = (
+    ATTRACT,
+    HOME,
+    BROWSE,
+    LISTING,
+    COMMUNITY,
+    SEARCH,
+    TALENTS,
+    MATCHES,
+    CONTACT,
+    DONE,
+    WHATS_ON,
+)

@@ -11,9 +11,26 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kiosk.contact import DEFAULT_CONSENT_DAYS
 from kiosk.fair_order import new_seed
+from kiosk.visitor_records import new_record_id, new_token
 
 Clock = Callable[[], float]
+
+
+@dataclass
+class ContactForm:
+    """'I'd like to meet them', while it is being filled in. The typed detail is never kept
+    here: only its masked form, until it is sealed and stored."""
+
+    communities: list[str]
+    record_id: str = field(default_factory=new_record_id)  # made when the form opens
+    receipt_token: str = field(default_factory=new_token)
+    channel: str = "email"
+    masked: str = ""
+    sealed: bytes = b""  # the detail, sealed for the hub the moment it was checked
+    days: int = DEFAULT_CONSENT_DAYS
+    sent: bool = False
 
 
 @dataclass
@@ -27,6 +44,23 @@ class VisitorSession:
     query: str = ""
     community_id: str | None = None
     history: list[str] = field(default_factory=list)  # screens, for the back button
+    kept: list[str] = field(default_factory=list)  # 'my list', in the order kept
+    liked_themes: set[str] = field(default_factory=set)
+    gifts: set[str] = field(default_factory=set)
+    home_area: str | None = None
+    interest_id: str | None = None  # the interest registration's id, made when its form opens
+    help_id: str | None = None  # one 'ask the reception' per visitor, however often tapped
+    contact: ContactForm | None = None
+    #: (record id, token, communities) of the take-home list last made for this visitor
+    take_home: tuple[str, str, tuple[str, ...]] | None = None
+
+    def keep(self, community_id: str) -> None:
+        if community_id not in self.kept:
+            self.kept.append(community_id)
+
+    def drop(self, community_id: str) -> None:
+        if community_id in self.kept:
+            self.kept.remove(community_id)
 
 
 class IdleRules:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from kiosk.contact import CONSENT_VERSION, ContactDetail, seal
+from kiosk.contact import CHANNELS, CONSENT_VERSION
 from kiosk.store import Store, transaction
 
 TAKE_HOME_DAYS = 90  # how long a take-home list stays reachable on the hub
@@ -85,20 +85,21 @@ def record_contact_request(
     store: Store,
     record_id: str,
     communities: Sequence[str],
-    detail: ContactDetail,
-    public_key,
+    channel: str,
+    sealed: bytes,
     days: int,
     receipt_token: str,
     today: date | None = None,
 ) -> bool:
     """Which communities may contact the visitor, until when, under which consent text; the
-    detail itself is sealed here, before it touches the disk."""
-    sealed = seal(detail, public_key)
+    detail itself arrives sealed (kiosk.contact.seal), so it never touches the disk in plain."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
     expires = (today or date.today()) + timedelta(days=days)
     row = {
         "id": record_id,
         "communities": json.dumps(list(communities)),
-        "channel": detail.channel,
+        "channel": channel,
         "sealed_payload": sealed,
         "consent_version": CONSENT_VERSION,
         "expires_on": expires.isoformat(),

@@ -1,4 +1,5 @@
-"""Render every screen of the kiosk headless into PNG files named after the screens."""
+"""Render every screen of the kiosk headless into PNG files named after the screens, walking
+the visitor journeys on the way (search, talents and matches, contact, take-home, what's on)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
         shots.append(runner.screenshot(out_dir / f"{name}.png"))
 
     try:
-        app.go(nav.ATTRACT, remember=False)
         app.screen(nav.ATTRACT).on_pre_enter()
         shot(nav.ATTRACT)
         app.start_session()
@@ -34,16 +34,67 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
         themes = store.themes()
         app.show_list(theme=themes[0].slug if themes else None)
         shot(nav.LISTING)
-        ids = store.community_ids()
-        if ids:
-            # The first community of the list as this session orders it: any is as good.
-            first = app.screen(nav.LISTING).ids.cards_view.data[0]["community_id"]
-            app.open_community(first)
-            shot(nav.COMMUNITY)
+        rows = app.screen(nav.LISTING).ids.cards_view.data
+        if not rows:
+            return shots
+        # Any community is as good as another: the first of this session's fair order.
+        first = rows[0]["community_id"]
+        app.open_community(first)
+        shot(nav.COMMUNITY)
+
+        app.open(nav.SEARCH)
+        keyboard = app.screen(nav.SEARCH).ids.keyboard
+        keyboard.text = "moes"
+        shot(f"{nav.SEARCH}-results")
+        keyboard.text = "xylofoon"
+        shot(f"{nav.SEARCH}-nothing-found")
+        keyboard.text = ""
+
+        session = app.session
+        app.open(nav.TALENTS)
+        session.liked_themes.update(t.slug for t in themes[:3])
+        talents = app.screen(nav.TALENTS)
+        talents.refresh()
+        shot(f"{nav.TALENTS}-themes")
+        talents.next_step()
+        session.gifts.update(g.slug for g in store.gifts()[6:9])
+        talents.refresh()
+        shot(f"{nav.TALENTS}-gifts")
+        talents.next_step()
+        shot(f"{nav.TALENTS}-area")
+        app.show_matches()
+        shot(nav.MATCHES)
+
+        matched = app.screen(nav.MATCHES).ids.matches_view.data
+        for row in matched[:2]:
+            app.keep(row["community_id"])
+        if app.contact_available:
+            app.meet([first])
+            contact = app.screen(nav.CONTACT)
+            shot(f"{nav.CONTACT}-who")
+            contact.next_step()
+            contact.ids.keyboard.text = "anna@voorbeeld.nl"
+            shot(f"{nav.CONTACT}-how")
+            contact.next_step()
+            shot(f"{nav.CONTACT}-consent")
+            contact.next_step()
+            shot(f"{nav.CONTACT}-receipt")
+
+        app.open(nav.WHATS_ON)
+        shot(nav.WHATS_ON)
+        app.ask_reception()
+        shot("reception")
+        app.hide_notice()
+        app.finish()
+        shot(nav.DONE)
+
         app.build_remaining()
         app.idle_seconds_left = config.idle_warning
         app.root.add_widget(app.idle_overlay)
         shot("idle-warning")
+        app.end_session(farewell="")
+        app.finish()  # with nothing kept: goodbye at once
+        shot(f"{nav.ATTRACT}-goodbye")
     finally:
         runner.stop()
     return shots

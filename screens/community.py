@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.presenters import community_view
 from kiosk.qr import community_url
@@ -25,6 +25,8 @@ class CommunityScreen(KioskScreen):
     provenance = StringProperty("")
     photo = StringProperty("")
     qr_data = StringProperty("")
+    kept = BooleanProperty(False)
+    can_meet = BooleanProperty(False)
 
     def show(self, community_id: str) -> None:
         self.community_id = community_id
@@ -47,6 +49,8 @@ class CommunityScreen(KioskScreen):
             str(app.kiosk_config.data_dir / "photos" / community.photo) if community.photo else ""
         )
         self.qr_data = community_url(community, app.kiosk_config.public_url)
+        self.kept = community.id in app.session.kept if app.session else False
+        self.can_meet = app.contact_available and community.is_open_to_join
         meetings = self.ids.meetings_box
         meetings.clear_widgets()
         for when, place in view.meetings:
@@ -55,6 +59,13 @@ class CommunityScreen(KioskScreen):
             box.clear_widgets()
             for label in labels:
                 box.add_widget(Chip(text=label))
+
+    def toggle_keep(self) -> None:
+        self.kept = not self.kept
+        self.app.keep(self.community_id, self.kept)
+
+    def meet(self) -> None:
+        self.app.meet([self.community_id])
 
     def wipe(self) -> None:
         self.community_id = ""

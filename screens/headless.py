@@ -35,7 +35,8 @@ class HeadlessRunner:
             EventLoop.idle()
 
     def tap(self, widget) -> None:
-        """A finger down and up on the middle of ``widget``."""
+        """A finger down and up on the middle of ``widget``, where it is once laid out."""
+        self.pump(2)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()

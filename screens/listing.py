@@ -31,6 +31,28 @@ class CommunityCard(ButtonBehavior, BoxLayout):
         App.get_running_app().open_community(self.community_id)
 
 
+def card_rows(app, ids: list[str], reasons: dict[str, str] | None = None) -> list[dict]:
+    """RecycleView rows for these communities, in this order; a reason replaces the pitch."""
+    hoods = {t.slug: t for t in app.store.neighbourhoods()}
+    photos = app.kiosk_config.data_dir / "photos"
+    rows = []
+    for community in app.store.communities(ids):
+        view = card(
+            community, hoods, app.lang, str(photos / community.photo) if community.photo else ""
+        )
+        rows.append(
+            {
+                "community_id": view.community_id,
+                "name": view.name,
+                "pitch": (reasons or {}).get(view.community_id, view.pitch),
+                "where": view.where,
+                "state_text": view.state,
+                "photo": view.photo,
+            }
+        )
+    return rows
+
+
 class ListingScreen(KioskScreen):
     theme = StringProperty(None, allownone=True)
     neighbourhood = StringProperty(None, allownone=True)
@@ -46,22 +68,7 @@ class ListingScreen(KioskScreen):
             return
         store, lang = app.store, app.lang
         ids = fair_sorted(store.community_ids(self.theme, self.neighbourhood), app.session.seed)
-        hoods = {t.slug: t for t in store.neighbourhoods()}
-        photos = app.kiosk_config.data_dir / "photos"
-        self.ids.cards_view.data = [
-            {
-                "community_id": view.community_id,
-                "name": view.name,
-                "pitch": view.pitch,
-                "where": view.where,
-                "state_text": view.state,
-                "photo": view.photo,
-            }
-            for view in (
-                card(c, hoods, lang, str(photos / c.photo) if c.photo else "")
-                for c in store.communities(ids)
-            )
-        ]
+        self.ids.cards_view.data = card_rows(app, ids)
         self.ids.top_bar.title = self._title(store, lang)
         self.ids.count_label.text = ngettext(
             "{n} group. The order is different for every visitor: no group comes first.",

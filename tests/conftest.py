@@ -78,17 +78,42 @@ def demo_store(demo_config):
     s.close()
 
 
+@pytest.fixture(scope="session")
+def hub_key():
+    """The hub's key pair for the tests: the kiosk gets only the public half."""
+    from nacl.public import PrivateKey
+
+    return PrivateKey.generate()
+
+
 @pytest.fixture
-def kiosk(demo_config, demo_store, clock):
-    """The real kiosk app on the demo data, running headless; yields its HeadlessRunner."""
+def make_kiosk(demo_config, demo_store, clock, hub_key):
+    """Start the real kiosk app on the demo data, headless, with settings changed as given;
+    returns its HeadlessRunner. One app per test (the window is shared)."""
+    import base64
+
     from kiosk.app import KioskApp
     from screens.headless import HeadlessRunner
 
-    app = KioskApp(replace(demo_config), demo_store, clock=clock)
-    runner = HeadlessRunner(app)
-    runner.start()
-    yield runner
-    runner.stop()
+    runners = []
+
+    def start(**settings):
+        key = base64.b64encode(bytes(hub_key.public_key)).decode()
+        config = replace(demo_config, **{"hub_public_key": key, **settings})
+        runner = HeadlessRunner(KioskApp(config, demo_store, clock=clock))
+        runner.start()
+        runners.append(runner)
+        return runner
+
+    yield start
+    for runner in runners:
+        runner.stop()
+
+
+@pytest.fixture
+def kiosk(make_kiosk):
+    """The real kiosk app on the demo data, running headless; yields its HeadlessRunner."""
+    return make_kiosk()
 
 
 def community_record(name: str, **overrides) -> dict:

@@ -2,7 +2,7 @@ import json
 
 from nacl.public import PrivateKey
 
-from kiosk.contact import CONSENT_VERSION, check_contact, unseal
+from kiosk.contact import CONSENT_VERSION, check_contact, seal, unseal
 from kiosk.visitor_records import (
     new_record_id,
     new_token,
@@ -38,7 +38,8 @@ def test_contact_request_holds_only_the_sealed_detail(store, config):
     hub = PrivateKey.generate()
     detail = check_contact("phone", "06-12345678")
     rid, token = new_record_id(), new_token()
-    assert record_contact_request(store, rid, ["c1", "c2"], detail, hub.public_key, 90, token)
+    sealed = seal(detail, hub.public_key)
+    assert record_contact_request(store, rid, ["c1", "c2"], "phone", sealed, 90, token)
     row = store.conn.execute(
         "SELECT channel, sealed_payload, consent_version, expires_on, receipt_token"
         " FROM contact_requests"

@@ -46,6 +46,20 @@ class Tile(ButtonBehavior, BoxLayout):  # noqa: D101
     value = StringProperty("")  # the slug it stands for
 
 
+class ChoiceTile(ButtonBehavior, Label):
+    """A choice a visitor can turn on and off with one tap (no long press, no swipe)."""
+
+    value = StringProperty("")
+    active = BooleanProperty(False)
+
+    def on_release(self):
+        self.active = not self.active
+
+
+class BottomBar(BoxLayout):
+    """'Ask the reception' and 'I'm done', on every screen, within reach from a wheelchair."""
+
+
 class Chip(Label):
     """A small rounded tag: a gift a community welcomes, a state."""
 

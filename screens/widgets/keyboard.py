@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.app import App
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import NumericProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+
+from kiosk.i18n import _
 
 LAYOUTS = {
     "text": ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "éëèïöüç"],
@@ -36,6 +39,9 @@ class OnScreenKeyboard(BoxLayout):
 
     def on_kv_post(self, _base_widget):
         self.build_keys()
+        app = App.get_running_app()
+        if app is not None:
+            app.bind(lang=lambda *_args: self.build_keys())  # the special keys' words
 
     def on_layout(self, *_args):
         self.build_keys()
@@ -49,9 +55,9 @@ class OnScreenKeyboard(BoxLayout):
             self.add_widget(line)
         last = BoxLayout(spacing=dp(8), size_hint_y=None, height=self.key_height)
         if self.layout != "phone":
-            last.add_widget(self._key(SPACE, "", size_hint_x=3))
-        last.add_widget(self._key(BACKSPACE, "⌫", size_hint_x=1.4))
-        last.add_widget(self._key(CLEAR, "", size_hint_x=1.4))
+            last.add_widget(self._key(SPACE, _("space"), size_hint_x=2.4))
+        last.add_widget(self._key(BACKSPACE, "‹ " + _("Delete"), size_hint_x=1.6))
+        last.add_widget(self._key(CLEAR, _("Clear all"), size_hint_x=1.6))
         self.add_widget(last)
 
     def _key(self, value: str, label: str, **kwargs) -> Key:

@@ -1,0 +1,207 @@
+"""'I'd like to meet them': which groups, how (e-mail or phone), the consent in plain words,
+then a receipt. The typed detail is checked and sealed for the hub the moment the visitor
+taps 'Next'; from then on only its masked form is shown and only the sealed bytes are kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import OptionProperty, StringProperty
+from kivy.uix.gridlayout import GridLayout
+
+from kiosk.contact import (
+    CONSENT_DAYS,
+    ContactError,
+    SealingUnavailable,
+    check_contact,
+    consent_text,
+    load_public_key,
+    seal,
+)
+from kiosk.i18n import _, ngettext
+from kiosk.visitor_records import record_contact_request
+from screens.widgets.common import ChoiceTile, KioskScreen
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
+
+STEPS = ("who", "how", "consent", "receipt")
+
+
+def period_label(days: int) -> str:
+    months = round(days / 30)
+    if months >= 12:
+        return _("1 year")
+    return ngettext("{n} month", "{n} months", months).format(n=months)
+
+
+class ContactScreen(KioskScreen):
+    step = OptionProperty(STEPS[0], options=STEPS)
+    error = StringProperty("")
+    summary = StringProperty("")
+    consent = StringProperty("")
+    receipt_url = StringProperty("")
+
+    placeholder = StringProperty("")
+
+    def on_kv_post(self, _base_widget):
+        # A strong reference: ids are weak, and the keyboard is out of the layout at times.
+        self._keyboard = self.ids.keyboard.__self__
+
+    @property
+    def form(self):
+        return self.app.session.contact
+
+    def show(self) -> None:
+        self.error = ""
+        self._keyboard.text = ""
+        self.step = "receipt" if self.form.sent else STEPS[0]
+        self.refresh()
+
+    def on_step(self, *_args) -> None:
+        self.error = ""
+        self.refresh()
+
+    def refresh(self) -> None:
+        app = self.app
+        if app.session is None or app.session.contact is None:
+            return
+        form = self.form
+        self._place_keyboard()
+        box = self.ids.choices_box
+        box.clear_widgets()
+        if self.step == "who":
+            candidates = list(dict.fromkeys([*form.communities, *app.session.kept]))
+            names = {c.id: c.name for c in app.store.communities(candidates)}
+            box.add_widget(
+                self._grid(
+                    [(cid, names[cid]) for cid in candidates if cid in names], set(form.communities)
+                )
+            )
+        elif self.step == "how":
+            box.add_widget(
+                self._grid(
+                    [("email", _("By e-mail")), ("phone", _("By phone"))],
+                    {form.channel},
+                    single=True,
+                )
+            )
+            self._show_channel(form.channel)
+        elif self.step == "consent":
+            box.add_widget(
+                self._grid(
+                    [(str(d), period_label(d)) for d in CONSENT_DAYS], {str(form.days)}, single=True
+                )
+            )
+            names = [c.name for c in app.store.communities(form.communities)]
+            self.summary = _("{groups} may contact you at {detail}.").format(
+                groups=", ".join(names), detail=form.masked
+            )
+            self.consent = consent_text(form.days)
+        elif self.step == "receipt":
+            public = app.kiosk_config.public_url.rstrip("/")
+            self.receipt_url = f"{public}/w/{form.receipt_token}"
+
+    def _show_channel(self, channel: str) -> None:
+        self._keyboard.layout = "email" if channel == "email" else "phone"
+        self.placeholder = (
+            _("Type your e-mail address") if channel == "email" else _("Type your phone number")
+        )
+
+    def _place_keyboard(self) -> None:
+        """The keyboard is in the layout only while typing (a hidden one would take touches)."""
+        keyboard, slot = self._keyboard, self.ids.keyboard_slot
+        if self.step == "how" and keyboard.parent is None:
+            slot.add_widget(keyboard)
+        elif self.step != "how" and keyboard.parent is not None:
+            slot.remove_widget(keyboard)
+
+    def _grid(self, items, chosen: set[str], single: bool = False) -> GridLayout:
+        grid = GridLayout(cols=1 if self.step == "who" else 2, spacing=dp(16), size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for value, label in items:
+            tile = ChoiceTile(text=label, value=value, active=value in chosen)
+            tile.bind(active=lambda t, on, g=grid, s=single: self._chosen(t, on, g, s))
+            grid.add_widget(tile)
+        return grid
+
+    def _chosen(self, tile: ChoiceTile, on: bool, grid: GridLayout, single: bool) -> None:
+        form = self.form
+        if single:
+            if not on:
+                if not any(t.active for t in grid.children):
+                    tile.active = True  # one must stay chosen
+                return
+            for other in grid.children:
+                if other is not tile:
+                    other.active = False
+            if self.step == "how":
+                form.channel = tile.value
+                self._keyboard.text = ""
+                self._show_channel(tile.value)
+                self.error = ""
+            else:
+                form.days = int(tile.value)
+                self.consent = consent_text(form.days)
+            return
+        if on and tile.value not in form.communities:
+            form.communities.append(tile.value)
+        elif not on and tile.value in form.communities:
+            form.communities.remove(tile.value)
+
+    def next_step(self) -> None:
+        form = self.form
+        if self.step == "who":
+            if not form.communities:
+                self.error = _("Choose at least one group.")
+                return
+            self.step = "how"
+        elif self.step == "how":
+            self._seal_typed_detail()
+        elif self.step == "consent":
+            record_contact_request(
+                self.app.store,
+                form.record_id,
+                form.communities,
+                form.channel,
+                form.sealed,
+                form.days,
+                form.receipt_token,
+            )
+            form.sent = True
+            self.step = "receipt"
+        else:
+            self.app.go_home()
+
+    def _seal_typed_detail(self) -> None:
+        form, keyboard = self.form, self._keyboard
+        try:
+            detail = check_contact(form.channel, keyboard.text)
+            form.sealed = seal(detail, load_public_key(self.app.kiosk_config.hub_public_key))
+        except ContactError as problem:
+            self.error = str(problem)
+            return
+        except SealingUnavailable:
+            self.error = _(
+                "Contact through the kiosk is not possible now. Please ask the reception."
+            )
+            return
+        form.masked = detail.masked
+        keyboard.text = ""  # the plain detail leaves the screen and the memory of the form
+        self.step = "consent"
+
+    def previous_step(self) -> None:
+        index = STEPS.index(self.step)
+        if index and self.step != "receipt":
+            self.step = STEPS[index - 1]
+        else:
+            self.app.back()
+
+    def wipe(self) -> None:
+        self._keyboard.text = ""
+        self.ids.choices_box.clear_widgets()
+        self.error = self.summary = self.consent = self.receipt_url = ""
+        self.step = STEPS[0]
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -1,0 +1,71 @@
+"""'I'm done': the visitor's list to take home, as one QR code (and on paper where a receipt
+printer is configured), then everything is wiped."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.i18n import _
+from kiosk.printing import PrinterError, open_printer, print_take_home
+from kiosk.qr import community_url
+from kiosk.visitor_records import new_record_id, new_token, record_take_home_list
+from screens.listing import card_rows
+from screens.widgets.common import KioskScreen
+
+
+class DoneScreen(KioskScreen):
+    list_url = StringProperty("")
+    can_print = BooleanProperty(False)
+    print_status = StringProperty("")
+
+    def show(self) -> None:
+        app = self.app
+        session = app.session
+        kept = tuple(session.kept)
+        # A list changed since its QR code was made is a new list (records are insert-only).
+        if session.take_home is None or session.take_home[2] != kept:
+            session.take_home = (new_record_id(), new_token(), kept)
+            record_take_home_list(
+                app.store, session.take_home[0], session.take_home[1], kept, app.lang
+            )
+        self.list_url = f"{app.kiosk_config.public_url.rstrip('/')}/m/{session.take_home[1]}"
+        self.can_print = bool(app.kiosk_config.receipt_printer)
+        self.print_status = ""
+        self.refresh()
+
+    def refresh(self) -> None:
+        app = self.app
+        if app.session is None:
+            return
+        self.ids.kept_view.data = card_rows(app, list(app.session.kept))
+
+    def print_slip(self) -> None:
+        app = self.app
+        communities = app.store.communities(list(app.session.kept))
+        items = [(c.name, community_url(c, app.kiosk_config.public_url)) for c in communities]
+        title, hint = _("My list"), _("Scan this code to see your list at home.")
+        setting, url = app.kiosk_config.receipt_printer, self.list_url
+        self.print_status = _("Printing...")
+
+        def work() -> None:
+            try:
+                print_take_home(open_printer(setting), title, hint, url, items)
+                outcome = _("Take your slip from the printer.")
+            except PrinterError:
+                outcome = _("The printer does not work right now. Please scan the code instead.")
+            Clock.schedule_once(lambda _dt: setattr(self, "print_status", outcome))
+
+        # A printer can take seconds (or hang): never on the UI thread.
+        threading.Thread(target=work, name="receipt-printer", daemon=True).start()
+
+    def wipe(self) -> None:
+        self.ids.kept_view.data = []
+        self.list_url = self.print_status = ""
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -1,0 +1,285 @@
+"""The visitor journeys of issue 3, each driven end to end with simulated fingers: the
+on-screen keyboard, the screens, and what ends up in the store (and what never does)."""
+
+import json
+import time
+from datetime import date, timedelta
+
+from kivy.base import EventLoop
+
+from kiosk import navigation as nav
+from kiosk.contact import unseal
+from kiosk.visitor_records import pending_outbox
+from screens.widgets.common import ChoiceTile, Tile
+
+
+def screen(app, name):
+    return app.screen(name)
+
+
+def find(root, kind, **attrs):
+    return [
+        w for w in root.walk(restrict=True)
+        if isinstance(w, kind) and all(getattr(w, k) == v for k, v in attrs.items())
+    ]
+
+
+def start(kiosk):
+    kiosk.tap(screen(kiosk.app, nav.ATTRACT))
+    assert kiosk.app.current_screen == nav.HOME
+
+
+def type_on(kiosk, keyboard, text):
+    for char in text:
+        kiosk.tap(keyboard.key_for(char))
+
+
+def entities(store):
+    return sorted(op["entity"] for op in pending_outbox(store))
+
+
+def db_bytes(config):
+    """kiosk.db and its WAL, as bytes: where a plain contact detail must never be."""
+    return b"".join(
+        p.read_bytes() for p in config.data_dir.glob("kiosk.db*") if p.is_file()
+    )
+
+
+def test_search_as_you_type_then_nothing_found_offers_themes(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(screen(app, nav.HOME).ids.search_tile)
+    search = screen(app, nav.SEARCH)
+    keyboard = search.ids.keyboard
+    type_on(kiosk, keyboard, "moes")
+    assert search.query == "moes"
+    names = [row["name"] for row in search.ids.results_view.data]
+    assert "Buurtmoestuin De Hoven" in names
+    kiosk.tap(keyboard.key_for("clear"))
+    type_on(kiosk, keyboard, "caf")
+    kiosk.tap(keyboard.key_for("é"))
+    assert any("Café" in row["name"] for row in search.ids.results_view.data)
+    kiosk.tap(keyboard.key_for("clear"))
+    type_on(kiosk, keyboard, "xylofoon")
+    assert search.nothing_found and search.ids.results_view.data == []
+    suggestions = find(search.ids.suggestions_grid, Tile)
+    assert len(suggestions) == len(app.store.themes()) + len(app.store.neighbourhoods())
+    kiosk.tap(next(t for t in suggestions if t.value == "theme:natuur"))
+    assert app.current_screen == nav.LISTING
+    assert app.session.theme == "natuur"
+
+
+def test_talents_to_matches_stores_one_anonymous_interest(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(screen(app, nav.HOME).ids.talents_tile)
+    talents = screen(app, nav.TALENTS)
+    kiosk.tap(next(t for t in find(talents, ChoiceTile) if t.value == "eten"))
+    kiosk.tap(talents.ids.next_button)
+    assert talents.step == "gifts"
+    kiosk.tap(next(t for t in find(talents, ChoiceTile) if t.value == "koken"))
+    kiosk.tap(next(t for t in find(talents, ChoiceTile) if t.value == "luisteren"))
+    kiosk.tap(talents.ids.next_button)
+    esveld = next(t for t in find(talents, ChoiceTile) if t.value == "esveld")
+    kiosk.tap(esveld)
+    kiosk.tap(next(t for t in find(talents, ChoiceTile) if t.value == "centrum"))
+    assert not esveld.active  # one neighbourhood at a time
+    kiosk.tap(talents.ids.next_button)
+
+    assert app.current_screen == nav.MATCHES
+    rows = screen(app, nav.MATCHES).ids.matches_view.data
+    assert rows and all(row["pitch"].startswith("Jij ") for row in rows)
+    (op,) = pending_outbox(app.store)
+    assert op["entity"] == "interest"
+    fields = op["fields"]
+    assert fields["themes"] == ["eten"] and fields["gifts"] == ["koken", "luisteren"]
+    assert fields["neighbourhood"] == "centrum" and fields["language"] == "nl"
+    assert set(fields) == {"id", "themes", "gifts", "neighbourhood", "language", "kiosk",
+                           "created_at"}
+
+
+def test_contact_by_phone_is_checked_masked_and_sealed(kiosk, hub_key, demo_config):
+    app = kiosk.app
+    start(kiosk)
+    community = next(c for c in app.store.communities(app.store.community_ids()))
+    app.open_community(community.id)
+    kiosk.pump()
+    page = screen(app, nav.COMMUNITY)
+    kiosk.tap(page.ids.keep_button)
+    assert app.session.kept == [community.id] and app.kept_count == 1
+    kiosk.tap(page.ids.meet_button)
+    contact = screen(app, nav.CONTACT)
+    assert contact.step == "who"
+    kiosk.tap(contact.ids.next_button)
+    assert contact.step == "how"
+    kiosk.tap(next(t for t in find(contact, ChoiceTile) if t.value == "phone"))
+    keyboard = contact.ids.keyboard
+    assert keyboard.layout == "phone"
+    type_on(kiosk, keyboard, "0612")
+    kiosk.tap(contact.ids.next_button)
+    assert contact.step == "how" and "06" in contact.error
+    assert app.store.conn.execute("SELECT count(*) FROM contact_requests").fetchone()[0] == 0
+    kiosk.tap(keyboard.key_for("clear"))
+    type_on(kiosk, keyboard, "0612345678")
+    kiosk.tap(contact.ids.next_button)
+
+    assert contact.step == "consent"
+    assert keyboard.text == "" and app.session.contact.masked == "+31•••••••78"
+    assert "+31•••••••78" in contact.summary and community.name in contact.summary
+    kiosk.tap(next(t for t in find(contact, ChoiceTile) if t.value == "365"))
+    assert "365" in contact.consent
+    kiosk.tap(contact.ids.next_button)
+
+    assert contact.step == "receipt"
+    token = app.session.contact.receipt_token
+    assert contact.ids.receipt_qr.matrix.data == f"https://ontmoet.test/w/{token}"
+    row = app.store.conn.execute(
+        "SELECT communities, channel, sealed_payload, expires_on FROM contact_requests"
+    ).fetchone()
+    assert json.loads(row[0]) == [community.id] and row[1] == "phone"
+    assert row[3] == (date.today() + timedelta(days=365)).isoformat()
+    assert unseal(row[2], hub_key).value == "+31612345678"
+    assert entities(app.store) == ["contact_request"]
+    stored = db_bytes(demo_config)
+    for plain in (b"0612345678", b"+31612345678", b"612345678"):
+        assert plain not in stored
+
+
+def test_contact_by_email_leaves_no_address_in_the_database(kiosk, hub_key, demo_config):
+    app = kiosk.app
+    start(kiosk)
+    app.meet(app.store.community_ids()[:2])
+    contact = screen(app, nav.CONTACT)
+    kiosk.tap(contact.ids.next_button)
+    keyboard = contact.ids.keyboard
+    assert keyboard.layout == "email"
+    type_on(kiosk, keyboard, "anna@voorbeeld")
+    kiosk.tap(keyboard.key_for(".nl"))
+    kiosk.tap(contact.ids.next_button)
+    kiosk.tap(contact.ids.next_button)
+    assert contact.step == "receipt"
+    sealed = app.store.conn.execute("SELECT sealed_payload FROM contact_requests").fetchone()[0]
+    assert unseal(sealed, hub_key).value == "anna@voorbeeld.nl"
+    app.store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    stored = db_bytes(demo_config)
+    assert b"anna@voorbeeld" not in stored and b"voorbeeld.nl" not in stored
+    assert "anna".encode("utf-16-le") not in stored
+
+
+def test_without_a_hub_key_there_is_no_contact_form(make_kiosk):
+    kiosk = make_kiosk(hub_public_key="")
+    app = kiosk.app
+    start(kiosk)
+    app.open_community(app.store.community_ids()[0])
+    assert not screen(app, nav.COMMUNITY).can_meet
+
+
+def test_ask_the_reception_once_per_visitor_when_a_hub_is_there(make_kiosk):
+    kiosk = make_kiosk(hub_url="http://127.0.0.1:9")
+    app = kiosk.app
+    start(kiosk)
+    button = find_bottom_button(app, nav.HOME, "reception_button")
+    kiosk.tap(button)
+    assert app.notice.parent is not None and "come to you" not in app.notice.message
+    assert "receptie" in app.notice.message
+    kiosk.tap(app.notice.ids.close_button)
+    assert app.notice.parent is None
+    kiosk.tap(button)
+    assert entities(app.store) == ["help_request"]
+
+
+def test_ask_the_reception_without_a_hub_sends_the_visitor_to_the_desk(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(find_bottom_button(app, nav.HOME, "reception_button"))
+    assert "balie" in app.notice.message
+    assert entities(app.store) == []
+
+
+def find_bottom_button(app, screen_name, button_id):
+    from screens.widgets.common import BottomBar
+
+    (bar,) = find(screen(app, screen_name), BottomBar)
+    return bar.ids[button_id]
+
+
+def test_take_home_list_printed_then_everything_erased(make_kiosk, tmp_path):
+    slip = tmp_path / "printer.bin"
+    kiosk = make_kiosk(receipt_printer=f"file:{slip}")
+    app = kiosk.app
+    start(kiosk)
+    kept = app.store.communities(app.store.community_ids()[:2])
+    for community in kept:
+        app.open_community(community.id)
+        kiosk.pump()
+        kiosk.tap(screen(app, nav.COMMUNITY).ids.keep_button)
+    kiosk.tap(find_bottom_button(app, nav.COMMUNITY, "done_button"))
+    assert app.current_screen == nav.DONE
+    done = screen(app, nav.DONE)
+    (op,) = pending_outbox(app.store)
+    assert op["entity"] == "take_home_list"
+    assert op["fields"]["communities"] == [c.id for c in kept]
+    token = op["fields"]["token"]
+    assert len(token) >= 22 and done.ids.list_qr.matrix.data.endswith(f"/m/{token}")
+    assert [row["community_id"] for row in done.ids.kept_view.data] == [c.id for c in kept]
+
+    kiosk.tap(done.ids.print_button)
+    deadline = time.monotonic() + 20  # a bound against a hang, not a timing assertion
+    while "printer" not in done.print_status and time.monotonic() < deadline:
+        EventLoop.idle()
+    assert done.print_status == "Pak je bonnetje uit de printer."
+    printed = slip.read_bytes()
+    assert b"\x1dv0" in printed  # raster images: the QR codes
+    assert kept[0].name.encode("ascii", "ignore")[:6] in printed
+
+    kiosk.tap(done.ids.erase_button)
+    assert app.current_screen == nav.ATTRACT and app.session is None
+    assert "gewist" in app.farewell
+
+
+def test_im_done_with_nothing_kept_says_goodbye_at_once(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(find_bottom_button(app, nav.HOME, "done_button"))
+    assert app.current_screen == nav.ATTRACT and app.session is None
+    assert app.farewell
+    kiosk.tap(screen(app, nav.ATTRACT))
+    assert app.farewell == ""
+    assert entities(app.store) == []
+
+
+def test_whats_on_with_a_calendar_code_per_activity(kiosk):
+    from screens.whats_on import EventRow
+
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(screen(app, nav.HOME).ids.whats_on_tile)
+    whats_on = screen(app, nav.WHATS_ON)
+    rows = sorted(find(whats_on, EventRow), key=lambda r: -r.y)
+    assert len(rows) >= 5
+    kiosk.tap(rows[1])
+    assert rows[1].selected and not rows[0].selected
+    assert whats_on.ids.calendar_qr.matrix.data == (
+        f"https://ontmoet.test/e/{rows[1].event_id}.ics"
+    )
+
+
+def test_idle_wipe_forgets_a_half_filled_form(kiosk, clock, demo_config):
+    app = kiosk.app
+    start(kiosk)
+    app.meet(app.store.community_ids()[:1])
+    contact = screen(app, nav.CONTACT)
+    kiosk.tap(contact.ids.next_button)
+    type_on(kiosk, contact.ids.keyboard, "anna@voor")
+    clock.advance(app.kiosk_config.idle_timeout + 1)
+    app.check_idle()
+    kiosk.pump()
+    assert app.session is None and app.current_screen == nav.ATTRACT
+    assert contact.ids.keyboard.text == ""
+    assert app.store.conn.execute("SELECT count(*) FROM contact_requests").fetchone()[0] == 0
+    start(kiosk)  # the next visitor finds nothing of the last one
+    app.open(nav.SEARCH)
+    assert screen(app, nav.SEARCH).ids.keyboard.text == ""
+    app.meet(app.store.community_ids()[:1])
+    assert screen(app, nav.CONTACT).ids.keyboard.text == ""
+    assert b"anna@voor" not in db_bytes(demo_config)
