@@ -69,6 +69,7 @@ class KioskApp(App):
         self.idle_overlay = None
         self.notice = None  # the 'ask the reception' answer, built on first use
         self._idle_event = None
+        self._stopped = False  # a Clock callback may still arrive after on_stop
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -104,6 +105,8 @@ class KioskApp(App):
 
     def build_remaining(self, *_args) -> None:
         """Build the next screen not built yet, then come back next frame for the rest."""
+        if self._stopped:
+            return
         if self.idle_overlay is None:
             from screens.widgets.idle_overlay import IdleOverlay
 
@@ -114,6 +117,7 @@ class KioskApp(App):
             Clock.schedule_once(self.build_remaining, 0)
 
     def on_stop(self):
+        self._stopped = True
         Window.unbind(on_touch_down=self._any_touch)
         Window.unbind(on_flip=self._after_first_frame)
         if self._idle_event is not None:

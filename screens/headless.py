@@ -36,13 +36,13 @@ class HeadlessRunner:
 
     def tap(self, widget) -> None:
         """A finger down and up on the middle of ``widget``, where it is once laid out."""
-        self.pump(2)
+        self.pump(1)
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.pump(1)
         touch.touch_up()
-        self.pump()
+        self.pump(2)
 
     def screenshot(self, target: Path) -> Path:
         """Save what the window shows as ``target`` (a PNG)."""

@@ -30,7 +30,7 @@ def interface_text() -> str:
 def missing(font_path, text):
     font = ImageFont.truetype(str(font_path), 40)
     tofu = font.getmask("\uffff").getbbox()
-    return sorted({c for c in text if not c.isspace() and font.getmask(c).getbbox() == tofu})
+    return sorted(c for c in set(text) if not c.isspace() and font.getmask(c).getbbox() == tofu)
 
 
 def test_the_font_has_every_character_of_the_interface():
