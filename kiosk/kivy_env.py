@@ -44,5 +44,11 @@ def kivy_environment(
         env["KCFG_GRAPHICS_SHOW_CURSOR"] = "0"
         env["KCFG_GRAPHICS_BORDERLESS"] = "1"
     if headless:
-        env.update(SDL_VIDEODRIVER="offscreen", KIVY_WINDOW="sdl2", KIVY_NO_CONSOLELOG="1")
+        # No frame-rate cap offscreen: tests and benchmarks should not sleep between frames.
+        env.update(
+            SDL_VIDEODRIVER="offscreen",
+            KIVY_WINDOW="sdl2",
+            KIVY_NO_CONSOLELOG="1",
+            KCFG_GRAPHICS_MAXFPS="0",
+        )
     return env

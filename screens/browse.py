@@ -15,6 +15,7 @@ BY_THEME, BY_NEIGHBOURHOOD = "theme", "neighbourhood"
 
 class BrowseScreen(KioskScreen):
     by = OptionProperty(BY_THEME, options=[BY_THEME, BY_NEIGHBOURHOOD])
+    _built_for: tuple[str, str] | None = None
 
     def show(self, by: str) -> None:
         self.by = by
@@ -22,6 +23,10 @@ class BrowseScreen(KioskScreen):
 
     def refresh(self) -> None:
         store, lang = self.app.store, self.app.lang
+        if self._built_for == (self.by, lang):
+            self.ids.scroller.scroll_y = 1
+            return  # the same tiles as last time: building them again costs a frame or two
+        self._built_for = (self.by, lang)
         terms = store.themes() if self.by == BY_THEME else store.neighbourhoods()
         grid = self.ids.tiles_grid
         grid.clear_widgets()

@@ -30,8 +30,10 @@ class SearchScreen(KioskScreen):
             return
         app.session.query = query
         ids = app.store.search(query, app.session.seed)[:SHOWN_RESULTS] if query.strip() else []
-        self.ids.results_view.data = card_rows(app, ids)
-        self.ids.results_view.scroll_y = 1
+        if ids != [row["community_id"] for row in self.ids.results_view.data]:
+            # Only when the results changed: redrawing the same cards costs a frame.
+            self.ids.results_view.data = card_rows(app, ids)
+            self.ids.results_view.scroll_y = 1
         self.nothing_found = bool(query.strip()) and not ids
         if self.nothing_found and not self.ids.suggestions_grid.children:
             self._suggest()

@@ -19,7 +19,11 @@ def interface_text() -> str:
                 for value in (m.id, m.string):
                     parts.extend(value if isinstance(value, tuple) else [value])
     literal = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
-    for source in [*ROOT.glob("screens/**/*.kv"), *ROOT.glob("screens/**/*.py")]:
+    for source in [
+        *ROOT.glob("screens/**/*.kv"),
+        *ROOT.glob("screens/**/*.py"),
+        *ROOT.glob("kiosk/*.py"),
+    ]:
         for single, double in literal.findall(source.read_text()):
             parts.append(single or double)
     parts.append((ROOT / "assets" / "demo" / "communities.json").read_text())

@@ -19,7 +19,8 @@ def screen(app, name):
 
 def find(root, kind, **attrs):
     return [
-        w for w in root.walk(restrict=True)
+        w
+        for w in root.walk(restrict=True)
         if isinstance(w, kind) and all(getattr(w, k) == v for k, v in attrs.items())
     ]
 
@@ -40,9 +41,7 @@ def entities(store):
 
 def db_bytes(config):
     """kiosk.db and its WAL, as bytes: where a plain contact detail must never be."""
-    return b"".join(
-        p.read_bytes() for p in config.data_dir.glob("kiosk.db*") if p.is_file()
-    )
+    return b"".join(p.read_bytes() for p in config.data_dir.glob("kiosk.db*") if p.is_file())
 
 
 def test_search_as_you_type_then_nothing_found_offers_themes(kiosk):
@@ -94,8 +93,15 @@ def test_talents_to_matches_stores_one_anonymous_interest(kiosk):
     fields = op["fields"]
     assert fields["themes"] == ["eten"] and fields["gifts"] == ["koken", "luisteren"]
     assert fields["neighbourhood"] == "centrum" and fields["language"] == "nl"
-    assert set(fields) == {"id", "themes", "gifts", "neighbourhood", "language", "kiosk",
-                           "created_at"}
+    assert set(fields) == {
+        "id",
+        "themes",
+        "gifts",
+        "neighbourhood",
+        "language",
+        "kiosk",
+        "created_at",
+    }
 
 
 def test_contact_by_phone_is_checked_masked_and_sealed(kiosk, hub_key, demo_config):
