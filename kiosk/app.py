@@ -44,6 +44,7 @@ SCREEN_CLASSES = {
     nav.WHATS_ON: "screens.whats_on:WhatsOnScreen",
 }
 IDLE_CHECK_SECONDS = 0.5
+FAREWELL_SECONDS = 12
 
 
 class KioskApp(App):
@@ -162,6 +163,8 @@ class KioskApp(App):
         self.session = None
         self.kept_count = 0
         self.farewell = farewell
+        if farewell:  # the goodbye is for this visitor, not for whoever walks by later
+            Clock.schedule_once(lambda _dt: self._clear_farewell(farewell), FAREWELL_SECONDS)
         self.hide_idle_warning()
         self.hide_notice()
         self.set_language(self.kiosk_config.default_language)
@@ -253,6 +256,10 @@ class KioskApp(App):
         self.notice.message = message
         if self.notice.parent is None:
             self.root.add_widget(self.notice)
+
+    def _clear_farewell(self, farewell: str) -> None:
+        if self.farewell == farewell:
+            self.farewell = ""
 
     def hide_notice(self) -> None:
         if self.notice is not None and self.notice.parent is not None:
