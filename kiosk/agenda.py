@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from kiosk.i18n import format_day
+from kiosk.i18n import format_short_day
 from kiosk.models import Event, pick
 from kiosk.store import Store
 
@@ -18,7 +18,7 @@ class AgendaLine:
     title: str  # in the visitor's language where the community gave one
     community: str
     place: str
-    day: str = ""  # 'donderdag 3 december'; empty for today
+    day: str = ""  # 'do 3 dec'; empty for today
     in_hall: bool = False
 
 
@@ -37,7 +37,7 @@ def _lines(store: Store, events: list[Event], now: datetime, lang: str) -> list[
     names = {c.id: c.name for c in store.communities([e.community_id for e in events])}
     lines = []
     for e in events:
-        day = "" if e.starts_at.date() == now.date() else format_day(e.starts_at.date(), lang)
+        day = "" if e.starts_at.date() == now.date() else format_short_day(e.starts_at.date(), lang)
         when = f"{clock_time(e.starts_at, lang)} – {clock_time(e.ends_at, lang)}"
         title = pick(e.title, lang)[0]
         lines.append(

@@ -195,18 +195,23 @@ class KioskApp(App):
     def show_matches(self) -> None:
         """Store the visitor's anonymous choices, then show who would welcome them."""
         session = self.session
-        if session.interest_id is None:
-            session.interest_id = new_record_id()
+        choices = (
+            tuple(sorted(session.liked_themes)),
+            tuple(sorted(session.gifts)),
+            session.home_area,
+        )
+        # One record per set of choices: showing the same choices again (back, then 'show'
+        # once more, or a double tap) reuses its id, so nothing is stored twice.
+        if session.interest is None or session.interest[1] != choices:
+            session.interest = (new_record_id(), choices)
         record_interest(
             self.store,
-            session.interest_id,
-            session.liked_themes,
-            session.gifts,
-            session.home_area,
+            session.interest[0],
+            *choices[:2],
+            choices[2],
             self.lang,
             self.kiosk_config.kiosk_name,
         )
-        session.interest_id = None  # changed choices later are a new registration
         self.open(nav.MATCHES)
 
     def keep(self, community_id: str, keep: bool = True) -> None:
@@ -231,7 +236,19 @@ class KioskApp(App):
         if self.session is not None and self.session.kept:
             self.open(nav.DONE)
         else:
-            self.end_session(farewell=_("Everything you did here has been erased. Goodbye!"))
+            self.goodbye()
+
+    def goodbye(self) -> None:
+        """End the session and say what was erased, and what was not."""
+        contact = self.session.contact if self.session else None
+        if contact is not None and contact.sent:
+            farewell = _(
+                "Everything you did here has been erased from the kiosk. Your request to be "
+                "contacted stays, until you withdraw it or its time is up. Goodbye!"
+            )
+        else:
+            farewell = _("Everything you did here has been erased. Goodbye!")
+        self.end_session(farewell=farewell)
 
     def ask_reception(self) -> None:
         """Ask a receptionist to come over; say plainly what happens."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import tempfile
 from dataclasses import replace
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "screenshots":
             return _screenshots(config, args, size)
         store = prepare_store(config, args.demo)
-        if args.demo:
+        if args.demo and store.get_state("demo_events_on"):
+            # Only a store that holds the demo: a real one keeps its real key or none.
             config = with_demo_key(config)
     except (ConfigError, StoreError, DemoError, ValueError) as exc:
         return _fail(str(exc))
@@ -104,6 +106,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _scratch_copy(config: Config, scratch: Path) -> tuple[Config, Store]:
+    source = open_store(config.db_path)
+    copy = sqlite3.connect(scratch / "kiosk.db")
+    source.conn.backup(copy)
+    copy.close()
+    source.close()
+    photos = config.data_dir / "photos"
+    if photos.is_dir():
+        (scratch / "photos").symlink_to(photos)
+    config = replace(config, data_dir=scratch)
+    return config, open_store(config.db_path)
+
+
 def _screenshots(config: Config, args: argparse.Namespace, size: tuple[int, int]) -> int:
     if args.lang:
         if args.lang not in SUPPORTED_LANGUAGES:
@@ -113,12 +128,16 @@ def _screenshots(config: Config, args: argparse.Namespace, size: tuple[int, int]
             )
         others = (x for x in config.languages if x != args.lang)
         config = replace(config, languages=(args.lang, *others))
+    scratch = Path(tempfile.mkdtemp(prefix="ontmoet-shots-"))
     if args.demo:
         # A throwaway store, so the pictures always show the same demo, whatever is installed.
-        config = replace(config, data_dir=Path(tempfile.mkdtemp(prefix="ontmoet-shots-")))
-    store = prepare_store(config, args.demo)
-    if args.demo:
+        config = replace(config, data_dir=scratch)
+        store = prepare_store(config, demo=True)
         config = with_demo_key(config)
+    else:
+        # The screenshots walk the visitor journeys, which leave records (an interest, a
+        # contact request, ...): they must never reach the real store, so work on a copy.
+        config, store = _scratch_copy(config, scratch)
     os.environ.update(kivy_environment(size, 1.0, headless=True))
     from screens.capture import capture_all  # imports Kivy
 

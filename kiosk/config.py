@@ -7,6 +7,8 @@ Precedence, lowest first: the defaults below, a TOML file, environment variables
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import os
 import tomllib
@@ -130,6 +132,13 @@ def _coerce(f: dataclasses.Field, value: Any, where: str) -> Any:
     raise AssertionError(f"no coercion for {kind}")
 
 
+def _is_public_key(text: str) -> bool:
+    try:
+        return len(base64.b64decode(text.strip(), validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
 def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
     """Build the Config from defaults, the TOML file and the environment."""
     environ = dict(os.environ if environ is None else environ)
@@ -163,6 +172,11 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
             values[name] = _coerce(f, environ[env_name], f"environment variable {env_name}")
 
     config = Config(**values)
+    if config.hub_public_key and not _is_public_key(config.hub_public_key):
+        raise ConfigError(
+            "Setting 'hub_public_key' must be the hub's public key: 44 characters of base64 "
+            "(32 bytes), as 'ontmoet-hub init' prints it."
+        )
     if config.idle_warning >= config.idle_timeout:
         raise ConfigError(
             f"Setting 'idle_warning' ({config.idle_warning} s) must be shorter than "

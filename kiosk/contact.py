@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # cost the kiosk's start about 50 ms, and most visitors never open the contact form.
 
 CHANNELS = ("email", "phone")
-CONSENT_VERSION = "2026-11-v1"  # bump when the consent text below changes
+CONSENT_VERSION = "2026-11-v2"  # bump when the consent text below changes
 CONSENT_DAYS = (30, 90, 180, 365)
 DEFAULT_CONSENT_DAYS = 90
 # Every payload is padded to this size, so its length says nothing about what was typed.
@@ -41,20 +41,40 @@ class SealingUnavailable(RuntimeError):
 class ContactDetail:
     channel: str  # 'email' or 'phone'
     value: str  # normalised: the e-mail address, or the phone number in E.164
-    first_name: str = ""
 
     @property
     def masked(self) -> str:
         return mask(self.channel, self.value)
 
 
-def consent_text(days: int) -> str:
+def period_label(days: int) -> str:
+    """'3 maanden', '1 jaar': a consent period as people say it."""
+    from kiosk.i18n import ngettext
+
+    months = round(days / 30)
+    if months >= 12:
+        return _("1 year")
+    return ngettext("{n} month", "{n} months", months).format(n=months)
+
+
+def consent_text(days: int, groups: int = 2) -> str:
     """What happens with the data, in plain words. Its version is CONSENT_VERSION."""
-    return _(
-        "The groups you chose get your details so they can contact you. Nobody else gets "
-        "them. After {days} days your details are erased, even if nobody contacted you. "
-        "With the code on your receipt you can see them and erase them yourself at any time."
-    ).format(days=days)
+    from kiosk.i18n import ngettext
+
+    who = ngettext(
+        "The group you chose gets your details so it can contact you.",
+        "The groups you chose get your details so they can contact you.",
+        groups,
+    )
+    return (
+        who
+        + " "
+        + _(
+            "Nobody else gets them. After {period} your details are erased, even if nobody "
+            "contacted you. With the code on your receipt you can see them and erase them "
+            "yourself at any time."
+        ).format(period=period_label(days))
+    )
 
 
 def check_email(text: str) -> str:
@@ -94,18 +114,11 @@ def check_phone(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def check_first_name(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) > 40:
-        raise ContactError(_("Please keep the name shorter than 40 letters."))
-    return text
-
-
-def check_contact(channel: str, value: str, first_name: str = "") -> ContactDetail:
+def check_contact(channel: str, value: str) -> ContactDetail:
     if channel not in CHANNELS:
         raise ContactError(_("Please choose e-mail or phone."))
     normalised = check_email(value) if channel == "email" else check_phone(value)
-    return ContactDetail(channel, normalised, check_first_name(first_name))
+    return ContactDetail(channel, normalised)
 
 
 def mask(channel: str, value: str) -> str:
@@ -135,7 +148,7 @@ def seal(detail: ContactDetail, public_key: PublicKey) -> bytes:
     from nacl.public import SealedBox
 
     plain = json.dumps(
-        {"channel": detail.channel, "value": detail.value, "first_name": detail.first_name},
+        {"channel": detail.channel, "value": detail.value},
         ensure_ascii=False,
     ).encode()
     if len(plain) > SEALED_PLAINTEXT_SIZE:
@@ -148,4 +161,4 @@ def unseal(sealed: bytes, private_key: PrivateKey) -> ContactDetail:
     from nacl.public import SealedBox
 
     data = json.loads(SealedBox(private_key).decrypt(sealed).decode().rstrip())
-    return ContactDetail(data["channel"], data["value"], data.get("first_name", ""))
+    return ContactDetail(data["channel"], data["value"])

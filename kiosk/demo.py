@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kiosk.models import COMMUNITY_KINDS, GIFT_KINDS, LIFECYCLE_STATES, Event, Term
 from kiosk.paths import DEMO_DIR
-from kiosk.store import Store
+from kiosk.store import Store, transaction
 
 # Stable ids: the same demo community has the same UUID on every kiosk and at the hub.
 DEMO_NAMESPACE = uuid.UUID("6f1d3c2e-8a51-4b7e-9c0a-0e5d1b7a4c21")
@@ -225,7 +225,16 @@ def read_demo(demo_dir: Path = DEMO_DIR, today: date | None = None):
         {g.slug for g in gifts},
         today,
     )
-    return themes, neighbourhoods, gifts, records, _events(raw_events, today)
+    events = _events(raw_events, today)
+    seen: set[str] = set()
+    for event in events:
+        if event.id in seen:
+            raise DemoError(
+                f"{demo_dir / 'communities.json'}: two events of one community start on the "
+                f"same day at the same time (event id {event.id})"
+            )
+        seen.add(event.id)
+    return themes, neighbourhoods, gifts, records, events
 
 
 def load_demo(
@@ -239,10 +248,11 @@ def load_demo(
     themes, neighbourhoods, gifts, records, events = read_demo(demo_dir, today)
     for record in records:
         record["photo"] = write_picture(photos_dir, record["id"], record["name"])
-    store.replace_taxonomies(themes, neighbourhoods, gifts)
-    count = store.upsert_communities(records)
-    store.replace_events(events)
-    store.set_state("demo_events_on", today.isoformat())
+    with transaction(store.conn):  # all of the demo, or nothing of it
+        store.replace_taxonomies(themes, neighbourhoods, gifts)
+        count = store.upsert_communities(records)
+        store.replace_events(events)
+        store.set_state("demo_events_on", today.isoformat())
     return count
 
 

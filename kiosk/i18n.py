@@ -71,6 +71,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current).ngettext(singular, plural, n)
 
 
+def format_short_day(day: date, lang: str | None = None) -> str:
+    """'ma 30 nov' / 'Mon 30 Nov'."""
+    return format_date(day, "EEE d MMM", locale=lang or _current)
+
+
 def format_day(day: date, lang: str | None = None) -> str:
     """'donderdag 3 december' / 'Thursday 3 December'."""
     return format_date(day, "EEEE d MMMM", locale=lang or _current)

@@ -27,14 +27,15 @@ class Match:
 
 
 def _reason(community: Community, gifts: list[str], themes: list[str], near: str, lang: str) -> str:
+    # Two short lines: why it fits, then when they meet.
     if gifts:
-        why = _("You can give {gift}: they would welcome that.").format(gift=gifts[0].lower())
+        why = _("They welcome: {gift}").format(gift=gifts[0].lower())
     else:
-        why = _("You like {theme}: that is what they do.").format(theme=themes[0].lower())
+        why = _("They do what you like: {theme}").format(theme=themes[0].lower())
     if near:
-        why += " " + _("Close to home, in {place}.").format(place=near)
+        why += " · " + _("close to home, in {place}").format(place=near)
     if community.schedule:
-        why += " " + _("They meet: {when}.").format(
+        why += "\n" + _("When: {when}").format(
             when=localised(community.schedule[0].when, lang).rstrip(".")
         )
     return why

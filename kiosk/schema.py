@@ -215,15 +215,17 @@ def m004_visitor_journeys(db: Database) -> None:
         ) STRICT;
         -- A visitor's take-home list: the communities they kept, behind an unguessable token
         -- (the QR code points to /m/<token> on the hub). No personal data.
+        -- Tokens are kept as their SHA-256 only: the token itself is in the QR code and
+        -- nowhere on the kiosk, so a stolen kiosk opens no visitor's page.
         CREATE TABLE take_home_lists (
             id TEXT PRIMARY KEY,
-            token TEXT NOT NULL UNIQUE,
+            token_hash TEXT NOT NULL UNIQUE,
             communities TEXT NOT NULL,
             language TEXT NOT NULL,
             expires_on TEXT NOT NULL,
             created_at TEXT NOT NULL
         ) STRICT;
         -- The visitor's receipt: /w/<token> shows and withdraws the consent from home.
-        ALTER TABLE contact_requests ADD COLUMN receipt_token TEXT
+        ALTER TABLE contact_requests ADD COLUMN receipt_token_hash TEXT
         """,
     )

@@ -48,7 +48,8 @@ class VisitorSession:
     liked_themes: set[str] = field(default_factory=set)
     gifts: set[str] = field(default_factory=set)
     home_area: str | None = None
-    interest_id: str | None = None  # the interest registration's id, made when its form opens
+    #: (record id, choices) of the interest registration last stored for this visitor
+    interest: tuple[str, tuple] | None = None
     help_id: str | None = None  # one 'ask the reception' per visitor, however often tapped
     contact: ContactForm | None = None
     #: (record id, token, communities) of the take-home list last made for this visitor

@@ -22,7 +22,7 @@ class StoreError(Exception):
     """The store cannot be used; the message says why and what to do. The file is unchanged."""
 
 
-def _utcnow() -> str:
+def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -152,6 +152,13 @@ class Store:
                 "INSERT INTO gifts (slug, kind, labels, position) VALUES (?, ?, ?, ?)",
                 [(g.slug, g.kind, _json(g.labels), i) for i, g in enumerate(gifts)],
             )
+            # The index holds theme and neighbourhood labels: new labels, new index.
+            if self.community_count():
+                self.rebuild_search_index()
+
+    def terms(self) -> dict[str, Term]:
+        """Every theme, gift and neighbourhood by slug (slugs are unique across the three)."""
+        return {t.slug: t for t in (*self.themes(), *self.gifts(), *self.neighbourhoods())}
 
     def _terms(self, table: str) -> list[Term]:
         kind = "kind" if table == "gifts" else "NULL"
@@ -176,7 +183,7 @@ class Store:
         """Insert or replace community records (dicts shaped like the table) in one transaction,
         with their filter and search indexes."""
         labels = self._labels_by_slug()
-        now = _utcnow()
+        now = utcnow()
         count = 0
         with transaction(self.conn):
             for r in records:

@@ -6,14 +6,15 @@ writes nothing twice). Nothing here holds a name, an address or a number in plai
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from kiosk.contact import CHANNELS, CONSENT_VERSION
-from kiosk.store import Store, transaction
+from kiosk.store import Store, transaction, utcnow
 
 TAKE_HOME_DAYS = 90  # how long a take-home list stays reachable on the hub
 
@@ -28,8 +29,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def token_hash(token: str) -> str:
+    """What the kiosk stores and sends of a token: the hub finds the page by this hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _insert_with_outbox(store: Store, entity: str, table: str, row: dict, fields: dict) -> bool:
@@ -75,7 +77,7 @@ def record_interest(
         "neighbourhood": neighbourhood,
         "language": language,
         "kiosk": kiosk,
-        "created_at": _now(),
+        "created_at": utcnow(),
     }
     fields = {**row, "themes": sorted(themes), "gifts": sorted(gifts)}
     return _insert_with_outbox(store, "interest", "interests", row, fields)
@@ -103,8 +105,8 @@ def record_contact_request(
         "sealed_payload": sealed,
         "consent_version": CONSENT_VERSION,
         "expires_on": expires.isoformat(),
-        "receipt_token": receipt_token,
-        "created_at": _now(),
+        "receipt_token_hash": token_hash(receipt_token),
+        "created_at": utcnow(),
     }
     fields = {
         **row,
@@ -116,7 +118,7 @@ def record_contact_request(
 
 def record_help_request(store: Store, record_id: str, language: str, kiosk: str) -> bool:
     """'Ask the reception': a receptionist is asked to come over to this kiosk."""
-    row = {"id": record_id, "kiosk": kiosk, "language": language, "created_at": _now()}
+    row = {"id": record_id, "kiosk": kiosk, "language": language, "created_at": utcnow()}
     return _insert_with_outbox(store, "help_request", "help_requests", row, dict(row))
 
 
@@ -131,11 +133,11 @@ def record_take_home_list(
     expires = (today or date.today()) + timedelta(days=TAKE_HOME_DAYS)
     row = {
         "id": record_id,
-        "token": token,
+        "token_hash": token_hash(token),
         "communities": json.dumps(list(communities)),
         "language": language,
         "expires_on": expires.isoformat(),
-        "created_at": _now(),
+        "created_at": utcnow(),
     }
     fields = {**row, "communities": list(communities)}
     return _insert_with_outbox(store, "take_home_list", "take_home_lists", row, fields)

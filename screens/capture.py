@@ -10,11 +10,21 @@ from kiosk.config import Config
 from kiosk.store import Store
 
 
+class _StepClock:
+    """Time for the app that moves only when the capture moves it."""
+
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
     from kiosk.app import KioskApp
     from screens.headless import HeadlessRunner
 
-    app = KioskApp(config, store)
+    clock = _StepClock()
+    app = KioskApp(config, store, clock=clock)
     runner = HeadlessRunner(app)
     runner.start()
     shots: list[Path] = []
@@ -56,10 +66,12 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
         talents = app.screen(nav.TALENTS)
         talents.refresh()
         shot(f"{nav.TALENTS}-themes")
+        clock.now += 1  # a visitor's pace: the step guard lets it through
         talents.next_step()
         session.gifts.update(g.slug for g in store.gifts()[6:9])
         talents.refresh()
         shot(f"{nav.TALENTS}-gifts")
+        clock.now += 1  # a visitor's pace: the step guard lets it through
         talents.next_step()
         shot(f"{nav.TALENTS}-area")
         app.show_matches()
@@ -72,11 +84,14 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
             app.meet([first])
             contact = app.screen(nav.CONTACT)
             shot(f"{nav.CONTACT}-who")
+            clock.now += 1  # a visitor's pace: the step guard lets it through
             contact.next_step()
             contact.ids.keyboard.text = "anna@voorbeeld.nl"
             shot(f"{nav.CONTACT}-how")
+            clock.now += 1  # a visitor's pace: the step guard lets it through
             contact.next_step()
             shot(f"{nav.CONTACT}-consent")
+            clock.now += 1  # a visitor's pace: the step guard lets it through
             contact.next_step()
             shot(f"{nav.CONTACT}-receipt")
 

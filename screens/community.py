@@ -39,7 +39,7 @@ class CommunityScreen(KioskScreen):
         if community is None:
             return
         store, lang = app.store, app.lang
-        terms = {t.slug: t for t in (*store.themes(), *store.gifts(), *store.neighbourhoods())}
+        terms = store.terms()
         view = community_view(community, terms, lang)
         self.community_name, self.pitch, self.story = view.name, view.pitch, view.story
         self.state_text, self.welcome = view.state, view.welcome
@@ -68,8 +68,25 @@ class CommunityScreen(KioskScreen):
         self.app.meet([self.community_id])
 
     def wipe(self) -> None:
-        self.community_id = ""
-        self.qr_data = ""
+        """Nothing of the last visitor's visit stays: not even which community it was."""
+        for name in (
+            "community_id",
+            "community_name",
+            "pitch",
+            "story",
+            "state_text",
+            "welcome",
+            "languages",
+            "accessibility",
+            "contact",
+            "provenance",
+            "photo",
+            "qr_data",
+        ):
+            setattr(self, name, "")
+        self.kept = self.can_meet = False
+        for box in (self.ids.meetings_box, self.ids.gifts_box, self.ids.themes_box):
+            box.clear_widgets()
 
 
 def _escape(text: str) -> str:

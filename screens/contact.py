@@ -4,8 +4,10 @@ taps 'Next'; from then on only its masked form is shown and only the sealed byte
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
+from babel.dates import format_date
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import OptionProperty, StringProperty
@@ -18,21 +20,15 @@ from kiosk.contact import (
     check_contact,
     consent_text,
     load_public_key,
+    period_label,
     seal,
 )
-from kiosk.i18n import _, ngettext
+from kiosk.i18n import _
 from kiosk.visitor_records import record_contact_request
 from screens.widgets.common import ChoiceTile, KioskScreen
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
 
 STEPS = ("who", "how", "consent", "receipt")
-
-
-def period_label(days: int) -> str:
-    months = round(days / 30)
-    if months >= 12:
-        return _("1 year")
-    return ngettext("{n} month", "{n} months", months).format(n=months)
 
 
 class ContactScreen(KioskScreen):
@@ -59,6 +55,7 @@ class ContactScreen(KioskScreen):
         self.refresh()
 
     def on_step(self, *_args) -> None:
+        self.mark_step()
         self.error = ""
         self.refresh()
 
@@ -72,7 +69,11 @@ class ContactScreen(KioskScreen):
         box.clear_widgets()
         if self.step == "who":
             candidates = list(dict.fromkeys([*form.communities, *app.session.kept]))
-            names = {c.id: c.name for c in app.store.communities(candidates)}
+            names = {
+                c.id: c.name
+                for c in app.store.communities(candidates)
+                if c.is_open_to_join  # a group that has stopped cannot call back
+            }
             box.add_widget(
                 self._grid(
                     [(cid, names[cid]) for cid in candidates if cid in names], set(form.communities)
@@ -97,10 +98,20 @@ class ContactScreen(KioskScreen):
             self.summary = _("{groups} may contact you at {detail}.").format(
                 groups=", ".join(names), detail=form.masked
             )
-            self.consent = consent_text(form.days)
+            self.consent = consent_text(form.days, len(form.communities))
         elif self.step == "receipt":
             public = app.kiosk_config.public_url.rstrip("/")
             self.receipt_url = f"{public}/w/{form.receipt_token}"
+            names = [c.name for c in app.store.communities(form.communities)]
+            until = date.today() + timedelta(days=form.days)
+            self.summary = _(
+                "{groups} can now contact you at {detail}. On {date} your details are "
+                "erased. No smartphone? The reception can look it up for you."
+            ).format(
+                groups=", ".join(names),
+                detail=form.masked,
+                date=format_date(until, "d MMMM y", locale=app.lang),
+            )
 
     def _show_channel(self, channel: str) -> None:
         self._keyboard.layout = "email" if channel == "email" else "phone"
@@ -142,7 +153,7 @@ class ContactScreen(KioskScreen):
                 self.error = ""
             else:
                 form.days = int(tile.value)
-                self.consent = consent_text(form.days)
+                self.consent = consent_text(form.days, len(form.communities))
             return
         if on and tile.value not in form.communities:
             form.communities.append(tile.value)
@@ -150,6 +161,8 @@ class ContactScreen(KioskScreen):
             form.communities.remove(tile.value)
 
     def next_step(self) -> None:
+        if not self.settled():
+            return
         form = self.form
         if self.step == "who":
             if not form.communities:
@@ -191,6 +204,8 @@ class ContactScreen(KioskScreen):
         self.step = "consent"
 
     def previous_step(self) -> None:
+        if not self.settled():
+            return
         index = STEPS.index(self.step)
         if index and self.step != "receipt":
             self.step = STEPS[index - 1]

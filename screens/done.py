@@ -11,7 +11,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import _
-from kiosk.printing import PrinterError, open_printer, print_take_home
+from kiosk.printing import open_printer, print_take_home
 from kiosk.qr import community_url
 from kiosk.visitor_records import new_record_id, new_token, record_take_home_list
 from screens.listing import card_rows
@@ -22,6 +22,7 @@ class DoneScreen(KioskScreen):
     list_url = StringProperty("")
     can_print = BooleanProperty(False)
     print_status = StringProperty("")
+    printing = BooleanProperty(False)
 
     def show(self) -> None:
         app = self.app
@@ -45,6 +46,9 @@ class DoneScreen(KioskScreen):
         self.ids.kept_view.data = card_rows(app, list(app.session.kept))
 
     def print_slip(self) -> None:
+        if self.printing:
+            return  # a double tap prints one slip
+        self.printing = True
         app = self.app
         communities = app.store.communities(list(app.session.kept))
         items = [(c.name, community_url(c, app.kiosk_config.public_url)) for c in communities]
@@ -56,12 +60,16 @@ class DoneScreen(KioskScreen):
             try:
                 print_take_home(open_printer(setting), title, hint, url, items)
                 outcome = _("Take your slip from the printer.")
-            except PrinterError:
+            except Exception:  # noqa: BLE001 - whatever the driver raised, the visitor must hear
                 outcome = _("The printer does not work right now. Please scan the code instead.")
-            Clock.schedule_once(lambda _dt: setattr(self, "print_status", outcome))
+            Clock.schedule_once(lambda _dt: self._printed(outcome))
 
         # A printer can take seconds (or hang): never on the UI thread.
         threading.Thread(target=work, name="receipt-printer", daemon=True).start()
+
+    def _printed(self, outcome: str) -> None:
+        self.print_status = outcome
+        self.printing = False
 
     def wipe(self) -> None:
         self.ids.kept_view.data = []

@@ -87,6 +87,8 @@ class ListingScreen(KioskScreen):
 
     def wipe(self) -> None:
         self.ids.cards_view.data = []
+        self.ids.top_bar.title = self.ids.count_label.text = ""
+        self.theme = self.neighbourhood = None
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

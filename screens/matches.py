@@ -24,7 +24,7 @@ class MatchesScreen(KioskScreen):
         if app.session is None:
             return
         session, store = app.session, app.store
-        terms = {t.slug: t for t in (*store.themes(), *store.gifts(), *store.neighbourhoods())}
+        terms = store.terms()
         found = match(
             store.communities(store.community_ids()),
             session.liked_themes,

@@ -15,7 +15,6 @@ from kivy.properties import OptionProperty
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.i18n import _
-from kiosk.visitor_records import new_record_id
 from screens.widgets.common import ChoiceTile, Heading, KioskScreen
 
 STEPS = ("themes", "gifts", "area")
@@ -30,13 +29,11 @@ class TalentsScreen(KioskScreen):
     step = OptionProperty(STEPS[0], options=STEPS)
 
     def show(self) -> None:
-        session = self.app.session
-        if session.interest_id is None:
-            session.interest_id = new_record_id()  # the record's id, made as the form opens
         self.step = STEPS[0]
         self.refresh()
 
     def on_step(self, *_args) -> None:
+        self.mark_step()
         self.refresh()
 
     def refresh(self) -> None:
@@ -69,8 +66,9 @@ class TalentsScreen(KioskScreen):
         self.ids.scroller.scroll_y = 1
 
     def _grid(self, items, chosen: set[str], single: bool = False) -> GridLayout:
+        root = self.app.root
         grid = GridLayout(
-            cols=2 if self.height > self.width else 3, spacing=dp(16), size_hint_y=None
+            cols=2 if root.height > root.width else 3, spacing=dp(16), size_hint_y=None
         )
         grid.bind(minimum_height=grid.setter("height"))
         for slug, label in items:
@@ -94,6 +92,8 @@ class TalentsScreen(KioskScreen):
         (target.add if on else target.discard)(tile.value)
 
     def next_step(self) -> None:
+        if not self.settled():
+            return
         index = STEPS.index(self.step)
         if index + 1 < len(STEPS):
             self.step = STEPS[index + 1]
@@ -101,6 +101,8 @@ class TalentsScreen(KioskScreen):
             self.app.show_matches()
 
     def previous_step(self) -> None:
+        if not self.settled():
+            return
         index = STEPS.index(self.step)
         if index:
             self.step = STEPS[index - 1]

@@ -12,6 +12,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.agenda import calendar_url, week_ahead
+from kiosk.i18n import _
 from screens.widgets.common import KioskScreen
 
 
@@ -41,13 +42,16 @@ class WhatsOnScreen(KioskScreen):
         box = self.ids.events_box
         box.clear_widgets()
         self._lines = {line.event_id: line for line in lines}
+        today = _("Today")  # outside the f-string, where pybabel can find it
         for line in lines:
-            day = line.day or ""
+            # Where the place is named after the group, the group's name once is enough.
+            place = line.place
+            detail = place if place.startswith(line.community) else f"{line.community} · {place}"
             row = EventRow(
                 event_id=line.event_id,
-                when=f"{day}\n{line.when}" if day else line.when,
+                when=f"{line.day or today}\n{line.when}",
                 title=line.title,
-                detail=f"{line.community} · {line.place}",
+                detail=detail,
             )
             row.bind(on_release=lambda r: self.choose(r.event_id))
             box.add_widget(row)
@@ -60,12 +64,13 @@ class WhatsOnScreen(KioskScreen):
         for row in self.ids.events_box.children:
             row.selected = row.event_id == event_id
         self.chosen_title = line.title
-        self.chosen_detail = f"{line.day or ''} {line.when}, {line.place}".strip()
+        today = _("Today")
+        self.chosen_detail = f"{line.day or today} {line.when}, {line.place}"
         self.calendar_data = calendar_url(self.app.kiosk_config.public_url, event_id)
 
     def wipe(self) -> None:
         self.ids.events_box.clear_widgets()
-        self.calendar_data = ""
+        self.calendar_data = self.chosen_title = self.chosen_detail = ""
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

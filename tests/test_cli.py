@@ -84,3 +84,16 @@ def test_demo_never_replaces_an_existing_store(tmp_path, make_record):
     store = prepare_store(config, demo=True)
     assert store.community_count() == 1
     store.close()
+
+
+def test_screenshots_of_a_real_store_leave_it_untouched(tmp_path):
+    from kiosk.cli import prepare_store
+    from kiosk.config import Config
+
+    data = tmp_path / "data"
+    prepare_store(Config(data_dir=data), demo=True).close()
+    before = hashlib.sha256((data / "kiosk.db").read_bytes()).hexdigest()
+    result = run(["screenshots", str(tmp_path / "shots")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "shots" / "matches.png").exists()  # the journeys were walked
+    assert hashlib.sha256((data / "kiosk.db").read_bytes()).hexdigest() == before

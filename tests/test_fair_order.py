@@ -25,7 +25,20 @@ def test_every_community_comes_first_about_equally_often():
     assert all(350 <= count <= 650 for count in firsts.values()), firsts
 
 
-def test_order_ignores_the_input_order_and_any_property_of_the_community():
-    # The key is the id only: a longer name or a bigger group cannot move a community.
-    seed = "fixed"
-    assert fair_sorted(IDS, seed) == fair_sorted(sorted(IDS, key=len), seed)
+def test_order_ignores_the_input_order():
+    import random
+
+    ids = [f"c{'x' * n}{n}" for n in range(30)]  # ids of many lengths
+    shuffled = ids[:]
+    random.Random(3).shuffle(shuffled)
+    assert shuffled != ids
+    assert fair_sorted(ids, "fixed") == fair_sorted(shuffled, "fixed")
+
+
+def test_the_key_is_the_seed_and_the_id_and_nothing_else():
+    import inspect
+
+    from kiosk.fair_order import fair_key
+
+    assert list(inspect.signature(fair_key).parameters) == ["seed", "community_id"]
+    assert fair_key("s", "a") == fair_key("s", "a") != fair_key("t", "a")

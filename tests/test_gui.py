@@ -3,29 +3,13 @@ properties and store rows."""
 
 import time
 
+from gui_helpers import find, screen, start
 from kivy.base import EventLoop
 
 from kiosk import navigation as nav
 from kiosk.qr import community_url
 from screens.listing import CommunityCard
 from screens.widgets.common import LanguageButton, Tile
-
-
-def screen(app, name):
-    return app.screen(name)
-
-
-def start(kiosk):
-    kiosk.tap(screen(kiosk.app, nav.ATTRACT))
-    assert kiosk.app.current_screen == nav.HOME
-
-
-def find(root, kind, **attrs):
-    return [
-        w
-        for w in root.walk(restrict=True)
-        if isinstance(w, kind) and all(getattr(w, k) == v for k, v in attrs.items())
-    ]
 
 
 def visible_cards(app):
@@ -98,7 +82,7 @@ def test_language_switch_updates_the_screen_in_place(kiosk):
     start(kiosk)
     home = screen(app, nav.HOME)
     assert home.ids.themes_tile.label == "Kijk per thema"
-    (english,) = find(home.ids.get("themes_tile").parent.parent.parent, LanguageButton, lang="en")
+    (english,) = find(home, LanguageButton, lang="en")
     kiosk.tap(english)
     assert app.lang == "en"
     assert home.ids.themes_tile.label == "Look by theme"

@@ -50,11 +50,12 @@ def test_inside_dutch_compounds(searchable):
     assert store.search("moestuin", seed="s") == [ids["garden"]]
 
 
-@pytest.mark.parametrize("typo", ["moestin", "moestuun", "schaakclb"])
-def test_small_typos_still_find(searchable, typo):
+@pytest.mark.parametrize(
+    "typo, key", [("moestin", "garden"), ("moestuun", "garden"), ("schaakclb", "chess")]
+)
+def test_small_typos_still_find(searchable, typo, key):
     store, ids = searchable
-    found = store.search(typo, seed="s")
-    assert found and found[0] in (ids["garden"], ids["chess"])
+    assert store.search(typo, seed="s") == [ids[key]]
 
 
 def test_typos_do_not_match_everything(searchable):

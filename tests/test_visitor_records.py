@@ -11,6 +11,7 @@ from kiosk.visitor_records import (
     record_help_request,
     record_interest,
     record_take_home_list,
+    token_hash,
 )
 
 
@@ -41,10 +42,11 @@ def test_contact_request_holds_only_the_sealed_detail(store, config):
     sealed = seal(detail, hub.public_key)
     assert record_contact_request(store, rid, ["c1", "c2"], "phone", sealed, 90, token)
     row = store.conn.execute(
-        "SELECT channel, sealed_payload, consent_version, expires_on, receipt_token"
+        "SELECT channel, sealed_payload, consent_version, expires_on, receipt_token_hash"
         " FROM contact_requests"
     ).fetchone()
-    assert row[0] == "phone" and row[2] == CONSENT_VERSION and row[4] == token
+    assert row[0] == "phone" and row[2] == CONSENT_VERSION and row[4] == token_hash(token)
+    assert token not in json.dumps(pending_outbox(store))  # only its hash leaves the kiosk
     assert unseal(row[1], hub) == detail
     (op,) = pending_outbox(store)
     assert "+31612345678" not in json.dumps(op)
@@ -56,4 +58,34 @@ def test_take_home_list(store):
     assert len(token) >= 22
     record_take_home_list(store, new_record_id(), token, ["c1"], "en")
     (op,) = pending_outbox(store)
-    assert op["entity"] == "take_home_list" and op["fields"]["token"] == token
+    assert op["entity"] == "take_home_list" and op["fields"]["token_hash"] == token_hash(token)
+    assert token not in json.dumps(op)
+
+
+def test_record_and_outbox_row_are_one_transaction(store):
+    # If the outbox row cannot be written, the record must not stay behind either.
+    store.conn.execute(
+        "CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN"
+        " SELECT RAISE(ABORT, 'disk trouble'); END"
+    )
+    import sqlite3
+
+    import pytest
+
+    with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
+        record_interest(store, new_record_id(), ["eten"], [], None, "nl", "kiosk-hal")
+    assert store.conn.execute("SELECT count(*) FROM interests").fetchone()[0] == 0
+    store.conn.execute("DROP TRIGGER fail_outbox")
+    assert record_interest(store, new_record_id(), ["eten"], [], None, "nl", "kiosk-hal")
+
+
+def test_every_table_of_synced_data_is_strict(store):
+    rows = store.conn.execute("PRAGMA table_list").fetchall()
+    plain = {
+        name
+        for _schema, name, kind, _ncol, _wr, strict in rows
+        if kind == "table"
+        and not strict
+        and not name.startswith(("sqlite_", "_sqlite_", "community_words", "community_trigrams"))
+    }
+    assert plain == set()

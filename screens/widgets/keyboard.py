@@ -46,6 +46,9 @@ class OnScreenKeyboard(BoxLayout):
     def on_layout(self, *_args):
         self.build_keys()
 
+    def on_key_height(self, *_args):
+        self.build_keys()
+
     def build_keys(self) -> None:
         self.clear_widgets()
         for row in LAYOUTS[self.layout]:
