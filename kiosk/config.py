@@ -172,6 +172,12 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
             values[name] = _coerce(f, environ[env_name], f"environment variable {env_name}")
 
     config = Config(**values)
+    from sync.protocol import ProtocolError, kiosk_name
+
+    try:
+        kiosk_name("kiosk_name", config.kiosk_name)
+    except ProtocolError as problem:
+        raise ConfigError(f"Setting 'kiosk_name' {problem.problem}.") from None
     if config.hub_public_key and not _is_public_key(config.hub_public_key):
         raise ConfigError(
             "Setting 'hub_public_key' must be the hub's public key: 44 characters of base64 "

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from kiosk.contact import CHANNELS, CONSENT_VERSION
 from kiosk.store import Store, transaction, utcnow
+from sync.protocol import validate_fields
 
 TAKE_HOME_DAYS = 90  # how long a take-home list stays reachable on the hub
 
@@ -36,7 +37,11 @@ def token_hash(token: str) -> str:
 
 def _insert_with_outbox(store: Store, entity: str, table: str, row: dict, fields: dict) -> bool:
     """Insert ``row`` into ``table`` and queue ``fields`` for the hub, in one transaction.
-    Returns False (and writes nothing) when a record with this id already exists."""
+    Returns False (and writes nothing) when a record with this id already exists.
+
+    The fields are checked with the hub's own rules first (sync.protocol): the outbox never
+    holds an operation the hub would refuse."""
+    validate_fields(entity, fields)
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
     with transaction(store.conn):

@@ -52,6 +52,8 @@ def test_config_file_named_by_environment(tmp_path):
         ("fullscreen = 1\n", ["fullscreen", "true or false"]),
         ("idle_timeout = \n", ["not valid TOML"]),
         ("idle_timeout = 30\nidle_warning = 40\n", ["idle_warning", "shorter"]),
+        ('kiosk_name = "hal\u202e"\n', ["kiosk_name", "direction-changing"]),
+        ('hub_public_key = "not-a-key"\n', ["hub_public_key", "base64"]),
     ],
 )
 def test_bad_config_names_the_setting_and_the_file(tmp_path, content, fragments):
@@ -62,7 +64,7 @@ def test_bad_config_names_the_setting_and_the_file(tmp_path, content, fragments)
     message = str(error.value)
     for fragment in fragments:
         assert fragment in message
-    if "idle_warning" not in content:
+    if "idle_warning" not in content and "kiosk_name" not in content and "hub_" not in content:
         assert str(toml) in message
 
 

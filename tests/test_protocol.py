@@ -1,0 +1,202 @@
+"""The protocol refuses every bad input of SYNC.md with a message that names the field, and
+accepts valid unusual input."""
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from sync.protocol import (
+    MAX_BATCH_OPS,
+    MAX_BODY_BYTES,
+    PROTOCOL_VERSION,
+    SEALED_PAYLOAD_BYTES,
+    ProtocolError,
+    parse_json,
+    validate_fields,
+    validate_push,
+)
+
+
+def interest(**changes):
+    fields = {
+        "id": str(uuid.uuid4()),
+        "themes": ["eten"],
+        "gifts": ["koken"],
+        "neighbourhood": None,
+        "language": "nl",
+        "kiosk": "kiosk-hal",
+        "created_at": "2026-11-28T13:00:00+00:00",
+    }
+    fields.update(changes)
+    return fields
+
+
+def op(seq=1, **field_changes):
+    fields = interest(**field_changes)
+    return {
+        "version": PROTOCOL_VERSION,
+        "device_seq": seq,
+        "op_id": str(uuid.uuid4()),
+        "entity": "interest",
+        "record_id": fields["id"],
+        "fields": fields,
+    }
+
+
+def push(*ops):
+    return json.dumps({"ops": list(ops)}).encode()
+
+
+def test_a_valid_batch_passes_whole():
+    checked = validate_push(push(op(1), op(2), op(3)))
+    assert [o["device_seq"] for o in checked] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        (b"", "empty"),
+        (b"{", "not valid JSON"),
+        (b'{"ops": [', "not valid JSON"),
+        (b"\xef\xbb\xbf{}", "byte order mark"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"[" * 50 + b"]" * 50, "nested deeper"),
+        (b'{"ops": [], "ops": []}', "appears twice"),
+        (b'{"n": NaN}', "NaN"),
+        (b'{"n": Infinity}', "Infinity"),
+        (b'{"n": -Infinity}', "Infinity"),
+        (b'{"n": 1' + b"0" * 4000 + b"}", "digits"),
+        (b" " * (MAX_BODY_BYTES + 1), "larger than"),
+    ],
+)
+def test_malformed_bodies_are_refused(body, fragment):
+    with pytest.raises(ProtocolError, match=fragment):
+        validate_push(body)
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"kiosk": "kiosk\u202ehal"}, "fields.kiosk"),  # bidi override
+        ({"kiosk": "kiosk\u200bhal"}, "fields.kiosk"),  # zero-width space
+        ({"kiosk": "kiosk\x00hal"}, "fields.kiosk"),  # NUL
+        ({"kiosk": "kiosk\ud800"}, "fields.kiosk"),  # lone surrogate
+        ({"kiosk": "cafe\u0301"}, "fields.kiosk"),  # not NFC (e + combining accent)
+        ({"kiosk": "k" * 65}, "fields.kiosk"),  # too long
+        ({"kiosk": ""}, "fields.kiosk"),
+        ({"kiosk": 7}, "fields.kiosk"),
+        ({"language": "klingon"}, "fields.language"),
+        ({"themes": "eten"}, "fields.themes"),
+        ({"themes": ["Eten"]}, "fields.themes[0]"),
+        ({"themes": ["eten", "eten"]}, "fields.themes"),
+        ({"themes": ["'; DROP TABLE interests; --"]}, "fields.themes[0]"),
+        ({"created_at": "yesterday"}, "fields.created_at"),
+        ({"created_at": "2026-11-28T13:00:00"}, "fields.created_at"),  # no time zone
+        ({"is_admin": True}, "fields.is_admin"),  # mass assignment
+    ],
+)
+def test_bad_fields_are_refused_and_named(changes, field):
+    with pytest.raises(ProtocolError) as error:
+        validate_push(push(op(1, **changes)))
+    assert error.value.field == f"ops[0].{field}"
+
+
+def test_missing_field():
+    bad = op(1)
+    del bad["fields"]["language"]
+    with pytest.raises(ProtocolError, match=r"ops\[0\]\.fields\.language: is missing"):
+        validate_push(push(bad))
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"device_seq": True}, "whole number"),  # a bool is an int in Python: refused
+        ({"device_seq": 0}, "between"),
+        ({"device_seq": 1.5}, "whole number"),
+        ({"op_id": "not-a-uuid"}, "UUID"),
+        ({"op_id": str(uuid.uuid4()).upper()}, "canonical"),
+        ({"entity": "community"}, "one of"),
+        ({"version": PROTOCOL_VERSION + 5}, "update needed"),
+        ({"record_id": str(uuid.uuid4())}, "differs"),
+        ({"extra": 1}, "not a field"),
+    ],
+)
+def test_bad_envelopes_are_refused(change, fragment):
+    bad = op(1)
+    bad.update(change)
+    with pytest.raises(ProtocolError, match=fragment):
+        validate_push(push(bad))
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        (json.dumps({"ops": []}).encode(), "non-empty"),
+        (json.dumps({"ops": {}}).encode(), "non-empty list"),
+        (json.dumps({"opz": []}).encode(), "exactly one key"),
+        (json.dumps([]).encode(), "exactly one key"),
+        (push(op(1), op(3)), "follow the one before"),
+        (push(op(2), op(1)), "follow the one before"),
+    ],
+)
+def test_bad_batches_are_refused(body, fragment):
+    with pytest.raises(ProtocolError, match=fragment):
+        validate_push(body)
+
+
+def test_oversized_batch_and_reused_op_id():
+    with pytest.raises(ProtocolError, match=str(MAX_BATCH_OPS)):
+        validate_push(push(*[op(i + 1) for i in range(MAX_BATCH_OPS + 1)]))
+    first, second = op(1), op(2)
+    second["op_id"] = first["op_id"]
+    with pytest.raises(ProtocolError, match="op_id appears twice"):
+        validate_push(push(first, second))
+
+
+@pytest.mark.parametrize(
+    "name", ["kiosk-bibliotheek 📚", "كشك المكتبة", "קיוסק", "Kiosk Zuiderpoort (hal 2)"]
+)
+def test_valid_unusual_names_are_accepted(name):
+    assert validate_push(push(op(1, kiosk=name)))[0]["fields"]["kiosk"] == name
+
+
+def test_contact_request_fields():
+    fields = {
+        "id": str(uuid.uuid4()),
+        "communities": [str(uuid.uuid4())],
+        "channel": "phone",
+        "sealed_payload": base64.b64encode(b"x" * SEALED_PAYLOAD_BYTES).decode(),
+        "consent_version": "2026-11-v2",
+        "expires_on": "2027-02-26",
+        "receipt_token_hash": "a" * 64,
+        "created_at": "2026-11-28T13:00:00+00:00",
+    }
+    assert validate_fields("contact_request", fields) == fields
+    for change, field in (
+        ({"sealed_payload": base64.b64encode(b"short").decode()}, "sealed_payload"),
+        ({"sealed_payload": "not base64!"}, "sealed_payload"),
+        ({"channel": "fax"}, "channel"),
+        ({"communities": []}, "communities"),
+        ({"receipt_token_hash": "secret-token"}, "receipt_token_hash"),
+        ({"expires_on": "2027-02-30"}, "expires_on"),
+        ({"email": "anna@voorbeeld.nl"}, "email"),  # a plain detail has no field to go in
+    ):
+        with pytest.raises(ProtocolError) as error:
+            validate_fields("contact_request", {**fields, **change})
+        assert error.value.field == f"fields.{field}"
+
+
+def test_parse_json_returns_plain_values():
+    assert parse_json(b'{"a": [1, "b", null, true]}') == {"a": [1, "b", None, True]}
+
+
+def test_the_kiosk_checks_its_records_before_they_enter_the_outbox(store):
+    from kiosk.visitor_records import new_record_id, pending_outbox, record_interest
+
+    with pytest.raises(ProtocolError, match="fields.kiosk"):
+        record_interest(store, new_record_id(), ["eten"], [], None, "nl", "kiosk\u202ehal")
+    assert pending_outbox(store) == []
+    assert store.conn.execute("SELECT count(*) FROM interests").fetchone()[0] == 0
