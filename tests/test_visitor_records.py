@@ -40,7 +40,8 @@ def test_contact_request_holds_only_the_sealed_detail(store, config):
     detail = check_contact("phone", "06-12345678")
     rid, token = new_record_id(), new_token()
     sealed = seal(detail, hub.public_key)
-    assert record_contact_request(store, rid, ["c1", "c2"], "phone", sealed, 90, token)
+    c1, c2 = new_record_id(), new_record_id()  # community ids are UUIDs
+    assert record_contact_request(store, rid, [c1, c2], "phone", sealed, 90, token)
     row = store.conn.execute(
         "SELECT channel, sealed_payload, consent_version, expires_on, receipt_token_hash"
         " FROM contact_requests"
@@ -50,13 +51,13 @@ def test_contact_request_holds_only_the_sealed_detail(store, config):
     assert unseal(row[1], hub) == detail
     (op,) = pending_outbox(store)
     assert "+31612345678" not in json.dumps(op)
-    assert op["fields"]["communities"] == ["c1", "c2"]
+    assert op["fields"]["communities"] == [c1, c2]
 
 
 def test_take_home_list(store):
     token = new_token()
     assert len(token) >= 22
-    record_take_home_list(store, new_record_id(), token, ["c1"], "en")
+    record_take_home_list(store, new_record_id(), token, [new_record_id()], "en")
     (op,) = pending_outbox(store)
     assert op["entity"] == "take_home_list" and op["fields"]["token_hash"] == token_hash(token)
     assert token not in json.dumps(op)
