@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.agenda import calendar_url, week_ahead
 from kiosk.i18n import _
-from screens.widgets.common import KioskScreen
+from screens.widgets.common import Body, KioskScreen
 
 
 class EventRow(ButtonBehavior, BoxLayout):
@@ -57,7 +57,9 @@ class WhatsOnScreen(KioskScreen):
             box.add_widget(row)
         if lines:
             self.choose(lines[0].event_id)
-        self.ids.empty_label.opacity = 0 if lines else 1
+        else:
+            box.add_widget(Body(text=_("Nothing planned this week yet.")))
+            self.calendar_data = self.chosen_title = self.chosen_detail = ""
 
     def choose(self, event_id: str) -> None:
         line = self._lines[event_id]
