@@ -57,6 +57,9 @@ class HeadlessRunner:
         return target
 
     def stop(self) -> None:
+        # Let callbacks this app scheduled run while it is still the running app: after the
+        # switch they would build widgets for an app that is gone.
+        self.pump(3)
         self.app.dispatch("on_stop")
         window = EventLoop.window
         for child in list(window.children):
