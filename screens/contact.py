@@ -9,9 +9,7 @@ from pathlib import Path
 
 from babel.dates import format_date
 from kivy.lang import Builder
-from kivy.metrics import dp
 from kivy.properties import OptionProperty, StringProperty
-from kivy.uix.gridlayout import GridLayout
 
 from kiosk.contact import (
     CONSENT_DAYS,
@@ -25,7 +23,7 @@ from kiosk.contact import (
 )
 from kiosk.i18n import _
 from kiosk.visitor_records import record_contact_request
-from screens.widgets.common import ChoiceTile, KioskScreen
+from screens.widgets.common import ChoiceGrid, KioskScreen
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
 
 STEPS = ("who", "how", "consent", "receipt")
@@ -127,38 +125,31 @@ class ContactScreen(KioskScreen):
         elif self.step != "how" and keyboard.parent is not None:
             slot.remove_widget(keyboard)
 
-    def _grid(self, items, chosen: set[str], single: bool = False) -> GridLayout:
-        grid = GridLayout(cols=1 if self.step == "who" else 2, spacing=dp(16), size_hint_y=None)
-        grid.bind(minimum_height=grid.setter("height"))
-        for value, label in items:
-            tile = ChoiceTile(text=label, value=value, active=value in chosen)
-            tile.bind(active=lambda t, on, g=grid, s=single: self._chosen(t, on, g, s))
-            grid.add_widget(tile)
-        return grid
+    def _grid(self, items, chosen: set[str], single: bool = False) -> ChoiceGrid:
+        return ChoiceGrid(
+            items,
+            chosen,
+            self._chosen,
+            single=single,
+            required=single,
+            cols=1 if self.step == "who" else 2,
+        )
 
-    def _chosen(self, tile: ChoiceTile, on: bool, grid: GridLayout, single: bool) -> None:
+    def _chosen(self, value: str, ticked: bool) -> None:
         form = self.form
-        if single:
-            if not on:
-                if not any(t.active for t in grid.children):
-                    tile.active = True  # one must stay chosen
-                return
-            for other in grid.children:
-                if other is not tile:
-                    other.active = False
-            if self.step == "how":
-                form.channel = tile.value
-                self._keyboard.text = ""
-                self._show_channel(tile.value)
-                self.error = ""
-            else:
-                form.days = int(tile.value)
-                self.consent = consent_text(form.days, len(form.communities))
-            return
-        if on and tile.value not in form.communities:
-            form.communities.append(tile.value)
-        elif not on and tile.value in form.communities:
-            form.communities.remove(tile.value)
+        if self.step == "who":
+            if ticked and value not in form.communities:
+                form.communities.append(value)
+            elif not ticked and value in form.communities:
+                form.communities.remove(value)
+        elif ticked and self.step == "how":
+            form.channel = value
+            self._keyboard.text = ""
+            self._show_channel(value)
+            self.error = ""
+        elif ticked and self.step == "consent":
+            form.days = int(value)
+            self.consent = consent_text(form.days, len(form.communities))
 
     def next_step(self) -> None:
         if not self.settled():

@@ -12,10 +12,9 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import OptionProperty
-from kivy.uix.gridlayout import GridLayout
 
 from kiosk.i18n import _
-from screens.widgets.common import ChoiceTile, Heading, KioskScreen
+from screens.widgets.common import ChoiceGrid, Heading, KioskScreen
 
 STEPS = ("themes", "gifts", "area")
 GIFT_GROUPS = (
@@ -65,31 +64,22 @@ class TalentsScreen(KioskScreen):
             )
         self.ids.scroller.scroll_y = 1
 
-    def _grid(self, items, chosen: set[str], single: bool = False) -> GridLayout:
+    def _grid(self, items, chosen: set[str], single: bool = False) -> ChoiceGrid:
         root = self.app.root
-        grid = GridLayout(
-            cols=2 if root.height > root.width else 3, spacing=dp(16), size_hint_y=None
+        return ChoiceGrid(
+            items, chosen, self._chosen, single=single, cols=2 if root.height > root.width else 3
         )
-        grid.bind(minimum_height=grid.setter("height"))
-        for slug, label in items:
-            tile = ChoiceTile(text=label, value=slug, active=slug in chosen)
-            tile.bind(active=lambda t, on, s=single, g=grid: self._chosen(t, on, s, g))
-            grid.add_widget(tile)
-        return grid
 
-    def _chosen(self, tile: ChoiceTile, on: bool, single: bool, grid: GridLayout) -> None:
+    def _chosen(self, value: str, ticked: bool) -> None:
         session = self.app.session
         if self.step == "area":
-            if on:
-                for other in grid.children:
-                    if other is not tile:
-                        other.active = False
-                session.home_area = tile.value
-            elif session.home_area == tile.value:
+            if ticked:
+                session.home_area = value
+            elif session.home_area == value:
                 session.home_area = None
             return
         target = session.liked_themes if self.step == "themes" else session.gifts
-        (target.add if on else target.discard)(tile.value)
+        (target.add if ticked else target.discard)(value)
 
     def next_step(self) -> None:
         if not self.settled():

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
@@ -67,6 +69,30 @@ class ChoiceTile(ButtonBehavior, Label):
 
     def on_release(self):
         self.active = not self.active
+
+
+class ChoiceGrid(GridLayout):
+    """Tiles to tick, reporting each change as ``on_change(value, ticked)``. With ``single``,
+    ticking one unticks the others; with ``required`` as well, one always stays ticked."""
+
+    def __init__(self, items, chosen, on_change, single=False, required=False, **kwargs):
+        super().__init__(spacing=dp(16), size_hint_y=None, **kwargs)
+        self.bind(minimum_height=self.setter("height"))
+        self.single, self.required, self.on_change = single, required, on_change
+        for value, label in items:
+            tile = ChoiceTile(text=label, value=value, active=value in chosen)
+            tile.bind(active=self._toggled)
+            self.add_widget(tile)
+
+    def _toggled(self, tile: ChoiceTile, ticked: bool) -> None:
+        if self.single and ticked:
+            for other in self.children:
+                if other is not tile:
+                    other.active = False
+        elif self.single and self.required and not any(t.active for t in self.children):
+            tile.active = True  # one must stay chosen
+            return
+        self.on_change(tile.value, ticked)
 
 
 class BottomBar(BoxLayout):
