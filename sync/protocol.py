@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import unicodedata
@@ -319,6 +320,39 @@ def validate_op(op: Any, where: str = "op") -> dict[str, Any]:
     if checked["fields"]["id"] != checked["record_id"]:
         raise ProtocolError(f"{where}.record_id", "differs from the record's own id")
     return checked
+
+
+def parse_push(body: bytes) -> list[dict[str, Any]]:
+    """A push request's operations with their envelopes checked (device_seq, op_id: whole
+    numbers and UUIDs, contiguous, ascending, no op id twice) and their records not yet: the
+    hub checks each record on its own, so one poison record is quarantined instead of
+    blocking the queue (SYNC.md rule 5). A bad envelope refuses the whole batch."""
+    data = parse_json(body)
+    if not isinstance(data, dict) or set(data) != {"ops"}:
+        raise ProtocolError("", 'the body must be an object with exactly one key, "ops"')
+    ops = data["ops"]
+    if not isinstance(ops, list) or not ops:
+        raise ProtocolError("ops", "must be a non-empty list")
+    if len(ops) > MAX_BATCH_OPS:
+        raise ProtocolError("ops", f"must hold at most {MAX_BATCH_OPS} operations")
+    for i, op in enumerate(ops):
+        if not isinstance(op, dict):
+            raise ProtocolError(f"ops[{i}]", "must be an object")
+        for name in ("device_seq", "op_id"):
+            if name not in op:
+                raise ProtocolError(f"ops[{i}].{name}", "is missing")
+            OP_FIELDS[name](f"ops[{i}].{name}", op[name])
+        if i and op["device_seq"] != ops[i - 1]["device_seq"] + 1:
+            raise ProtocolError(f"ops[{i}].device_seq", "must follow the one before it by 1")
+    if len({op["op_id"] for op in ops}) != len(ops):
+        raise ProtocolError("ops", "an op_id appears twice")
+    return ops
+
+
+def op_digest(op: dict[str, Any]) -> str:
+    """A fingerprint of an operation as sent: the same seq with other content is refused."""
+    canonical = json.dumps(op, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def validate_push(body: bytes) -> list[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""The hub: the municipality's shared store for all kiosks and the reception desk."""

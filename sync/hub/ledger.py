@@ -1,0 +1,146 @@
+"""What each kiosk has pushed, applied as SYNC.md rules 4 to 6 ask, in one transaction per
+batch:
+
+- a device_seq the hub already has is a duplicate and changes nothing — unless its content
+  differs, which is refused (ReplayMismatch) and must be alerted;
+- the next device_seq is applied; a gap is refused with the seq the hub expects (GapError),
+  and nothing of the batch is applied;
+- a record that fails validation is quarantined with its payload and its problem, and
+  acknowledged, so one poison record never blocks a kiosk's queue;
+- records are idempotent by their own UUID: a kiosk that pushes a record again (after a hub
+  restore, say) never makes a second one.
+
+The transport (HTTP, tokens, the epoch) lives elsewhere; this module only needs a connection.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sync.protocol import ProtocolError, op_digest, validate_op
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kiosk_cursors (
+    kiosk TEXT PRIMARY KEY,
+    acked_seq INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE IF NOT EXISTS pushed_ops (
+    kiosk TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    op_id TEXT NOT NULL UNIQUE,
+    digest TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('applied', 'quarantined')),
+    problem TEXT,
+    payload TEXT,  -- kept for quarantined ops only, for whoever looks into them
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (kiosk, device_seq)
+) STRICT;
+CREATE TABLE IF NOT EXISTS visitor_records (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kiosk TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+) STRICT;
+"""
+
+
+class GapError(Exception):
+    """The batch does not start where the hub is: answer 409 with ``expected``."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(f"expected device_seq {expected}")
+        self.expected = expected
+
+
+class ReplayMismatch(Exception):
+    """A seq or op id the hub has, with other content: refuse, and alert the desk."""
+
+
+@dataclass
+class PushOutcome:
+    acked_seq: int
+    applied: int = 0
+    duplicates: int = 0
+    quarantined: list[tuple[int, str]] = field(default_factory=list)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def acked_seq(conn: sqlite3.Connection, kiosk: str) -> int:
+    row = conn.execute("SELECT acked_seq FROM kiosk_cursors WHERE kiosk = ?", [kiosk]).fetchone()
+    return row[0] if row else 0
+
+
+def apply_push(conn: sqlite3.Connection, kiosk: str, ops: list[dict[str, Any]]) -> PushOutcome:
+    """Apply a batch whose envelopes sync.protocol.parse_push checked. All or nothing: an
+    exception leaves the hub as it was, and no acknowledgement goes out without a commit."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        outcome = _apply(conn, kiosk, ops, now)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return outcome
+
+
+def _apply(conn: sqlite3.Connection, kiosk: str, ops: list[dict], now: str) -> PushOutcome:
+    acked = acked_seq(conn, kiosk)
+    outcome = PushOutcome(acked_seq=acked)
+    for op in ops:
+        seq, digest = op["device_seq"], op_digest(op)
+        if seq <= acked:
+            known = conn.execute(
+                "SELECT digest FROM pushed_ops WHERE kiosk = ? AND device_seq = ?", [kiosk, seq]
+            ).fetchone()
+            if known is not None and known[0] != digest:
+                raise ReplayMismatch(f"device_seq {seq} of {kiosk} came again with other content")
+            outcome.duplicates += 1
+            continue
+        if seq != outcome.acked_seq + 1:
+            raise GapError(outcome.acked_seq + 1)
+        if conn.execute("SELECT 1 FROM pushed_ops WHERE op_id = ?", [op["op_id"]]).fetchone():
+            raise ReplayMismatch(f"op_id {op['op_id']} came again under device_seq {seq}")
+        status, problem, payload = "applied", None, None
+        try:
+            checked = validate_op(op)
+        except ProtocolError as refusal:
+            status, problem = "quarantined", str(refusal)
+            payload = json.dumps(op, ensure_ascii=False, sort_keys=True)
+            outcome.quarantined.append((seq, problem))
+        else:
+            conn.execute(
+                "INSERT INTO visitor_records (entity, id, kiosk, fields, received_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, id) DO NOTHING",
+                [
+                    checked["entity"],
+                    checked["record_id"],
+                    kiosk,
+                    json.dumps(checked["fields"], ensure_ascii=False, sort_keys=True),
+                    now,
+                ],
+            )
+            outcome.applied += 1
+        conn.execute(
+            "INSERT INTO pushed_ops (kiosk, device_seq, op_id, digest, status, problem, payload,"
+            " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [kiosk, seq, op["op_id"], digest, status, problem, payload, now],
+        )
+        outcome.acked_seq = seq
+    conn.execute(
+        "INSERT INTO kiosk_cursors (kiosk, acked_seq) VALUES (?, ?)"
+        " ON CONFLICT (kiosk) DO UPDATE SET acked_seq = excluded.acked_seq",
+        [kiosk, outcome.acked_seq],
+    )
+    return outcome
