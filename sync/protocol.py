@@ -356,20 +356,5 @@ def op_digest(op: dict[str, Any]) -> str:
 
 
 def validate_push(body: bytes) -> list[dict[str, Any]]:
-    """A push request: ``{"ops": [...]}`` with 1 to MAX_BATCH_OPS operations whose
-    device_seq values are contiguous and ascending, and whose op ids are all different."""
-    data = parse_json(body)
-    if not isinstance(data, dict) or set(data) != {"ops"}:
-        raise ProtocolError("", 'the body must be an object with exactly one key, "ops"')
-    ops = data["ops"]
-    if not isinstance(ops, list) or not ops:
-        raise ProtocolError("ops", "must be a non-empty list")
-    if len(ops) > MAX_BATCH_OPS:
-        raise ProtocolError("ops", f"must hold at most {MAX_BATCH_OPS} operations")
-    checked = [validate_op(op, f"ops[{i}]") for i, op in enumerate(ops)]
-    for i in range(1, len(checked)):
-        if checked[i]["device_seq"] != checked[i - 1]["device_seq"] + 1:
-            raise ProtocolError(f"ops[{i}].device_seq", "must follow the one before it by 1")
-    if len({op["op_id"] for op in checked}) != len(checked):
-        raise ProtocolError("ops", "an op_id appears twice")
-    return checked
+    """A push request checked whole: the envelopes (parse_push), then every record."""
+    return [validate_op(op, f"ops[{i}]") for i, op in enumerate(parse_push(body))]
