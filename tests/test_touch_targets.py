@@ -1,0 +1,57 @@
+"""Every control on every screen is at least 72 dp in both directions (house rule), walked in
+the real app on the way through the visitor journeys."""
+
+from gui_helpers import start
+from kivy.metrics import dp
+from kivy.uix.behaviors import ButtonBehavior
+
+from kiosk import navigation as nav
+
+MINIMUM = dp(72)
+
+
+def small_controls(root):
+    """Visible, usable controls smaller than the minimum, as (class, text, size)."""
+    found = []
+    for widget in root.walk(restrict=True):
+        if not isinstance(widget, ButtonBehavior) or widget.disabled:
+            continue
+        if widget.opacity == 0 or widget.width == 0 or widget.height == 0:
+            continue  # hidden: not a target
+        if min(widget.size) < MINIMUM:
+            found.append((type(widget).__name__, getattr(widget, "text", ""), tuple(widget.size)))
+    return found
+
+
+def test_every_control_on_every_screen_is_large_enough(kiosk):
+    app = kiosk.app
+    seen = {}
+
+    def check(name):
+        kiosk.pump(5)
+        seen[name] = small_controls(app.root)
+
+    start(kiosk)
+    check(nav.HOME)
+    for by in ("theme", "neighbourhood"):
+        app.browse(by)
+        check(f"{nav.BROWSE}-{by}")
+    app.show_list(theme="eten")
+    check(nav.LISTING)
+    app.open_community(app.store.community_ids()[0])
+    check(nav.COMMUNITY)
+    for name in (nav.SEARCH, nav.TALENTS, nav.WHATS_ON):
+        app.open(name)
+        check(name)
+    app.session.liked_themes.add("eten")
+    app.show_matches()
+    check(nav.MATCHES)
+    app.keep(app.store.community_ids()[0])
+    app.meet(app.store.community_ids()[:1])
+    check(nav.CONTACT)
+    app.finish()
+    check(nav.DONE)
+    app.ask_reception()
+    check("reception notice")
+    assert len(seen) == 12
+    assert {name: controls for name, controls in seen.items() if controls} == {}
