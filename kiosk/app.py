@@ -178,12 +178,10 @@ class KioskApp(App):
         self.go(nav.BROWSE)
 
     def show_list(self, theme: str | None = None, neighbourhood: str | None = None) -> None:
-        self.session.theme, self.session.neighbourhood = theme, neighbourhood
         self.screen(nav.LISTING).show(theme, neighbourhood)
         self.go(nav.LISTING)
 
     def open_community(self, community_id: str) -> None:
-        self.session.community_id = community_id
         self.screen(nav.COMMUNITY).show(community_id)
         self.go(nav.COMMUNITY)
 

@@ -14,13 +14,19 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from kiosk.models import COMMUNITY_KINDS, GIFT_KINDS, LIFECYCLE_STATES, Event, Term
+from kiosk.models import (
+    COMMUNITY_KINDS,
+    COMMUNITY_TEXT_FIELDS,
+    GIFT_KINDS,
+    LIFECYCLE_STATES,
+    Event,
+    Term,
+)
 from kiosk.paths import DEMO_DIR
 from kiosk.store import Store, transaction
 
 # Stable ids: the same demo community has the same UUID on every kiosk and at the hub.
 DEMO_NAMESPACE = uuid.UUID("6f1d3c2e-8a51-4b7e-9c0a-0e5d1b7a4c21")
-LOCALISED = ("pitch", "story", "welcome", "accessibility", "contact")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -172,7 +178,7 @@ def community_records(
                 "last_confirmed": (today - timedelta(days=days_ago)).isoformat(),
                 **{
                     f: check.localised(f"{where}.{f}", c.get(f), 120 if f == "pitch" else 4000)
-                    for f in LOCALISED
+                    for f in COMMUNITY_TEXT_FIELDS
                 },
             }
         )

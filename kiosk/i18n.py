@@ -74,8 +74,3 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def format_short_day(day: date, lang: str | None = None) -> str:
     """'ma 30 nov' / 'Mon 30 Nov'."""
     return format_date(day, "EEE d MMM", locale=lang or _current)
-
-
-def format_day(day: date, lang: str | None = None) -> str:
-    """'donderdag 3 december' / 'Thursday 3 December'."""
-    return format_date(day, "EEEE d MMMM", locale=lang or _current)

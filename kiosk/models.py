@@ -14,23 +14,9 @@ Localised = dict[str, str]
 COMMUNITY_KINDS = ("informal_group", "cooperative", "club", "foundation", "network", "pop_up")
 LIFECYCLE_STATES = ("active", "seasonal", "resting", "seeking_organiser", "ended")
 GIFT_KINDS = ("head", "hands", "heart")
-AUTHORS = ("community", "reception")  # who wrote a field: shown beside it
 
-# The fields a community writes itself; provenance is kept per field.
+# The texts a community writes in its own words, per language.
 COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact")
-COMMUNITY_AUTHORED_FIELDS = (
-    "name",
-    "kind",
-    "neighbourhood",
-    "themes",
-    "gifts_welcome",
-    "schedule",
-    "languages",
-    "join_url",
-    "photo",
-    "state",
-    *COMMUNITY_TEXT_FIELDS,
-)
 
 
 def pick(texts: Localised, lang: str, fallback: str = "nl") -> tuple[str, str]:

@@ -39,10 +39,7 @@ class VisitorSession:
 
     language: str
     seed: str = field(default_factory=new_seed)  # the fair order of this visitor's lists
-    theme: str | None = None
-    neighbourhood: str | None = None
     query: str = ""
-    community_id: str | None = None
     history: list[str] = field(default_factory=list)  # screens, for the back button
     kept: list[str] = field(default_factory=list)  # 'my list', in the order kept
     liked_themes: set[str] = field(default_factory=set)

@@ -8,7 +8,6 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.i18n import _
 from screens.listing import card_rows
 from screens.widgets.common import KioskScreen, Tile
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
@@ -62,10 +61,6 @@ class SearchScreen(KioskScreen):
         self.ids.results_view.data = []
         self.ids.suggestions_grid.clear_widgets()
         self.nothing_found = False
-
-    @staticmethod
-    def placeholder() -> str:
-        return _("Type a name or a word")
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -22,7 +22,7 @@ def test_a_touch_on_the_attract_screen_starts_an_anonymous_session(kiosk):
     assert app.current_screen == nav.ATTRACT and app.session is None
     start(kiosk)
     assert app.session is not None
-    assert app.session.theme is None and app.session.query == ""
+    assert app.session.query == "" and app.session.kept == []
 
 
 def test_theme_list_community_and_its_qr(kiosk):

@@ -57,8 +57,8 @@ def test_translation_follows_the_language_switch():
 def test_dates_in_the_visitors_language():
     from datetime import date
 
-    assert i18n.format_day(date(2026, 12, 3), "nl") == "donderdag 3 december"
-    assert i18n.format_day(date(2026, 12, 3), "en") == "Thursday 3 December"
+    assert i18n.format_short_day(date(2026, 12, 3), "nl") == "do 3 dec"
+    assert i18n.format_short_day(date(2026, 12, 3), "en") == "Thu 3 Dec"
 
 
 def test_an_unknown_language_is_refused_before_it_is_used():

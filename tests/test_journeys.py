@@ -56,7 +56,7 @@ def test_search_as_you_type_then_nothing_found_offers_themes(kiosk):
     assert len(suggestions) == len(app.store.themes()) + len(app.store.neighbourhoods())
     kiosk.tap(next(t for t in suggestions if t.value == "theme:natuur"))
     assert app.current_screen == nav.LISTING
-    assert app.session.theme == "natuur"
+    assert screen(app, nav.LISTING).theme == "natuur"
 
 
 def test_talents_to_matches_stores_one_anonymous_interest(kiosk):
