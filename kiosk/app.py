@@ -25,6 +25,7 @@ from kiosk import navigation as nav
 from kiosk.config import Config
 from kiosk.i18n import _
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
+from kiosk.presenters import staff_status_text
 from kiosk.session import ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
 from kiosk.visitor_records import new_record_id, record_help_request, record_interest
@@ -45,6 +46,8 @@ SCREEN_CLASSES = {
 }
 IDLE_CHECK_SECONDS = 0.5
 FAREWELL_SECONDS = 12
+STAFF_TAPS = 5  # taps in the attract screen's top-left corner that show staff the sync status
+STAFF_TAP_SECONDS = 5.0
 
 
 class KioskApp(App):
@@ -71,6 +74,8 @@ class KioskApp(App):
         self.notice = None  # the 'ask the reception' answer, built on first use
         self._idle_event = None
         self._stopped = False  # a Clock callback may still arrive after on_stop
+        self.sync_worker = None  # started when this kiosk is enrolled at a hub
+        self._staff_taps: list[float] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -99,6 +104,18 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._any_touch)
         Window.bind(on_flip=self._after_first_frame)
         self._idle_event = Clock.schedule_interval(self.check_idle, IDLE_CHECK_SECONDS)
+        self.start_sync()
+
+    def start_sync(self) -> None:
+        """Sync in the background when this kiosk has a hub; the screens never wait on it."""
+        if not self.kiosk_config.hub_url or not self.store.get_state("token"):
+            return
+        from sync.worker import SyncWorker
+
+        self.sync_worker = SyncWorker(
+            self.kiosk_config.db_path, photos_dir=self.kiosk_config.data_dir / "photos"
+        )
+        self.sync_worker.start()
 
     def _after_first_frame(self, *_args):
         Window.unbind(on_flip=self._after_first_frame)
@@ -119,6 +136,8 @@ class KioskApp(App):
 
     def on_stop(self):
         self._stopped = True
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
         Window.unbind(on_touch_down=self._any_touch)
         Window.unbind(on_flip=self._after_first_frame)
         if self._idle_event is not None:
@@ -163,6 +182,8 @@ class KioskApp(App):
         self.session = None
         self.kept_count = 0
         self.farewell = farewell
+        if self.sync_worker is not None:
+            self.sync_worker.nudge()  # what this visitor left goes to the hub soon
         if farewell:  # the goodbye is for this visitor, not for whoever walks by later
             Clock.schedule_once(lambda _dt: self._clear_farewell(farewell), FAREWELL_SECONDS)
         self.hide_idle_warning()
@@ -264,6 +285,9 @@ class KioskApp(App):
             message = _(
                 "Please walk over to the reception desk in the hall. They are happy to help."
             )
+        self.show_notice(message)
+
+    def show_notice(self, message: str) -> None:
         if self.notice is None:
             from screens.widgets.notice import Notice
 
@@ -271,6 +295,26 @@ class KioskApp(App):
         self.notice.message = message
         if self.notice.parent is None:
             self.root.add_widget(self.notice)
+
+    # -- staff -----------------------------------------------------------------------------
+
+    def staff_tap(self, now: float) -> bool:
+        """Five taps within five seconds in the attract screen's top-left corner show staff
+        the sync status (a hidden gesture: visitors never need it)."""
+        self._staff_taps = [t for t in self._staff_taps if now - t < STAFF_TAP_SECONDS] + [now]
+        if len(self._staff_taps) < STAFF_TAPS:
+            return False
+        self._staff_taps = []
+        self.show_staff_status()
+        return True
+
+    def show_staff_status(self) -> None:
+        from sync.client import status
+
+        facts = status(self.store)
+        if self.sync_worker is not None:
+            self.sync_worker.nudge(0.1)  # and a round now, so staff see it move
+        self.show_notice(staff_status_text(facts, self.kiosk_config.hub_url))
 
     def _clear_farewell(self, farewell: str) -> None:
         if self.farewell == farewell:

@@ -51,7 +51,56 @@ def _parser() -> argparse.ArgumentParser:
     shots.add_argument("--lang", default=None, help="interface language, e.g. nl or en")
     shots.add_argument("--size", default="1080x1920", help="screen size in pixels, WxH")
     sub.add_parser("settings", help="list every setting with its default and help")
+    enrol = sub.add_parser("enrol", help="join a hub with a one-time code from 'ontmoet-hub'")
+    enrol.add_argument("hub_url", help="the hub's address, e.g. https://hub.example")
+    enrol.add_argument("code", help="the code 'ontmoet-hub enrol-kiosk' printed")
+    sync = sub.add_parser("sync", help="sync with the hub now")
+    sync.add_argument(
+        "--once", action="store_true", required=True, help="one round; exit 0 only if it worked"
+    )
+    sub.add_parser("status", help="sync status: last sync, outbox size, online or not")
     return parser
+
+
+def with_enrolment(config: Config, store: Store) -> Config:
+    """After 'ontmoet-kiosk enrol' the hub's address, public key and this kiosk's name come
+    from the enrolment (the latest explicit act), not from the settings."""
+    from sync.client import enrolment
+
+    found = enrolment(store)
+    if found is None:
+        return config
+    return replace(
+        config,
+        hub_url=found["hub_url"],
+        hub_public_key=found["hub_public_key"],
+        public_url=found["public_url"] or config.public_url,
+        kiosk_name=found["kiosk_name"] or config.kiosk_name,
+    )
+
+
+def _sync_command(config: Config, args: argparse.Namespace) -> int:
+    from sync.client import SyncClient, SyncError, enrol, status
+
+    store = open_store(config.db_path)
+    if args.command == "status":
+        for key, value in status(store).items():
+            print(f"{key}: {value}")
+        return 0
+    try:
+        if args.command == "enrol":
+            name = enrol(store, args.hub_url, args.code)
+            print(f"Enrolled at {args.hub_url} as kiosk '{name}'.")
+            return 0
+        result = SyncClient(store).sync_once()
+    except SyncError as exc:
+        print(f"ontmoet-kiosk: sync failed ({exc.state}): {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Synced: {result.pushed} records sent, {result.pulled} changes received, "
+        f"{result.requests} requests."
+    )
+    return 0
 
 
 def with_demo_key(config: Config) -> Config:
@@ -88,10 +137,13 @@ def main(argv: list[str] | None = None) -> int:
             for name, help_text, default in settings_help():
                 print(f"{name} (ONTMOET_{name.upper()}, default {default!r})\n    {help_text}")
             return 0
+        if args.command in ("enrol", "sync", "status"):
+            return _sync_command(config, args)
         size = parse_size(args.size)
         if args.command == "screenshots":
             return _screenshots(config, args, size)
         store = prepare_store(config, args.demo)
+        config = with_enrolment(config, store)
         if args.demo and store.get_state("demo_events_on"):
             # Only a store that holds the demo: a real one keeps its real key or none.
             config = with_demo_key(config)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kiosk.i18n import _
+from sync.protocol import mask, open_sealed
 
 if TYPE_CHECKING:
     from nacl.public import PrivateKey, PublicKey
@@ -121,15 +122,6 @@ def check_contact(channel: str, value: str) -> ContactDetail:
     return ContactDetail(channel, normalised)
 
 
-def mask(channel: str, value: str) -> str:
-    """Enough to recognise one's own detail on a shared screen, not enough to read it."""
-    if channel == "email":
-        local, _sep, domain = value.partition("@")
-        name, _dot, tld = domain.rpartition(".")
-        return f"{local[:1]}•••@{name[:1]}•••.{tld}" if name else f"{local[:1]}•••@•••"
-    return value[:3] + "•" * max(0, len(value) - 5) + value[-2:]
-
-
 def load_public_key(text: str) -> PublicKey:
     from nacl.exceptions import CryptoError
     from nacl.public import PublicKey
@@ -158,7 +150,4 @@ def seal(detail: ContactDetail, public_key: PublicKey) -> bytes:
 
 def unseal(sealed: bytes, private_key: PrivateKey) -> ContactDetail:
     """The hub's side (and the tests'): open a sealed payload with the hub's private key."""
-    from nacl.public import SealedBox
-
-    data = json.loads(SealedBox(private_key).decrypt(sealed).decode().rstrip())
-    return ContactDetail(data["channel"], data["value"])
+    return ContactDetail(*open_sealed(base64.b64encode(sealed).decode(), private_key))

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sync.protocol import (  # noqa: F401  (the vocabularies are the wire protocol's)
+    COMMUNITY_KINDS,
+    COMMUNITY_TEXT_FIELDS,
+    GIFT_KINDS,
+    LIFECYCLE_STATES,
+)
+
 Localised = dict[str, str]
-
-COMMUNITY_KINDS = ("informal_group", "cooperative", "club", "foundation", "network", "pop_up")
-LIFECYCLE_STATES = ("active", "seasonal", "resting", "seeking_organiser", "ended")
-GIFT_KINDS = ("head", "hands", "heart")
-
-# The texts a community writes in its own words, per language.
-COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact")
 
 
 def pick(texts: Localised, lang: str, fallback: str = "nl") -> tuple[str, str]:

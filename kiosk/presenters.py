@@ -120,3 +120,27 @@ def community_view(community: Community, terms: dict[str, Term], lang: str) -> C
         contact=localised(community.contact, lang),
         provenance=provenance,
     )
+
+
+def staff_status_text(facts: dict, hub_url: str) -> str:
+    """The sync status for staff (kiosk name, online or not, last good sync, what waits)."""
+    if not hub_url or not facts.get("enrolled"):
+        return _("This kiosk is not connected to a hub. Everything stays on this kiosk.")
+    states = {
+        "online": _("online"),
+        "offline": _("offline: the hub cannot be reached, the kiosk keeps everything"),
+        "revoked": _("access ended by the hub: enrol this kiosk again"),
+        "update_needed": _("the hub needs a newer version of this kiosk"),
+        "attention": _("needs attention"),
+        "never": _("not synced yet"),
+    }
+    lines = [
+        _("Kiosk: {name}").format(name=facts.get("kiosk_name", "")),
+        _("Hub: {url}").format(url=hub_url),
+        _("Status: {state}").format(state=states.get(facts.get("status", "never"), "?")),
+        _("Last good sync: {moment}").format(moment=facts.get("last_sync_ok") or "—"),
+        _("Waiting to be sent: {count}").format(count=facts.get("outbox", 0)),
+    ]
+    if facts.get("last_error"):
+        lines.append(_("Last problem: {problem}").format(problem=facts["last_error"][:160]))
+    return "\n".join(lines)

@@ -229,3 +229,56 @@ def m004_visitor_journeys(db: Database) -> None:
         ALTER TABLE contact_requests ADD COLUMN receipt_token_hash TEXT
         """,
     )
+
+
+@migration
+def m005_sync(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Acknowledged outbox rows, kept for a while: after the hub is restored from an
+        -- older backup it asks for them again (SYNC.md rule 11).
+        CREATE TABLE outbox_archive (
+            device_seq INTEGER PRIMARY KEY,
+            op_id TEXT NOT NULL UNIQUE,
+            entity TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            base_revision INTEGER,
+            created_at TEXT NOT NULL,
+            acked_at TEXT NOT NULL
+        ) STRICT;
+        -- During a pull from zero: what the hub has sent, so that what it no longer has can
+        -- be removed when the pull completes (a kill -9 halfway keeps this list).
+        CREATE TABLE pull_seen (
+            entity TEXT NOT NULL,
+            id TEXT NOT NULL,
+            PRIMARY KEY (entity, id)
+        ) STRICT, WITHOUT ROWID;
+        -- Edits of a community's record made at this kiosk, each sent with its base revision.
+        CREATE TABLE community_edits (
+            id TEXT PRIMARY KEY,
+            community_id TEXT NOT NULL,
+            base_revision INTEGER NOT NULL,
+            changes TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        -- Events without a foreign key: the hub's change log may send an event before the
+        -- community it belongs to (the community changed later); orphans are not shown.
+        CREATE TABLE events_new (
+            id TEXT PRIMARY KEY,
+            community_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            place TEXT NOT NULL,
+            in_hall INTEGER NOT NULL CHECK (in_hall IN (0, 1))
+        ) STRICT;
+        INSERT INTO events_new SELECT id, community_id, title, starts_at, ends_at, place, in_hall
+            FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_new RENAME TO events;
+        CREATE INDEX events_by_start ON events(starts_at);
+        CREATE INDEX events_by_community ON events(community_id)
+        """,
+    )

@@ -112,6 +112,18 @@ _COLUMNS = (
 )
 
 
+_JSON_COLUMNS = (
+    "pitch", "story", "themes", "gifts_welcome", "schedule", "languages", "welcome",
+    "accessibility", "contact", "provenance",
+)  # fmt: skip
+
+# A record from the hub has no picture: the one made on this kiosk stays.
+_UPDATES = [
+    f"{c} = COALESCE(excluded.{c}, {c})" if c == "photo" else f"{c} = excluded.{c}"
+    for c in _COLUMNS[1:]
+]
+
+
 class Store:
     """An open kiosk.db. Use :func:`open_store`."""
 
@@ -193,7 +205,7 @@ class Store:
                 self.conn.execute(
                     f"INSERT INTO communities ({', '.join(_COLUMNS)}) VALUES"
                     f" ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
-                    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:]),
+                    + ", ".join(_UPDATES),
                     [
                         cid,
                         r["name"],
@@ -266,6 +278,44 @@ class Store:
                 }
                 self._index(num, cid, record, labels)
 
+    def community_record(self, community_id: str) -> dict | None:
+        """A community as the wire protocol shapes it (no picture, no local timestamps)."""
+        cursor = self.conn.execute("SELECT * FROM communities WHERE id = ?", [community_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        data = dict(zip([d[0] for d in cursor.description], row, strict=True))
+        for name in _JSON_COLUMNS:
+            data[name] = json.loads(data[name])
+        for local in ("num", "photo", "updated_at"):
+            del data[local]
+        return data
+
+    def delete_community(self, community_id: str) -> bool:
+        """Remove a community with its index rows and events (a tombstone from the hub)."""
+        with transaction(self.conn):
+            row = self.conn.execute(
+                "SELECT num FROM communities WHERE id = ?", [community_id]
+            ).fetchone()
+            if row is None:
+                return False
+            self.conn.execute("DELETE FROM community_words WHERE rowid = ?", [row[0]])
+            self.conn.execute("DELETE FROM community_trigrams WHERE rowid = ?", [row[0]])
+            self.conn.execute("DELETE FROM events WHERE community_id = ?", [community_id])
+            self.conn.execute("DELETE FROM communities WHERE id = ?", [community_id])
+        return True
+
+    def communities_without_photo(self, limit: int) -> list[tuple[str, str]]:
+        return self.conn.execute(
+            "SELECT id, name FROM communities WHERE photo IS NULL LIMIT ?", [limit]
+        ).fetchall()
+
+    def set_photo(self, community_id: str, photo: str) -> None:
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE communities SET photo = ? WHERE id = ?", [photo, community_id]
+            )
+
     def community_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM communities").fetchone()[0]
 
@@ -309,8 +359,13 @@ class Store:
     def replace_events(self, events: Iterable[Event]) -> None:
         with transaction(self.conn):
             self.conn.execute("DELETE FROM events")
+            self.upsert_events(events)
+
+    def upsert_events(self, events: Iterable[Event]) -> None:
+        with transaction(self.conn):
             self.conn.executemany(
-                "INSERT INTO events (id, community_id, title, starts_at, ends_at, place, in_hall)"
+                "INSERT OR REPLACE INTO events"
+                " (id, community_id, title, starts_at, ends_at, place, in_hall)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
@@ -329,7 +384,8 @@ class Store:
     def events_between(self, start: datetime, end: datetime) -> list[Event]:
         rows = self.conn.execute(
             "SELECT id, community_id, title, starts_at, ends_at, place, in_hall FROM events"
-            " WHERE ends_at >= ? AND starts_at < ? ORDER BY starts_at, id",
+            " WHERE ends_at >= ? AND starts_at < ?"
+            " AND community_id IN (SELECT id FROM communities) ORDER BY starts_at, id",
             [start.isoformat(), end.isoformat()],
         )
         return [

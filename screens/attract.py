@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.label import Label
 
@@ -13,6 +15,8 @@ from kiosk.agenda import today_in_hall
 from kiosk.config import SUPPORTED_LANGUAGES
 from screens.widgets import agenda  # noqa: F401  (its kv rules)
 from screens.widgets.common import KioskScreen
+
+STAFF_CORNER_DP = 96
 
 
 class AttractLanguage(Label):
@@ -35,6 +39,12 @@ class AttractScreen(KioskScreen):
             self.ids.languages_box.add_widget(AttractLanguage(lang=lang))
 
     def on_touch_down(self, touch):
+        # The top-left corner is for staff (five taps show the sync status): a visitor who
+        # touches it starts nothing, and nothing else happens.
+        corner = dp(STAFF_CORNER_DP)
+        if touch.x < self.x + corner and touch.y > self.top - corner:
+            self.app.staff_tap(time.monotonic())
+            return True
         # A touch on a language starts the session in that language; any other in the
         # language of the screen.
         for button in self.ids.languages_box.children:

@@ -23,15 +23,27 @@ from typing import Any
 PROTOCOL_VERSION = 1
 #: The hub accepts the current version and the one before it (SYNC.md rule 12).
 ACCEPTED_VERSIONS = frozenset({PROTOCOL_VERSION, PROTOCOL_VERSION - 1} - {0})
+UPDATE_NEEDED = "update needed: the hub does not accept this protocol version"
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_BATCH_OPS = 200
-MAX_DEPTH = 8
+MAX_DEPTH = 10
+MAX_PULL_BYTES = 16 * 1024 * 1024  # one page of pulled changes, as the kiosk reads it
+MAX_PULL_LIMIT = 1000
 MAX_INT_DIGITS = 18  # bigger numbers are refused, not parsed (no 10**100000 CPU burn)
 SEALED_PAYLOAD_BYTES = 512 + 48  # kiosk.contact pads every detail to 512 bytes
 
-ENTITIES = ("interest", "contact_request", "help_request", "take_home_list")
+ENTITIES = ("interest", "contact_request", "help_request", "take_home_list", "community_edit")
+#: Records the hub shares with every kiosk (public data only, SYNC.md rule 7).
+SHARED_ENTITIES = ("taxonomy", "community", "event")
 CHANNELS = ("email", "phone")
+COMMUNITY_KINDS = ("informal_group", "cooperative", "club", "foundation", "network", "pop_up")
+LIFECYCLE_STATES = ("active", "seasonal", "resting", "seeking_organiser", "ended")
+GIFT_KINDS = ("head", "hands", "heart")
+#: The texts a community writes in its own words, per language.
+COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact")
+#: Who wrote a field of a community's record.
+AUTHORS = ("community", "reception")
 
 # Characters that can make a name read differently from what it is (bidi overrides and
 # isolates) or hide characters (zero-width): refused in names and labels.
@@ -81,13 +93,13 @@ def _depth(value: Any, level: int = 1) -> int:
     return level
 
 
-def parse_json(body: bytes) -> Any:
+def parse_json(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> Any:
     """Strict JSON: UTF-8 without BOM, no duplicate keys, no NaN or Infinity, no huge
     numbers, not too deep, not too big."""
     if not body:
         raise ProtocolError("", "the body is empty")
-    if len(body) > MAX_BODY_BYTES:
-        raise ProtocolError("", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    if len(body) > max_bytes:
+        raise ProtocolError("", f"the body is larger than {max_bytes} bytes")
     if body.startswith(b"\xef\xbb\xbf"):
         raise ProtocolError("", "the body starts with a byte order mark")
     try:
@@ -239,6 +251,156 @@ language = matching(_LANGUAGE, "a language code like 'nl'")
 sha256_hex = matching(_HEX_SHA256, "a SHA-256 in lower-case hexadecimal")
 kiosk_name = text(64, name=True)
 
+
+def flag(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ProtocolError(field, "must be true or false")
+    return value
+
+
+def https_url(field: str, value: Any) -> str:
+    if (
+        not isinstance(value, str)
+        or not value.startswith("https://")
+        or len(value) > 500
+        or any(c.isspace() or c in "<>\"'" for c in value)
+        or _CONTROL.search(value)
+    ):
+        raise ProtocolError(field, "must be an https:// address of at most 500 characters")
+    return value
+
+
+def local_moment(field: str, value: Any) -> str:
+    """A moment as a community gives it (an event's start), with or without a time zone."""
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ProtocolError(field, "must be a moment like 2026-12-01T14:00:00") from None
+    return value
+
+
+def localised(max_length: int) -> Rule:
+    """Texts per language, ``{"nl": ..., "en": ...}``: a community writes in its own words."""
+    one_text = text(max_length, multiline=True)
+
+    def check(field: str, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or not 1 <= len(value) <= 12:
+            raise ProtocolError(field, "must be an object of 1 to 12 texts by language code")
+        for lang, item in value.items():
+            language(f"{field}.{lang}", lang)
+            one_text(f"{field}.{lang}", item)
+        return value
+
+    return check
+
+
+def record(rules: dict[str, Rule]) -> Rule:
+    """An object with exactly these fields, each by its rule (an allowlist)."""
+
+    def check(field: str, value: Any) -> dict[str, Any]:
+        return validate_object(rules, value, field)
+
+    return check
+
+
+def objects(rule: Rule, max_items: int) -> Rule:
+    """A list of objects (list_of needs hashable items to refuse doubles)."""
+
+    def check(field: str, value: Any) -> list:
+        if not isinstance(value, list) or len(value) > max_items:
+            raise ProtocolError(field, f"must be a list of at most {max_items} items")
+        return [rule(f"{field}[{i}]", item) for i, item in enumerate(value)]
+
+    return check
+
+
+def authors(field: str, value: Any) -> dict[str, str]:
+    """Provenance: who wrote which field of a community's record."""
+    if not isinstance(value, dict):
+        raise ProtocolError(field, "must be an object of field names")
+    for name, author in value.items():
+        if name not in COMMUNITY_FIELDS:
+            raise ProtocolError(f"{field}.{name}", "is not a field of a community")
+        one_of(*AUTHORS)(f"{field}.{name}", author)
+    return value
+
+
+def validate_object(rules: dict[str, Rule], value: Any, where: str) -> dict[str, Any]:
+    """``value`` checked against an allowlist: every field present, nothing else."""
+    if not isinstance(value, dict):
+        raise ProtocolError(where, "must be an object")
+    unknown = sorted(set(value) - set(rules))
+    if unknown:
+        raise ProtocolError(f"{where}.{unknown[0]}", "is not a field of this record")
+    missing = sorted(set(rules) - set(value))
+    if missing:
+        raise ProtocolError(f"{where}.{missing[0]}", "is missing")
+    return {name: rule(f"{where}.{name}", value[name]) for name, rule in rules.items()}
+
+
+_TERM = {"slug": slug, "labels": localised(80)}
+
+#: The records the hub shares with the kiosks: public, written by or for communities.
+COMMUNITY_FIELDS: dict[str, Rule] = {
+    "id": uuid_text,
+    "name": text(120, name=True),
+    "kind": one_of(*COMMUNITY_KINDS),
+    "pitch": localised(120),
+    "story": localised(4000),
+    "themes": list_of(slug, 1, 30),
+    "gifts_welcome": list_of(slug, 0, 30),
+    "neighbourhood": optional(slug),
+    "schedule": objects(record({"when": localised(200), "place": text(200)}), 20),
+    "languages": list_of(language, 0, 20),
+    "welcome": localised(4000),
+    "accessibility": localised(4000),
+    "contact": localised(4000),
+    "join_url": optional(https_url),
+    "state": one_of(*LIFECYCLE_STATES),
+    "provenance": authors,
+    "last_confirmed": optional(iso_date),
+    "revision": integer(1),
+}
+#: What an edit may change: not the id, and not what the hub keeps for itself.
+EDITABLE_COMMUNITY_FIELDS = tuple(
+    f for f in COMMUNITY_FIELDS if f not in ("id", "provenance", "last_confirmed", "revision")
+)
+SHARED_FIELDS: dict[str, dict[str, Rule]] = {
+    "taxonomy": {
+        "id": one_of("taxonomy"),
+        "themes": objects(record(_TERM), 100),
+        "neighbourhoods": objects(record(_TERM), 100),
+        "gifts": objects(record({**_TERM, "kind": one_of(*GIFT_KINDS)}), 100),
+    },
+    "community": COMMUNITY_FIELDS,
+    "event": {
+        "id": uuid_text,
+        "community_id": uuid_text,
+        "title": localised(200),
+        "starts_at": local_moment,
+        "ends_at": local_moment,
+        "place": text(200),
+        "in_hall": flag,
+    },
+}
+
+
+def community_changes(field: str, value: Any) -> dict[str, Any]:
+    """The fields an edit changes: at least one, each an editable field by its own rule."""
+    if not isinstance(value, dict) or not value:
+        raise ProtocolError(field, "must be an object with at least one changed field")
+    for name in value:
+        if name not in EDITABLE_COMMUNITY_FIELDS:
+            raise ProtocolError(f"{field}.{name}", "is not a field that can be edited")
+    return {name: COMMUNITY_FIELDS[name](f"{field}.{name}", v) for name, v in value.items()}
+
+
+def validate_shared(entity: str, data: Any, where: str = "data") -> dict[str, Any]:
+    if entity not in SHARED_FIELDS:
+        raise ProtocolError("entity", f"must be one of {', '.join(SHARED_ENTITIES)}")
+    return validate_object(SHARED_FIELDS[entity], data, where)
+
+
 #: Every field of every kiosk-made record, with its rule. Nothing else is accepted.
 RECORD_FIELDS: dict[str, dict[str, Rule]] = {
     "interest": {
@@ -274,6 +436,16 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
         "expires_on": iso_date,
         "created_at": iso_moment,
     },
+    # An edit of a shared record (SYNC.md rule 10): it says which revision it was based on,
+    # so the hub can tell a conflicting edit from a follow-up.
+    "community_edit": {
+        "id": uuid_text,
+        "community": uuid_text,
+        "base_revision": integer(1),
+        "changes": community_changes,
+        "kiosk": kiosk_name,
+        "created_at": iso_moment,
+    },
 }
 
 
@@ -281,16 +453,7 @@ def validate_fields(entity: str, fields: Any, where: str = "fields") -> dict[str
     """The fields of one record, checked against the allowlist of its entity."""
     if entity not in RECORD_FIELDS:
         raise ProtocolError("entity", f"must be one of {', '.join(ENTITIES)}")
-    if not isinstance(fields, dict):
-        raise ProtocolError(where, "must be an object")
-    rules = RECORD_FIELDS[entity]
-    unknown = sorted(set(fields) - set(rules))
-    if unknown:
-        raise ProtocolError(f"{where}.{unknown[0]}", "is not a field of this record")
-    missing = sorted(set(rules) - set(fields))
-    if missing:
-        raise ProtocolError(f"{where}.{missing[0]}", "is missing")
-    return {name: rule(f"{where}.{name}", fields[name]) for name, rule in rules.items()}
+    return validate_object(RECORD_FIELDS[entity], fields, where)
 
 
 OP_FIELDS: dict[str, Rule] = {
@@ -315,7 +478,7 @@ def validate_op(op: Any, where: str = "op") -> dict[str, Any]:
             raise ProtocolError(f"{where}.{name}", "is missing")
         checked[name] = rule(f"{where}.{name}", op[name])
     if checked["version"] not in ACCEPTED_VERSIONS:
-        raise ProtocolError(f"{where}.version", "update needed: this version is not accepted")
+        raise ProtocolError(f"{where}.version", UPDATE_NEEDED)
     checked["fields"] = validate_fields(checked["entity"], op.get("fields"), f"{where}.fields")
     if checked["fields"]["id"] != checked["record_id"]:
         raise ProtocolError(f"{where}.record_id", "differs from the record's own id")
@@ -338,10 +501,13 @@ def parse_push(body: bytes) -> list[dict[str, Any]]:
     for i, op in enumerate(ops):
         if not isinstance(op, dict):
             raise ProtocolError(f"ops[{i}]", "must be an object")
-        for name in ("device_seq", "op_id"):
+        for name in ("device_seq", "op_id", "version"):
             if name not in op:
                 raise ProtocolError(f"ops[{i}].{name}", "is missing")
             OP_FIELDS[name](f"ops[{i}].{name}", op[name])
+        if op["version"] not in ACCEPTED_VERSIONS:
+            # The whole batch waits (rule 12): the kiosk keeps queueing until it is updated.
+            raise ProtocolError(f"ops[{i}].version", UPDATE_NEEDED)
         if i and op["device_seq"] != ops[i - 1]["device_seq"] + 1:
             raise ProtocolError(f"ops[{i}].device_seq", "must follow the one before it by 1")
     if len({op["op_id"] for op in ops}) != len(ops):
@@ -358,3 +524,98 @@ def op_digest(op: dict[str, Any]) -> str:
 def validate_push(body: bytes) -> list[dict[str, Any]]:
     """A push request checked whole: the envelopes (parse_push), then every record."""
     return [validate_op(op, f"ops[{i}]") for i, op in enumerate(parse_push(body))]
+
+
+# -- the hub's replies, as the kiosk checks them -------------------------------------------
+# A kiosk trusts nothing it reads from the network: a truncated or corrupt reply raises
+# ProtocolError (a ValueError), which the kiosk treats as "outcome unknown" (SYNC.md rule 5).
+
+epoch_id = text(64)
+
+PUSH_REPLY: dict[str, Rule] = {
+    "epoch": epoch_id,
+    "acked_seq": integer(0),
+    "applied": integer(0),
+    "duplicates": integer(0),
+    "quarantined": objects(record({"device_seq": integer(1), "problem": text(1000)}), 1000),
+}
+
+_CHANGE: dict[str, Rule] = {
+    "seq": integer(1),
+    "entity": one_of(*SHARED_ENTITIES),
+    "id": text(64),
+    "deleted": flag,
+    "data": lambda field, value: value,  # checked by its entity's rules below
+}
+
+PULL_REPLY: dict[str, Rule] = {
+    "epoch": epoch_id,
+    "acked_seq": integer(0),
+    "resync": flag,
+    "changes": objects(record(_CHANGE), MAX_PULL_LIMIT),
+    "next": integer(0),
+    "has_more": flag,
+}
+
+ENROL_REPLY: dict[str, Rule] = {
+    "kiosk": kiosk_name,
+    "token": matching(re.compile(r"^[A-Za-z0-9_-]{32,128}$"), "a token"),
+    "hub_public_key": matching(re.compile(r"^[A-Za-z0-9+/]{43}=$"), "a public key in base64"),
+    "public_url": lambda field, value: public_address(field, value),
+    "epoch": epoch_id,
+}
+
+
+def public_address(field: str, value: Any) -> str:
+    """The hub's public address: https, or plain http on this machine (a test or a demo)."""
+    if isinstance(value, str) and re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?$", value):
+        return value
+    return https_url(field, value)
+
+
+def parse_reply(body: bytes, rules: dict[str, Rule], max_bytes: int = MAX_BODY_BYTES) -> dict:
+    return validate_object(rules, parse_json(body, max_bytes), "reply")
+
+
+def parse_pull_reply(body: bytes) -> dict[str, Any]:
+    """A page of changes, every shared record checked as the hub checks what it stores."""
+    reply = parse_reply(body, PULL_REPLY, MAX_PULL_BYTES)
+    previous = None
+    for i, change in enumerate(reply["changes"]):
+        where = f"changes[{i}]"
+        if previous is not None and change["seq"] <= previous:
+            raise ProtocolError(f"{where}.seq", "must be higher than the one before it")
+        previous = change["seq"]
+        if change["deleted"]:
+            if change["data"] is not None:
+                raise ProtocolError(f"{where}.data", "must be null for a deleted record")
+            continue
+        data = validate_shared(change["entity"], change["data"], f"{where}.data")
+        if data["id"] != change["id"]:
+            raise ProtocolError(f"{where}.id", "differs from the record's own id")
+    if previous is not None and reply["next"] < previous:
+        raise ProtocolError("next", "must not be lower than the last change's seq")
+    return reply
+
+
+# -- sealed contact details -------------------------------------------------------------------
+# The kiosk seals {"channel", "value"} as JSON padded with spaces to 512 bytes in a libsodium
+# sealed box with the hub's public key; only the hub's private key opens it.
+
+
+def open_sealed(payload_b64: str, private_key: Any) -> tuple[str, str]:
+    """(channel, value) of a sealed contact detail. Only the hub calls this."""
+    from nacl.public import SealedBox
+
+    plain = SealedBox(private_key).decrypt(base64.b64decode(payload_b64))
+    data = json.loads(plain.decode().rstrip())
+    return data["channel"], data["value"]
+
+
+def mask(channel: str, value: str) -> str:
+    """Enough to recognise one's own detail on a shared screen, not enough to read it."""
+    if channel == "email":
+        local, _sep, domain = value.partition("@")
+        name, _dot, tld = domain.rpartition(".")
+        return f"{local[:1]}•••@{name[:1]}•••.{tld}" if name else f"{local[:1]}•••@•••"
+    return value[:3] + "•" * max(0, len(value) - 5) + value[-2:]

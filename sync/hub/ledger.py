@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -81,13 +82,38 @@ def acked_seq(conn: sqlite3.Connection, kiosk: str) -> int:
     return row[0] if row else 0
 
 
-def apply_push(conn: sqlite3.Connection, kiosk: str, ops: list[dict[str, Any]]) -> PushOutcome:
+#: What the hub does with one valid record: (connection, kiosk, checked op, now).
+RecordApplier = Callable[[sqlite3.Connection, str, dict[str, Any], str], object]
+
+
+def insert_record(conn: sqlite3.Connection, kiosk: str, checked: dict[str, Any], now: str) -> bool:
+    """Keep the record, once: idempotent by its own UUID. True when it is new."""
+    cursor = conn.execute(
+        "INSERT INTO visitor_records (entity, id, kiosk, fields, received_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, id) DO NOTHING",
+        [
+            checked["entity"],
+            checked["record_id"],
+            kiosk,
+            json.dumps(checked["fields"], ensure_ascii=False, sort_keys=True),
+            now,
+        ],
+    )
+    return bool(cursor.rowcount)
+
+
+def apply_push(
+    conn: sqlite3.Connection,
+    kiosk: str,
+    ops: list[dict[str, Any]],
+    apply_record: RecordApplier = insert_record,
+) -> PushOutcome:
     """Apply a batch whose envelopes sync.protocol.parse_push checked. All or nothing: an
     exception leaves the hub as it was, and no acknowledgement goes out without a commit."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        outcome = _apply(conn, kiosk, ops, now)
+        outcome = _apply(conn, kiosk, ops, now, apply_record)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -95,7 +121,9 @@ def apply_push(conn: sqlite3.Connection, kiosk: str, ops: list[dict[str, Any]]) 
     return outcome
 
 
-def _apply(conn: sqlite3.Connection, kiosk: str, ops: list[dict], now: str) -> PushOutcome:
+def _apply(
+    conn: sqlite3.Connection, kiosk: str, ops: list[dict], now: str, apply_record: RecordApplier
+) -> PushOutcome:
     acked = acked_seq(conn, kiosk)
     outcome = PushOutcome(acked_seq=acked)
     for op in ops:
@@ -120,17 +148,7 @@ def _apply(conn: sqlite3.Connection, kiosk: str, ops: list[dict], now: str) -> P
             payload = json.dumps(op, ensure_ascii=False, sort_keys=True)
             outcome.quarantined.append((seq, problem))
         else:
-            conn.execute(
-                "INSERT INTO visitor_records (entity, id, kiosk, fields, received_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, id) DO NOTHING",
-                [
-                    checked["entity"],
-                    checked["record_id"],
-                    kiosk,
-                    json.dumps(checked["fields"], ensure_ascii=False, sort_keys=True),
-                    now,
-                ],
-            )
+            apply_record(conn, kiosk, checked, now)
             outcome.applied += 1
         conn.execute(
             "INSERT INTO pushed_ops (kiosk, device_seq, op_id, digest, status, problem, payload,"

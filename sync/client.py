@@ -1,0 +1,432 @@
+"""The kiosk's side of sync: enrolment, and one sync round (push, then pull) as SYNC.md asks.
+
+- Push: contiguous, ascending batches from the outbox (rule 3). Outbox rows leave only after
+  the hub's 200 (rule 6) — into a short archive that a restored hub can ask for again
+  (rule 11) — and acknowledged contact requests lose their sealed payload on the kiosk.
+- Pull: pages after the stored cursor; a page and its new cursor are written in one
+  transaction (rule 7). A pull from zero (first sync, resync, new epoch) ends by removing what
+  the hub no longer has.
+- Anything unexpected from the network (connection error, timeout, 5xx, a truncated or
+  non-JSON body) is "outcome unknown" (rule 5): the round stops, nothing is marked sent, and
+  the same batch goes again next round.
+
+Nothing here touches Kivy; the worker (sync.worker) runs rounds on its own thread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from kiosk import __version__
+from kiosk.models import Event, Term
+from kiosk.store import Store, transaction, utcnow
+from sync import protocol
+
+API = "/api/v1"
+TIMEOUT = (5, 30)  # seconds to connect, seconds between bytes of the reply
+PAGE_LIMIT = 500
+ARCHIVE_DAYS = 14  # how long acknowledged ops stay for a hub restored from an older backup
+
+
+class SyncError(Exception):
+    """A round that did not complete. ``state`` is what staff see: offline (try again later),
+    revoked (enrol again), update_needed, attention (someone must look)."""
+
+    def __init__(self, state: str, message: str) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+class OutcomeUnknown(SyncError):
+    """The request may or may not have reached the hub: send the same again later."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("offline", message)
+
+
+@dataclass
+class RoundResult:
+    pushed: int = 0
+    pulled: int = 0
+    requests: int = 0
+    epoch_changed: bool = False
+    quarantined: list[dict] = field(default_factory=list)
+
+
+# -- enrolment --------------------------------------------------------------------------------
+
+
+def enrol(store: Store, hub_url: str, code: str, session: requests.Session | None = None) -> str:
+    """Exchange a one-time code for this kiosk's token and the hub's public key; both are kept
+    in the kiosk's store. Returns the kiosk's name as the hub knows it."""
+    hub_url = hub_url.rstrip("/")
+    if not hub_url.startswith(("https://", "http://")):
+        raise SyncError("attention", f"{hub_url!r} is not an address like https://hub.example")
+    http = session or requests.Session()
+    try:
+        reply = http.post(f"{hub_url}{API}/enrol", json={"code": code}, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise OutcomeUnknown(
+            f"the hub at {hub_url} cannot be reached ({type(exc).__name__})"
+        ) from None
+    if reply.status_code != 200:
+        raise SyncError("attention", f"the hub refused the enrolment: {_detail(reply)}")
+    try:
+        data = protocol.parse_reply(reply.content, protocol.ENROL_REPLY)
+    except protocol.ProtocolError as exc:
+        raise SyncError("attention", f"the hub's reply is not valid: {exc}") from None
+    with transaction(store.conn):
+        for key, value in (
+            ("hub_url", hub_url),
+            ("token", data["token"]),
+            ("hub_public_key", data["hub_public_key"]),
+            ("public_url", data["public_url"]),
+            ("kiosk_name", data["kiosk"]),
+            ("state", "enrolled"),
+        ):
+            store.set_state(key, value)
+    return data["kiosk"]
+
+
+def enrolment(store: Store) -> dict[str, str] | None:
+    """What the kiosk received when it enrolled, or None."""
+    token = store.get_state("token")
+    if not token:
+        return None
+    keys = ("hub_url", "hub_public_key", "public_url", "kiosk_name")
+    return {"token": token, **{k: store.get_state(k, "") for k in keys}}
+
+
+def _detail(reply: requests.Response) -> str:
+    try:
+        return str(reply.json().get("detail", reply.status_code))[:300]
+    except (ValueError, AttributeError):
+        return f"HTTP {reply.status_code}"
+
+
+# -- one round --------------------------------------------------------------------------------
+
+
+class SyncClient:
+    def __init__(
+        self,
+        store: Store,
+        session: requests.Session | None = None,
+        batch_ops: int = protocol.MAX_BATCH_OPS,
+        page_limit: int = PAGE_LIMIT,
+        archive_days: int = ARCHIVE_DAYS,
+    ) -> None:
+        found = enrolment(store)
+        if found is None:
+            raise SyncError("attention", "this kiosk is not enrolled: run 'ontmoet-kiosk enrol'")
+        self.store = store
+        self.hub_url = found["hub_url"]
+        self.token = found["token"]
+        self.http = session or requests.Session()
+        self.batch_ops = batch_ops
+        self.page_limit = page_limit
+        self.archive_days = archive_days
+
+    # -- the round ---------------------------------------------------------------------------
+
+    def sync_once(self) -> RoundResult:
+        """Push everything queued, then pull every change. Raises SyncError when the round
+        did not complete; what was done before that is kept."""
+        result = RoundResult()
+        self.store.set_state("last_attempt", utcnow())
+        try:
+            self._push(result)
+            again = self._pull(result)
+            if again:  # the hub lacks what it had acknowledged: a restore
+                self._push(result)
+        except SyncError as exc:
+            self.store.set_state("status", exc.state)
+            self.store.set_state("last_error", str(exc)[:500])
+            raise
+        with transaction(self.store.conn):
+            self.store.set_state("status", "online")
+            self.store.set_state("last_error", "")
+            self.store.set_state("last_sync_ok", utcnow())
+        return result
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, result: RoundResult, **kwargs) -> requests.Response:
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "X-Ontmoet-Outbox": str(self.outbox_size()),
+            "X-Ontmoet-Version": __version__,
+            "X-Ontmoet-Clock": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        if "data" in kwargs:
+            headers["Content-Type"] = "application/json"
+        result.requests += 1
+        try:
+            # Not streamed: the whole body is read here, so a hub dying mid-reply raises here.
+            reply = self.http.request(
+                method, f"{self.hub_url}{API}{path}", headers=headers, timeout=TIMEOUT, **kwargs
+            )
+        except requests.RequestException as exc:
+            # ChunkedEncodingError (a hub dying mid-reply) is one of these too.
+            raise OutcomeUnknown(f"the hub cannot be reached ({type(exc).__name__})") from None
+        if reply.status_code == 401:
+            raise SyncError("revoked", f"the hub refused this kiosk's token: {_detail(reply)}")
+        if reply.status_code >= 500:
+            raise OutcomeUnknown(f"the hub had a problem: {_detail(reply)}")
+        return reply
+
+    def _check_epoch(self, epoch: str) -> bool:
+        """True when the hub's epoch changed (it was restored from a backup): the pull starts
+        again from zero, in the same transaction that notes the new epoch."""
+        known = self.store.get_state("epoch")
+        if known == epoch:
+            return False
+        with transaction(self.store.conn):
+            self.store.set_state("epoch", epoch)
+            if known is not None:
+                self._start_full_pull()
+        return known is not None
+
+    # -- push ---------------------------------------------------------------------------------
+
+    def outbox_size(self) -> int:
+        return self.store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    def _pending(self, limit: int) -> list[dict[str, Any]]:
+        resend_from = int(self.store.get_state("resend_from", "0") or 0)
+        rows = self.store.conn.execute(
+            "SELECT device_seq, op_id, entity, record_id, fields FROM ("
+            " SELECT device_seq, op_id, entity, record_id, fields FROM outbox_archive"
+            "  WHERE ? > 0 AND device_seq >= ?"
+            " UNION ALL SELECT device_seq, op_id, entity, record_id, fields FROM outbox"
+            ") ORDER BY device_seq LIMIT ?",
+            [resend_from, resend_from, limit],
+        ).fetchall()
+        return [
+            {
+                "version": protocol.PROTOCOL_VERSION,
+                "device_seq": seq,
+                "op_id": op_id,
+                "entity": entity,
+                "record_id": record_id,
+                "fields": json.loads(fields),
+            }
+            for seq, op_id, entity, record_id, fields in rows
+        ]
+
+    def _push(self, result: RoundResult) -> None:
+        batch_ops = self.batch_ops
+        while ops := self._pending(batch_ops):
+            body = json.dumps({"ops": ops}, ensure_ascii=False, separators=(",", ":")).encode()
+            while len(body) > protocol.MAX_BODY_BYTES and len(ops) > 1:
+                ops = ops[: len(ops) // 2]
+                body = json.dumps({"ops": ops}, ensure_ascii=False).encode()
+            reply = self._request("POST", "/push", result, data=body)
+            if reply.status_code == 413 and batch_ops > 1:
+                batch_ops = max(1, len(ops) // 2)  # rule 3: halve the batch and go on
+                continue
+            if reply.status_code == 409:
+                self._handle_conflict(reply, ops)
+                continue
+            if reply.status_code != 200:
+                state = "update_needed" if "update needed" in _detail(reply) else "attention"
+                raise SyncError(state, f"the hub refused a batch: {_detail(reply)}")
+            data = self._parse(reply, protocol.PUSH_REPLY)
+            self._check_epoch(data["epoch"])
+            self._acknowledge(data["acked_seq"], ops)
+            result.pushed += sum(1 for op in ops if op["device_seq"] <= data["acked_seq"])
+            result.quarantined.extend(data["quarantined"])
+            if data["acked_seq"] < ops[-1]["device_seq"]:
+                raise SyncError("attention", "the hub acknowledged less than it was sent")
+
+    def _handle_conflict(self, reply: requests.Response, ops: list[dict]) -> None:
+        try:
+            data = protocol.parse_json(reply.content)
+            expected = data["expected_seq"]
+            protocol.integer(1)("expected_seq", expected)
+        except (ValueError, KeyError, TypeError):
+            raise SyncError("attention", f"the hub refused a batch: {_detail(reply)}") from None
+        if expected >= ops[0]["device_seq"]:
+            raise SyncError("attention", f"the hub expects device_seq {expected}: out of step")
+        archived = self.store.conn.execute("SELECT min(device_seq) FROM outbox_archive").fetchone()[
+            0
+        ]
+        if archived is None or archived > expected:
+            raise SyncError(
+                "attention",
+                f"the hub lacks operations from device_seq {expected} on, which this kiosk no "
+                "longer keeps (the hub was restored from a backup older than the archive)",
+            )
+        # The hub was restored: send again, from the archive, what it lacks (rule 11).
+        self.store.set_state("resend_from", str(expected))
+
+    def _acknowledge(self, acked: int, ops: list[dict]) -> None:
+        """Rule 6: only now do sent rows leave the outbox, in one transaction."""
+        now = utcnow()
+        keep_after = (datetime.now(UTC) - timedelta(days=self.archive_days)).isoformat()
+        conn = self.store.conn
+        with transaction(conn):
+            conn.execute(
+                "INSERT OR IGNORE INTO outbox_archive (device_seq, op_id, entity, record_id,"
+                " fields, base_revision, created_at, acked_at) SELECT device_seq, op_id, entity,"
+                " record_id, fields, base_revision, created_at, ? FROM outbox"
+                " WHERE device_seq <= ?",
+                [now, acked],
+            )
+            # The sealed details leave the kiosk's records (the archive keeps its copy only
+            # for ARCHIVE_DAYS, for a restored hub; the kiosk cannot open either).
+            conn.execute(
+                "UPDATE contact_requests SET sealed_payload = X'' WHERE id IN (SELECT record_id"
+                " FROM outbox WHERE entity = 'contact_request' AND device_seq <= ?)",
+                [acked],
+            )
+            conn.execute("DELETE FROM outbox WHERE device_seq <= ?", [acked])
+            conn.execute("DELETE FROM outbox_archive WHERE acked_at < ?", [keep_after])
+            resend_from = int(self.store.get_state("resend_from", "0") or 0)
+            if resend_from and acked >= ops[-1]["device_seq"]:
+                last_archived = conn.execute(
+                    "SELECT coalesce(max(device_seq), 0) FROM outbox_archive"
+                ).fetchone()[0]
+                if acked >= last_archived:
+                    self.store.set_state("resend_from", "0")
+            self.store.set_state("acked_seq", str(acked))
+
+    # -- pull ---------------------------------------------------------------------------------
+
+    def _start_full_pull(self) -> None:
+        self.store.set_state("pull_cursor", "0")
+        self.store.set_state("full_pull", "1")
+        self.store.conn.execute("DELETE FROM pull_seen")
+
+    def _pull(self, result: RoundResult) -> bool:
+        """Pull every page; True when the hub turned out to lack acknowledged ops."""
+        needs_push = False
+        for _ in range(100_000):  # bounded: a hub that never says has_more=false is a bug
+            cursor = int(self.store.get_state("pull_cursor", "0") or 0)
+            if cursor == 0 and self.store.get_state("full_pull") != "1":
+                with transaction(self.store.conn):
+                    self._start_full_pull()
+            reply = self._request(
+                "GET", "/pull", result, params={"since": cursor, "limit": self.page_limit}
+            )
+            if reply.status_code != 200:
+                raise SyncError("attention", f"the hub refused the pull: {_detail(reply)}")
+            try:
+                page = protocol.parse_pull_reply(reply.content)
+            except protocol.ProtocolError as exc:
+                raise OutcomeUnknown(f"the hub's reply is not valid: {exc}") from None
+            if self._check_epoch(page["epoch"]):
+                result.epoch_changed = True
+                continue
+            acked = int(self.store.get_state("acked_seq", "0") or 0)
+            if page["acked_seq"] < acked:
+                needs_push = True
+                self.store.set_state("resend_from", str(page["acked_seq"] + 1))
+                self.store.set_state("acked_seq", str(page["acked_seq"]))
+            if page["resync"]:
+                with transaction(self.store.conn):
+                    self._start_full_pull()
+                continue
+            self._apply_page(page)
+            result.pulled += len(page["changes"])
+            if not page["has_more"]:
+                return needs_push
+        raise SyncError("attention", "the hub kept saying there is more to pull")
+
+    def _apply_page(self, page: dict[str, Any]) -> None:
+        """One page and its cursor, all or nothing (rule 7)."""
+        store, conn = self.store, self.store.conn
+        full = store.get_state("full_pull") == "1"
+        with transaction(conn):
+            taxonomy = [c for c in page["changes"] if c["entity"] == "taxonomy" and c["data"]]
+            if taxonomy:
+                _apply_taxonomy(store, taxonomy[-1]["data"])
+            upserts = [c["data"] for c in page["changes"] if c["entity"] == "community"
+                       and not c["deleted"]]  # fmt: skip
+            store.upsert_communities(upserts)
+            store.upsert_events(
+                _event(c["data"]) for c in page["changes"] if c["entity"] == "event"
+                and not c["deleted"]
+            )  # fmt: skip
+            for change in page["changes"]:
+                if not change["deleted"]:
+                    continue
+                if change["entity"] == "community":
+                    store.delete_community(change["id"])
+                elif change["entity"] == "event":
+                    conn.execute("DELETE FROM events WHERE id = ?", [change["id"]])
+            if full:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO pull_seen (entity, id) VALUES (?, ?)",
+                    [(c["entity"], c["id"]) for c in page["changes"] if not c["deleted"]],
+                )
+            store.set_state("pull_cursor", str(page["next"]))
+            if full and not page["has_more"]:
+                self._finish_full_pull()
+
+    def _finish_full_pull(self) -> None:
+        """After a pull from zero: what the hub did not send, it no longer has."""
+        conn = self.store.conn
+        gone = conn.execute(
+            "SELECT id FROM communities WHERE id NOT IN"
+            " (SELECT id FROM pull_seen WHERE entity = 'community')"
+        ).fetchall()
+        for (cid,) in gone:
+            self.store.delete_community(cid)
+        conn.execute(
+            "DELETE FROM events WHERE id NOT IN (SELECT id FROM pull_seen WHERE entity = 'event')"
+        )
+        conn.execute("DELETE FROM pull_seen")
+        self.store.set_state("full_pull", "0")
+        # The demo's dates no longer apply: the events are the hub's now.
+        conn.execute("DELETE FROM sync_state WHERE key = 'demo_events_on'")
+
+    @staticmethod
+    def _parse(reply: requests.Response, rules: dict) -> dict:
+        try:
+            return protocol.parse_reply(reply.content, rules)
+        except protocol.ProtocolError as exc:
+            raise OutcomeUnknown(f"the hub's reply is not valid: {exc}") from None
+
+
+def _apply_taxonomy(store: Store, data: dict) -> None:
+    def terms(items: Iterable[dict]) -> list[Term]:
+        return [Term(t["slug"], t["labels"], t.get("kind")) for t in items]
+
+    store.replace_taxonomies(
+        terms(data["themes"]), terms(data["neighbourhoods"]), terms(data["gifts"])
+    )
+
+
+def _event(data: dict) -> Event:
+    return Event(
+        id=data["id"],
+        community_id=data["community_id"],
+        title=data["title"],
+        starts_at=datetime.fromisoformat(data["starts_at"]),
+        ends_at=datetime.fromisoformat(data["ends_at"]),
+        place=data["place"],
+        in_hall=data["in_hall"],
+    )
+
+
+def status(store: Store) -> dict[str, Any]:
+    """What staff see: online or not, last good sync, what waits in the outbox."""
+    get = store.get_state
+    return {
+        "enrolled": bool(get("token")),
+        "hub_url": get("hub_url", ""),
+        "kiosk_name": get("kiosk_name", ""),
+        "status": get("status", "never"),
+        "last_sync_ok": get("last_sync_ok", ""),
+        "last_attempt": get("last_attempt", ""),
+        "last_error": get("last_error", ""),
+        "outbox": store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0],
+        "oldest_unsent": store.conn.execute("SELECT min(created_at) FROM outbox").fetchone()[0],
+    }

@@ -1,0 +1,408 @@
+"""The hub's ASGI app: the sync API for kiosks (documented at /openapi.json) and the public
+pages that the kiosks' QR codes point to.
+
+Every request body is read raw and checked by sync.protocol before anything is stored: the
+same rules the kiosk applied before queueing. Refusals are 4xx with ``{"detail": ...}`` that
+names the field and the rule; nothing of a refused request is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from sync import protocol
+from sync.hub import keys, ledger
+from sync.hub import store as hub_store
+from sync.hub.store import Hub
+from sync.hub.web import LimitsMiddleware, RateLimit
+
+API = "/api/v1"
+VERSION = "0.1.0"
+SEEN_EVERY = 15  # seconds
+
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+_PUSH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["ops"],
+                "additionalProperties": False,
+                "properties": {
+                    "ops": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": protocol.MAX_BATCH_OPS,
+                        "items": {
+                            "type": "object",
+                            "required": ["version", "device_seq", "op_id", "entity",
+                                         "record_id", "fields"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "version": {"type": "integer"},
+                                "device_seq": {"type": "integer", "minimum": 1},
+                                "op_id": {"type": "string", "format": "uuid"},
+                                "entity": {"type": "string", "enum": list(protocol.ENTITIES)},
+                                "record_id": {"type": "string", "format": "uuid"},
+                                "fields": {"type": "object"},
+                            },
+                        },
+                    }
+                },
+            }
+        }
+    },
+}  # fmt: skip
+
+_ENROL_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["code"],
+                "additionalProperties": False,
+                "properties": {"code": {"type": "string", "minLength": 8, "maxLength": 64}},
+            }
+        }
+    },
+}
+
+
+def _schema_of(rules_doc: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": rules_doc}}
+
+
+_PUSH_REPLY = {
+    "type": "object",
+    "required": ["epoch", "acked_seq", "applied", "duplicates", "quarantined"],
+    "properties": {
+        "epoch": {"type": "string"},
+        "acked_seq": {"type": "integer"},
+        "applied": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "quarantined": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"device_seq": {"type": "integer"}, "problem": {"type": "string"}},
+            },
+        },
+    },
+}
+_PULL_REPLY = {
+    "type": "object",
+    "required": ["epoch", "acked_seq", "resync", "changes", "next", "has_more"],
+    "properties": {
+        "epoch": {"type": "string"},
+        "acked_seq": {"type": "integer"},
+        "resync": {"type": "boolean"},
+        "changes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "seq": {"type": "integer"},
+                    "entity": {"type": "string", "enum": list(protocol.SHARED_ENTITIES)},
+                    "id": {"type": "string"},
+                    "deleted": {"type": "boolean"},
+                    "data": {"type": ["object", "null"]},
+                },
+            },
+        },
+        "next": {"type": "integer"},
+        "has_more": {"type": "boolean"},
+    },
+}
+
+
+class HubApp:
+    """State shared by the requests of one hub process."""
+
+    def __init__(self, data_dir: Path, public_url: str) -> None:
+        self.hub = Hub(data_dir)
+        self.data_dir = Path(data_dir)
+        self.public_url = public_url.rstrip("/")
+        self.public_key = keys.public_key(self.data_dir)
+        self.enrol_limit = RateLimit(limit=10, seconds=60)
+        self._seen: dict[str, tuple[float, dict]] = {}
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.hub.conn
+
+    def epoch(self) -> str:
+        return hub_store.meta(self.conn, "epoch")
+
+    def note_seen(self, kiosk: str, what: str, facts: dict, force: bool = False) -> None:
+        """Note that a kiosk was here and what it said. A kiosk with nothing new is noted at
+        most every SEEN_EVERY seconds: an idle sync stays a read, not a write with an fsync."""
+        now = time.monotonic()
+        last = self._seen.get(kiosk)
+        if not force and last and now - last[0] < SEEN_EVERY and last[1] == facts:
+            return
+        self._seen[kiosk] = (now, facts)
+        with hub_store.write(self.conn):
+            hub_store.note_kiosk_seen(self.conn, kiosk, **{what: hub_store.now_iso()}, **facts)
+
+
+def _json_response(payload: bytes | dict, status: int = 200) -> Response:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _store_failure(exc: sqlite3.Error) -> HTTPException:
+    """A store that cannot write: nothing was committed, so nothing was acknowledged."""
+    if "full" in str(exc):
+        return HTTPException(507, "The hub's disk is full: nothing was stored. Try again later.")
+    return HTTPException(503, "The hub's store is busy or unavailable: try again later.")
+
+
+def _kiosk_facts(request: Request) -> dict[str, Any]:
+    """What a kiosk tells about itself in headers, checked like any other field."""
+    facts: dict[str, Any] = {}
+    outbox = request.headers.get("x-ontmoet-outbox")
+    if outbox is not None:
+        if not outbox.isdigit() or len(outbox) > 9:
+            raise HTTPException(400, "Header X-Ontmoet-Outbox must be a whole number.")
+        facts["outbox_size"] = int(outbox)
+    version = request.headers.get("x-ontmoet-version")
+    if version is not None:
+        if not 0 < len(version) <= 32 or not version.isascii() or not version.isprintable():
+            raise HTTPException(400, "Header X-Ontmoet-Version must be a short version text.")
+        facts["version"] = version
+    clock = request.headers.get("x-ontmoet-clock")
+    if clock is not None:
+        try:
+            moment = datetime.fromisoformat(clock)
+            if moment.tzinfo is None:
+                raise ValueError
+        except ValueError:
+            raise HTTPException(
+                400, "Header X-Ontmoet-Clock must be a moment with a time zone."
+            ) from None
+        # Informational only (SYNC.md rule 10): a kiosk whose clock is off shows at the desk.
+        facts["clock_skew_seconds"] = int((moment - datetime.now(UTC)).total_seconds())
+    return facts
+
+
+def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
+    state = HubApp(data_dir, public_url)
+    app = FastAPI(
+        title="Ontmoet hub",
+        version=VERSION,
+        description=(
+            "The shared store of the Ontmoet kiosks. Kiosks push what visitors left (idempotent "
+            "by device_seq and record UUID) and pull public records by cursor. Every reply "
+            "carries the hub's epoch: a new epoch means the hub was restored from a backup."
+        ),
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.hub = state
+
+    def authenticated_kiosk(
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> str:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(
+                401, "This kiosk has no token: enrol it with 'ontmoet-kiosk enrol'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
+        kiosk = hub_store.kiosk_for_token(state.conn, authorization[7:].strip())
+        if kiosk is None:
+            raise HTTPException(
+                401, "This token is not valid (revoked, or never issued): enrol the kiosk again.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
+        return kiosk
+
+    @app.exception_handler(protocol.ProtocolError)
+    async def refused(request: Request, exc: protocol.ProtocolError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+
+    @app.get(f"{API}/health", summary="Is the hub up, and which epoch is it in")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "epoch": state.epoch(), "version": VERSION}
+
+    @app.post(
+        f"{API}/enrol",
+        summary="Exchange a one-time enrolment code for the kiosk's own token",
+        openapi_extra={"requestBody": _ENROL_BODY},
+        responses={
+            200: {"description": "Enrolled"},
+            400: {"description": "Bad request", **_ERROR},
+            403: {"description": "Unknown, used or expired code", **_ERROR},
+            415: {"description": "Not JSON", **_ERROR},
+            422: {"description": "Refused input", **_ERROR},
+            429: {"description": "Too many attempts", **_ERROR},
+        },
+    )
+    async def enrol(request: Request) -> Response:
+        client = request.client.host if request.client else "?"
+        if not state.enrol_limit.allow(client):
+            raise HTTPException(
+                429, "Too many enrolment attempts from this address: wait a minute.",
+                headers={"Retry-After": str(state.enrol_limit.retry_after(client))},
+            )  # fmt: skip
+        body = await _json_body(request)
+        data = protocol.validate_object(
+            {"code": protocol.matching(protocol.re.compile(r"^[A-Za-z0-9_-]{8,64}$"), "a code")},
+            protocol.parse_json(body),
+            "body",
+        )
+        redeemed = await run_in_threadpool(hub_store.redeem_enrolment_code, state.conn,
+                                           data["code"])  # fmt: skip
+        if redeemed is None:
+            raise HTTPException(403, "This enrolment code is unknown, used or expired.")
+        kiosk, token = redeemed
+        return _json_response(
+            {
+                "kiosk": kiosk,
+                "token": token,
+                "hub_public_key": state.public_key,
+                "public_url": state.public_url,
+                "epoch": state.epoch(),
+            }
+        )
+
+    @app.post(
+        f"{API}/push",
+        summary="Push a batch of outbox operations",
+        openapi_extra={"requestBody": _PUSH_BODY},
+        responses={
+            200: {"description": "Applied", "content": _schema_of(_PUSH_REPLY)},
+            400: {"description": "Bad header", **_ERROR},
+            401: {"description": "No valid token", **_ERROR},
+            409: {"description": "A gap, or a replay with other content", **_ERROR},
+            413: {"description": "Body too large: halve the batch", **_ERROR},
+            426: {"description": "Update needed: protocol version not accepted", **_ERROR},
+            415: {"description": "Not JSON", **_ERROR},
+            422: {"description": "Refused input", **_ERROR},
+            507: {"description": "The hub's disk is full", **_ERROR},
+        },
+    )
+    async def push(request: Request, kiosk: str = Depends(authenticated_kiosk)) -> Response:
+        facts = _kiosk_facts(request)
+        try:
+            ops = protocol.parse_push(await _json_body(request))
+        except protocol.ProtocolError as exc:
+            if exc.problem == protocol.UPDATE_NEEDED:
+                raise HTTPException(426, f"{exc}. Update this kiosk; it keeps its queue.") from None
+            raise
+        return await run_in_threadpool(_push, state, kiosk, ops, facts)
+
+    @app.get(
+        f"{API}/pull",
+        summary="Shared records changed after a cursor, in hub order, paged, with tombstones",
+        responses={
+            200: {"description": "A page of changes", "content": _schema_of(_PULL_REPLY)},
+            400: {"description": "Bad header", **_ERROR},
+            401: {"description": "No valid token", **_ERROR},
+        },
+    )
+    def pull(
+        request: Request,
+        since: Annotated[int, Query(ge=0, le=2**53)] = 0,
+        limit: Annotated[int, Query(ge=1, le=protocol.MAX_PULL_LIMIT)] = 500,
+        kiosk: str = Depends(authenticated_kiosk),
+    ) -> Response:
+        facts = _kiosk_facts(request)
+        conn = state.conn
+        try:
+            conn.execute("BEGIN")  # one snapshot for the page, the epoch and the ack
+            try:
+                page = hub_store.changes_since(conn, since, limit)
+                epoch, acked = state.epoch(), ledger.acked_seq(conn, kiosk)
+            finally:
+                conn.execute("COMMIT")
+            state.note_seen(kiosk, "last_pull", facts)
+        except sqlite3.Error as exc:
+            raise _store_failure(exc) from None
+        parts = [
+            f'{{"seq":{c["seq"]},"entity":"{c["entity"]}","id":{json.dumps(c["id"])},'
+            f'"deleted":{"true" if c["deleted"] else "false"},"data":{c["data"] or "null"}}}'
+            for c in page.changes
+        ]
+        body = (
+            f'{{"epoch":{json.dumps(epoch)},"acked_seq":{acked},'
+            f'"resync":{"true" if page.resync else "false"},"changes":[{",".join(parts)}],'
+            f'"next":{page.next},"has_more":{"true" if page.has_more else "false"}}}'
+        )
+        return _json_response(body.encode())
+
+    from sync.hub.pages import router as pages_router
+
+    app.include_router(pages_router)
+    _add_error_schema(app)
+    app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES)
+    return app
+
+
+def _push(state: HubApp, kiosk: str, ops: list[dict], facts: dict) -> Response:
+    conn = state.conn
+    try:
+        outcome = ledger.apply_push(conn, kiosk, ops, hub_store.apply_visitor_record)
+        state.note_seen(kiosk, "last_push", facts, force=True)
+    except ledger.GapError as gap:
+        return _json_response(
+            {
+                "detail": f"This batch does not follow on: the hub expects device_seq "
+                f"{gap.expected} next.",
+                "expected_seq": gap.expected,
+                "epoch": state.epoch(),
+            },
+            409,
+        )
+    except ledger.ReplayMismatch as mismatch:
+        import logging
+
+        logging.getLogger("ontmoet.hub").warning("refused replay from %s: %s", kiosk, mismatch)
+        return _json_response({"detail": f"Refused: {mismatch}.", "epoch": state.epoch()}, 409)
+    except sqlite3.Error as exc:
+        raise _store_failure(exc) from None
+    return _json_response(
+        {
+            "epoch": state.epoch(),
+            "acked_seq": outcome.acked_seq,
+            "applied": outcome.applied,
+            "duplicates": outcome.duplicates,
+            "quarantined": [{"device_seq": s, "problem": p} for s, p in outcome.quarantined],
+        }
+    )
+
+
+async def _json_body(request: Request) -> bytes:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Send the body as application/json.")
+    return await request.body()
+
+
+def _add_error_schema(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = {
+            "type": "object",
+            "required": ["detail"],
+            "properties": {"detail": {}},
+        }
+        return schema
+
+    app.openapi = openapi

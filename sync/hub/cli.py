@@ -1,0 +1,318 @@
+"""``ontmoet-hub``: set up, fill, run, back up and restore the hub.
+
+Every command takes ``--data-dir`` (default: $ONTMOET_HUB_DIR) and never waits for input when
+standard input is not a terminal. Problems end in one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+from sync import protocol
+from sync.hub import keys
+from sync.hub import store as hub_store
+
+EXIT_USAGE = 2
+
+
+class HubCliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ontmoet-hub", description="The Ontmoet hub: the shared store of the kiosks."
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=os.environ.get("ONTMOET_HUB_DIR") or None,
+        help="the hub's folder (default: $ONTMOET_HUB_DIR)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", parents=[common], help="create the hub: keys, store, admin")
+    init.add_argument("--admin", default="admin", help="name of the first admin account")
+    init.add_argument(
+        "--public-url",
+        default="",
+        help="public https address of the hub, where the QR codes point (default: as served)",
+    )
+    sub.add_parser("load-demo", parents=[common], help="load the demo municipality Lindewaard")
+    enrol = sub.add_parser("enrol-kiosk", parents=[common], help="one-time code for a kiosk")
+    enrol.add_argument("name")
+    enrol.add_argument("--hub-url", default="", help="the address kiosks reach the hub at")
+    revoke = sub.add_parser("revoke-kiosk", parents=[common], help="end a kiosk's access now")
+    revoke.add_argument("name")
+    sub.add_parser("kiosks", parents=[common], help="list kiosks, their last sync and outbox")
+    serve = sub.add_parser("serve", parents=[common], help="run the hub")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--public-url", default=None, help="overrides the one set at init")
+    serve.add_argument("--log-level", default="info", choices=["warning", "info", "debug"])
+    backup = sub.add_parser("backup", parents=[common], help="copy the store to FILE (online)")
+    backup.add_argument("file", type=Path)
+    restore = sub.add_parser(
+        "restore", parents=[common], help="replace the store with a backup; starts a new epoch"
+    )
+    restore.add_argument("file", type=Path)
+    edit = sub.add_parser("edit-community", parents=[common], help="change fields of a community")
+    edit.add_argument("id")
+    edit.add_argument("changes", nargs="+", metavar="FIELD=JSON")
+    delete = sub.add_parser("delete-community", parents=[common], help="delete a community")
+    delete.add_argument("id")
+    sub.add_parser("conflicts", parents=[common], help="list edit conflicts for the desk")
+    sub.add_parser("quarantine", parents=[common], help="list pushed records that were refused")
+    return parser
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    if args.data_dir is None:
+        raise HubCliError("say where the hub lives: --data-dir DIR or ONTMOET_HUB_DIR=DIR")
+    return Path(args.data_dir)
+
+
+def _open(args: argparse.Namespace) -> sqlite3.Connection:
+    return hub_store.Hub(_data_dir(args)).conn
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fresh = not (data_dir / hub_store.DB_NAME).exists()
+    public = keys.create_keypair(data_dir)
+    conn = hub_store.connect(data_dir / hub_store.DB_NAME)
+    with hub_store.write(conn):
+        hub_store.create_schema(conn)
+        if args.public_url:
+            protocol.public_address("--public-url", args.public_url)
+            hub_store.set_meta(conn, "public_url", args.public_url.rstrip("/"))
+    has_admin = conn.execute("SELECT 1 FROM accounts WHERE role = 'admin'").fetchone()
+    if not has_admin:
+        password = _admin_password()
+        with hub_store.write(conn):
+            conn.execute(
+                "INSERT INTO accounts (username, password_hash, role, created_at)"
+                " VALUES (?, ?, 'admin', ?)",
+                [args.admin, keys.hash_password(password[0]), hub_store.now_iso()],
+            )
+        if password[1]:
+            print(f"Admin account '{args.admin}', password (shown once): {password[0]}")
+    print(f"Hub {'created' if fresh else 'already set up'} in {data_dir}")
+    print(f"Public key (kiosks receive it when they enrol): {public}")
+    return 0
+
+
+def _admin_password() -> tuple[str, bool]:
+    """(password, generated). Asks on a terminal; otherwise generates one to print once."""
+    if sys.stdin.isatty():
+        while True:
+            first = getpass.getpass("Password for the admin account (12+ characters): ")
+            if len(first) >= 12 and first == getpass.getpass("Again: "):
+                return first, False
+            print("Not the same, or shorter than 12 characters. Try again.")
+    return keys.generate_password(), True
+
+
+def demo_records() -> tuple[dict, list[dict], list[dict]]:
+    """The kiosk's demo (assets/demo) as shared records: the same ids on hub and kiosks."""
+    from kiosk.demo import read_demo  # the demo files and their checks are the kiosk's
+
+    themes, neighbourhoods, gifts, communities, events = read_demo()
+    taxonomy = {
+        "id": "taxonomy",
+        "themes": [{"slug": t.slug, "labels": t.labels} for t in themes],
+        "neighbourhoods": [{"slug": t.slug, "labels": t.labels} for t in neighbourhoods],
+        "gifts": [{"slug": t.slug, "labels": t.labels, "kind": t.kind} for t in gifts],
+    }
+    for community in communities:
+        community["revision"] = 1
+    event_records = [
+        {
+            "id": e.id,
+            "community_id": e.community_id,
+            "title": e.title,
+            "starts_at": e.starts_at.isoformat(),
+            "ends_at": e.ends_at.isoformat(),
+            "place": e.place,
+            "in_hall": e.in_hall,
+        }
+        for e in events
+    ]
+    return taxonomy, communities, event_records
+
+
+def cmd_load_demo(args: argparse.Namespace) -> int:
+    conn = _open(args)
+    count = hub_store.load_records(conn, *demo_records())
+    print(f"Loaded the demo: {count} communities of Lindewaard.")
+    return 0
+
+
+def cmd_enrol_kiosk(args: argparse.Namespace) -> int:
+    code = hub_store.new_enrolment_code(_open(args), args.name)
+    hub_url = args.hub_url or "HUB_URL"
+    command = f"ontmoet-kiosk enrol {hub_url} {code}"
+    print(f"One-time enrolment code for kiosk '{args.name}' (valid 24 hours): {code}")
+    print(f"On the kiosk: {command}")
+    if args.hub_url:
+        import qrcode
+
+        matrix = qrcode.QRCode(border=2)
+        matrix.add_data(command)
+        matrix.print_ascii(out=sys.stdout, invert=True)
+    return 0
+
+
+def cmd_revoke_kiosk(args: argparse.Namespace) -> int:
+    if not hub_store.revoke_kiosk(_open(args), args.name):
+        raise HubCliError(f"no kiosk named '{args.name}'")
+    print(f"Kiosk '{args.name}' can no longer sync. Its data at the hub is kept.")
+    return 0
+
+
+def cmd_kiosks(args: argparse.Namespace) -> int:
+    for kiosk in hub_store.kiosks(_open(args)):
+        print(json.dumps(kiosk, ensure_ascii=False))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from sync.hub.app import create_app
+
+    data_dir = _data_dir(args)
+    conn = _open(args)
+    public_url = args.public_url
+    if public_url is None:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
+        public_url = row[0] if row else f"http://{args.host}:{args.port}"
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    app = create_app(data_dir, public_url)
+    # uvicorn's own access log would print paths with tokens: the hub logs requests itself.
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level,
+                timeout_graceful_shutdown=5)  # fmt: skip
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    conn = _open(args)
+    target = args.file
+    if target.exists():
+        raise HubCliError(f"{target} exists already; choose a new file")
+    copy = sqlite3.connect(target)
+    conn.backup(copy)  # a consistent copy while the hub keeps serving
+    copy.close()
+    os.chmod(target, 0o600)
+    print(f"Backed up to {target}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Copy a backup over the store, with a new epoch (SYNC.md rule 11): every kiosk then
+    pulls from zero and pushes again what the restored hub lacks."""
+    conn = _open(args)
+    try:
+        source = sqlite3.connect(f"file:{args.file}?mode=ro", uri=True)
+        hub_store.meta(source, "epoch")
+    except (sqlite3.Error, hub_store.HubStoreError) as exc:
+        raise HubCliError(f"{args.file} is not a hub backup ({exc})") from None
+    with tempfile.TemporaryDirectory(dir=_data_dir(args)) as scratch:
+        staged = sqlite3.connect(Path(scratch) / "staged.db", isolation_level=None)
+        source.backup(staged)
+        staged.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [hub_store.new_epoch()])
+        staged.backup(conn)  # one step: the hub serves the old store or the restored one
+        staged.close()
+    source.close()
+    print(f"Restored from {args.file}; new epoch {hub_store.meta(conn, 'epoch')}")
+    return 0
+
+
+def cmd_edit_community(args: argparse.Namespace) -> int:
+    changes = {}
+    for item in args.changes:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise HubCliError(f"'{item}' is not FIELD=JSON")
+        try:
+            changes[name] = json.loads(value)
+        except json.JSONDecodeError:
+            changes[name] = value  # plain text needs no quotes
+    checked = protocol.community_changes("changes", changes)
+    conn = _open(args)
+    with hub_store.write(conn):
+        base = hub_store.community_revision(conn, args.id)
+        if not base:
+            raise HubCliError(f"no community with id {args.id}")
+        outcome = hub_store.edit_community(conn, args.id, checked, base, "hub")
+    print(f"Community {args.id} is at revision {outcome.revision}.")
+    return 0
+
+
+def cmd_delete_community(args: argparse.Namespace) -> int:
+    conn = _open(args)
+    with hub_store.write(conn):
+        if not hub_store.delete_shared(conn, "community", args.id):
+            raise HubCliError(f"no community with id {args.id}")
+    print(f"Deleted community {args.id}; kiosks remove it on their next sync.")
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    for conflict in hub_store.conflicts(_open(args)):
+        print(json.dumps(conflict, ensure_ascii=False))
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    rows = _open(args).execute(
+        "SELECT kiosk, device_seq, problem, received_at FROM pushed_ops"
+        " WHERE status = 'quarantined' ORDER BY received_at"
+    )
+    for kiosk, seq, problem, received in rows:
+        print(json.dumps({"kiosk": kiosk, "device_seq": seq, "problem": problem,
+                          "received_at": received}, ensure_ascii=False))  # fmt: skip
+    return 0
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "load-demo": cmd_load_demo,
+    "enrol-kiosk": cmd_enrol_kiosk,
+    "revoke-kiosk": cmd_revoke_kiosk,
+    "kiosks": cmd_kiosks,
+    "serve": cmd_serve,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "edit-community": cmd_edit_community,
+    "delete-community": cmd_delete_community,
+    "conflicts": cmd_conflicts,
+    "quarantine": cmd_quarantine,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (HubCliError, hub_store.HubStoreError, keys.HubKeyError, protocol.ProtocolError) as exc:
+        print(f"ontmoet-hub: {exc}", file=sys.stderr)
+    except sqlite3.Error as exc:
+        print(f"ontmoet-hub: the hub's store cannot be used: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"ontmoet-hub: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

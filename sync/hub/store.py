@@ -1,0 +1,586 @@
+"""The hub's store: one SQLite file (hub.db) in the hub's data directory, WAL mode.
+
+What lives here: the shared records (taxonomy, communities, events) with their change log for
+pulling, the kiosks and their tokens, one-time enrolment codes, accounts, the epoch, edit
+conflicts, and (through sync.hub.ledger) what the kiosks pushed.
+
+Hub order is commit order (SYNC.md rule 8): SQLite has one writer at a time and the change
+log's seq is AUTOINCREMENT, so a change committed later always has a higher seq. The log keeps
+one row per record (its latest state, or its tombstone): a kiosk pulling from zero reads each
+record once, however often it changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sync.hub import ledger
+from sync.protocol import EDITABLE_COMMUNITY_FIELDS, validate_shared
+
+DB_NAME = "hub.db"
+TOMBSTONE_DAYS = 180  # a kiosk that has not pulled for longer starts again from zero
+ENROLMENT_MINUTES = 60 * 24  # a one-time code is good for a day
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS shared_records (
+    entity TEXT NOT NULL CHECK (entity IN ('taxonomy', 'community', 'event')),
+    id TEXT NOT NULL,
+    data TEXT,                 -- NULL: deleted (a tombstone in the change log)
+    revision INTEGER NOT NULL DEFAULT 1,
+    field_revisions TEXT NOT NULL DEFAULT '{}',  -- {field: revision that last changed it}
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+) STRICT;
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+    data TEXT,
+    changed_at TEXT NOT NULL,
+    UNIQUE (entity, id)
+) STRICT;
+CREATE TABLE IF NOT EXISTS conflicts (
+    id INTEGER PRIMARY KEY,
+    community_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    kept_value TEXT NOT NULL,
+    proposed_value TEXT NOT NULL,
+    base_revision INTEGER NOT NULL,
+    hub_revision INTEGER NOT NULL,
+    source TEXT NOT NULL,      -- who proposed the losing value: 'kiosk <name>' or 'hub'
+    edit_id TEXT,
+    created_at TEXT NOT NULL,
+    resolved_at TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS kiosks (
+    name TEXT PRIMARY KEY,
+    token_hash TEXT UNIQUE,
+    enrolled_at TEXT NOT NULL,
+    revoked_at TEXT,
+    last_seen TEXT,
+    last_push TEXT,
+    last_pull TEXT,
+    outbox_size INTEGER,
+    version TEXT,
+    clock_skew_seconds INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+    code_hash TEXT PRIMARY KEY,
+    kiosk TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS accounts (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'receptionist', 'community_editor')),
+    created_at TEXT NOT NULL
+) STRICT;
+-- Public pages find visitor records by the SHA-256 of the token in the QR code.
+CREATE TABLE IF NOT EXISTS take_home_lists (
+    token_hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    communities TEXT NOT NULL,
+    language TEXT NOT NULL,
+    expires_on TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS contact_receipts (
+    token_hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL
+) STRICT;
+-- Withdrawn contact requests: the record is gone; its id stays so that a kiosk pushing it
+-- again (after a hub restore) never brings it back.
+CREATE TABLE IF NOT EXISTS erased_records (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    erased_at TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+) STRICT
+"""
+
+
+class HubStoreError(Exception):
+    """The hub's store cannot be used as asked; the message says why."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")  # no acknowledgement of a commit a power cut loses
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    ledger.create_schema(conn)
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [new_epoch()])
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('horizon', '0')")
+
+
+def new_epoch() -> str:
+    return str(uuid.uuid4())
+
+
+@contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, all or nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def meta(conn: sqlite3.Connection, key: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    if row is None:
+        raise HubStoreError(f"the hub's store has no '{key}': run 'ontmoet-hub init' first")
+    return row[0]
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+# -- shared records ---------------------------------------------------------------------------
+
+
+def _log_change(conn: sqlite3.Connection, entity: str, rid: str, data: str | None) -> None:
+    conn.execute("DELETE FROM changes WHERE entity = ? AND id = ?", [entity, rid])
+    conn.execute(
+        "INSERT INTO changes (entity, id, deleted, data, changed_at) VALUES (?, ?, ?, ?, ?)",
+        [entity, rid, int(data is None), data, now_iso()],
+    )
+
+
+def shared_record(conn: sqlite3.Connection, entity: str, rid: str) -> dict | None:
+    row = conn.execute(
+        "SELECT data FROM shared_records WHERE entity = ? AND id = ? AND data IS NOT NULL",
+        [entity, rid],
+    ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def put_shared(conn: sqlite3.Connection, entity: str, data: dict) -> dict:
+    """Store a whole shared record (new, or replacing the old one) and log the change.
+    The record is checked with the protocol's rules: the hub never stores what a kiosk would
+    refuse. For communities the revision goes up by one and every changed field is noted."""
+    if entity == "community":
+        old = conn.execute(
+            "SELECT data, revision, field_revisions FROM shared_records"
+            " WHERE entity = 'community' AND id = ?",
+            [data.get("id")],
+        ).fetchone()
+        revision = (old[1] + 1) if old else 1
+        data = {**data, "revision": revision}
+        field_revisions = json.loads(old[2]) if old else {}
+        before = json.loads(old[0]) if old and old[0] else {}
+        for name in EDITABLE_COMMUNITY_FIELDS:
+            if before.get(name) != data.get(name):
+                field_revisions[name] = revision
+    else:
+        revision, field_revisions = 1, {}
+    checked = validate_shared(entity, data)
+    text_data = _json(checked)
+    conn.execute(
+        "INSERT INTO shared_records (entity, id, data, revision, field_revisions, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data,"
+        " revision = excluded.revision, field_revisions = excluded.field_revisions,"
+        " updated_at = excluded.updated_at",
+        [entity, checked["id"], text_data, revision, _json(field_revisions), now_iso()],
+    )
+    _log_change(conn, entity, checked["id"], text_data)
+    return checked
+
+
+def delete_shared(conn: sqlite3.Connection, entity: str, rid: str) -> bool:
+    """Delete a shared record: a tombstone goes into the change log (SYNC.md rule 9).
+    A community's events go with it."""
+    cursor = conn.execute(
+        "UPDATE shared_records SET data = NULL, revision = revision + 1, updated_at = ?"
+        " WHERE entity = ? AND id = ? AND data IS NOT NULL",
+        [now_iso(), entity, rid],
+    )
+    if not cursor.rowcount:
+        return False
+    _log_change(conn, entity, rid, None)
+    if entity == "community":
+        events = conn.execute(
+            "SELECT id FROM shared_records WHERE entity = 'event' AND data IS NOT NULL"
+            " AND json_extract(data, '$.community_id') = ?",
+            [rid],
+        ).fetchall()
+        for (eid,) in events:
+            delete_shared(conn, "event", eid)
+    return True
+
+
+@dataclass
+class EditOutcome:
+    revision: int
+    applied: list[str]
+    conflicts: list[str]
+
+
+def edit_community(
+    conn: sqlite3.Connection,
+    community_id: str,
+    changes: dict[str, Any],
+    base_revision: int,
+    source: str,
+    edit_id: str | None = None,
+) -> EditOutcome:
+    """An edit made on top of ``base_revision`` (SYNC.md rule 10). A field that someone else
+    changed since that revision keeps the hub's value; the edit's value goes into
+    ``conflicts`` for the desk. Clocks decide nothing. Call inside a write transaction."""
+    row = conn.execute(
+        "SELECT data, revision, field_revisions FROM shared_records"
+        " WHERE entity = 'community' AND id = ?",
+        [community_id],
+    ).fetchone()
+    if row is None or row[0] is None:
+        # The record was deleted at the hub: the edit is kept for the desk, not applied.
+        for name, value in changes.items():
+            _conflict(conn, community_id, name, None, value, base_revision, 0, source, edit_id)
+        return EditOutcome(0, [], sorted(changes))
+    data, revision, field_revisions = json.loads(row[0]), row[1], json.loads(row[2])
+    applied, conflicted = {}, []
+    for name, value in changes.items():
+        if field_revisions.get(name, 0) > base_revision and data.get(name) != value:
+            _conflict(conn, community_id, name, data.get(name), value, base_revision, revision,
+                      source, edit_id)  # fmt: skip
+            conflicted.append(name)
+        else:
+            applied[name] = value
+    if applied and any(data.get(k) != v for k, v in applied.items()):
+        data = put_shared(conn, "community", {**data, **applied})
+        revision = data["revision"]
+    return EditOutcome(revision, sorted(applied), sorted(conflicted))
+
+
+def _conflict(conn, community_id, name, kept, proposed, base, hub_rev, source, edit_id) -> None:
+    conn.execute(
+        "INSERT INTO conflicts (community_id, field, kept_value, proposed_value, base_revision,"
+        " hub_revision, source, edit_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [community_id, name, _json(kept), _json(proposed), base, hub_rev, source, edit_id,
+         now_iso()],
+    )  # fmt: skip
+
+
+def conflicts(conn: sqlite3.Connection, open_only: bool = True) -> list[dict]:
+    sql = "SELECT * FROM conflicts" + (" WHERE resolved_at IS NULL" if open_only else "")
+    cursor = conn.execute(sql + " ORDER BY id")
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+
+def community_revision(conn: sqlite3.Connection, community_id: str) -> int:
+    row = conn.execute(
+        "SELECT revision FROM shared_records WHERE entity = 'community' AND id = ?",
+        [community_id],
+    ).fetchone()
+    return row[0] if row else 0
+
+
+# -- pull -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    changes: list[dict]
+    next: int
+    has_more: bool
+    resync: bool
+
+
+def last_seq(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+    return row[0] if row else 0
+
+
+def changes_since(conn: sqlite3.Connection, since: int, limit: int) -> Page:
+    """A page of the change log after ``since``. A cursor older than the tombstone horizon,
+    or ahead of the hub (a hub restored from a backup), gets ``resync`` (SYNC.md rule 9)."""
+    horizon = int(meta(conn, "horizon"))
+    if since > last_seq(conn) or (since and since < horizon):
+        return Page([], 0, False, True)
+    rows = conn.execute(
+        "SELECT seq, entity, id, deleted, data FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+        [since, limit + 1],
+    ).fetchall()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    # The records' JSON is spliced in as it is stored: no parse and dump per record.
+    changes = [
+        {"seq": seq, "entity": entity, "id": rid, "deleted": bool(deleted), "data": data}
+        for seq, entity, rid, deleted, data in rows
+    ]
+    return Page(changes, rows[-1][0] if rows else since, has_more, False)
+
+
+def purge_tombstones(conn: sqlite3.Connection, days: int = TOMBSTONE_DAYS) -> int:
+    """Forget tombstones older than ``days``; kiosks with an older cursor start from zero."""
+    limit = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    with write(conn):
+        rows = conn.execute(
+            "SELECT seq FROM changes WHERE deleted = 1 AND changed_at < ?", [limit]
+        ).fetchall()
+        if rows:
+            horizon = max(int(meta(conn, "horizon")), max(r[0] for r in rows))
+            conn.execute("DELETE FROM changes WHERE deleted = 1 AND changed_at < ?", [limit])
+            set_meta(conn, "horizon", str(horizon))
+    return len(rows)
+
+
+# -- kiosks, enrolment, tokens ----------------------------------------------------------------
+
+
+def new_enrolment_code(conn: sqlite3.Connection, kiosk: str) -> str:
+    """A one-time code for ``kiosk``; only its hash is stored."""
+    from sync.protocol import kiosk_name
+
+    kiosk_name("kiosk", kiosk)
+    code = secrets.token_urlsafe(12)
+    expires = datetime.now(UTC) + timedelta(minutes=ENROLMENT_MINUTES)
+    with write(conn):
+        conn.execute(
+            "INSERT INTO enrolment_codes (code_hash, kiosk, expires_at) VALUES (?, ?, ?)",
+            [hash_secret(code), kiosk, expires.isoformat(timespec="seconds")],
+        )
+    return code
+
+
+def redeem_enrolment_code(conn: sqlite3.Connection, code: str) -> tuple[str, str] | None:
+    """Exchange a valid, unused code for (kiosk name, new token). The kiosk's old token, if
+    any, stops working; what the kiosk pushed before (its device_seq) is kept."""
+    with write(conn):
+        row = conn.execute(
+            "SELECT kiosk, expires_at, used_at FROM enrolment_codes WHERE code_hash = ?",
+            [hash_secret(code)],
+        ).fetchone()
+        if row is None or row[2] is not None or row[1] < now_iso():
+            return None
+        kiosk, token = row[0], secrets.token_urlsafe(32)
+        conn.execute(
+            "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ?",
+            [now_iso(), hash_secret(code)],
+        )
+        conn.execute(
+            "INSERT INTO kiosks (name, token_hash, enrolled_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash,"
+            " enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+            [kiosk, hash_secret(token), now_iso()],
+        )
+    return kiosk, token
+
+
+def revoke_kiosk(conn: sqlite3.Connection, kiosk: str) -> bool:
+    with write(conn):
+        cursor = conn.execute(
+            "UPDATE kiosks SET token_hash = NULL, revoked_at = ? WHERE name = ?",
+            [now_iso(), kiosk],
+        )
+        conn.execute("DELETE FROM enrolment_codes WHERE kiosk = ? AND used_at IS NULL", [kiosk])
+    return bool(cursor.rowcount)
+
+
+def kiosk_for_token(conn: sqlite3.Connection, token: str) -> str | None:
+    """The kiosk this token belongs to, or None. Tokens are stored as SHA-256 only; the
+    final comparison is in constant time."""
+    wanted = hash_secret(token)
+    row = conn.execute(
+        "SELECT name, token_hash FROM kiosks WHERE token_hash = ? AND revoked_at IS NULL",
+        [wanted],
+    ).fetchone()
+    if row is None or not hmac.compare_digest(row[1], wanted):
+        return None
+    return row[0]
+
+
+def kiosks(conn: sqlite3.Connection) -> list[dict]:
+    cursor = conn.execute("SELECT * FROM kiosks ORDER BY name")
+    columns = [d[0] for d in cursor.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor]
+    for row in rows:
+        row.pop("token_hash")
+        row["acked_seq"] = ledger.acked_seq(conn, row["name"])
+    return rows
+
+
+def note_kiosk_seen(conn: sqlite3.Connection, kiosk: str, **facts: Any) -> None:
+    """What a kiosk said about itself with a request (outbox size, version, clock)."""
+    allowed = {"last_push", "last_pull", "outbox_size", "version", "clock_skew_seconds"}
+    facts = {k: v for k, v in facts.items() if k in allowed and v is not None}
+    sets = ", ".join(f"{k} = ?" for k in facts)
+    conn.execute(
+        f"UPDATE kiosks SET last_seen = ?{', ' + sets if sets else ''} WHERE name = ?",
+        [now_iso(), *facts.values(), kiosk],
+    )
+
+
+# -- visitor records at the hub ---------------------------------------------------------------
+
+
+def take_home_list(conn: sqlite3.Connection, token: str) -> dict | None:
+    row = conn.execute(
+        "SELECT id, communities, language, expires_on FROM take_home_lists WHERE token_hash = ?",
+        [hash_secret(token)],
+    ).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "communities": json.loads(row[1]), "language": row[2],
+            "expires_on": row[3]}  # fmt: skip
+
+
+def contact_request_for_receipt(conn: sqlite3.Connection, token: str) -> dict | None:
+    row = conn.execute(
+        "SELECT v.id, v.fields FROM contact_receipts r JOIN visitor_records v"
+        " ON v.entity = 'contact_request' AND v.id = r.id WHERE r.token_hash = ?",
+        [hash_secret(token)],
+    ).fetchone()
+    return {"id": row[0], **json.loads(row[1])} if row else None
+
+
+def withdraw_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
+    """Withdrawn consent: the request and its sealed details are erased at once and will
+    never be delivered; only the bare id stays, so that nothing brings it back."""
+    with write(conn):
+        conn.execute(
+            "DELETE FROM visitor_records WHERE entity = 'contact_request' AND id = ?", [record_id]
+        )
+        conn.execute("DELETE FROM contact_receipts WHERE id = ?", [record_id])
+        conn.execute(
+            "INSERT OR IGNORE INTO erased_records (entity, id, erased_at)"
+            " VALUES ('contact_request', ?, ?)",
+            [record_id, now_iso()],
+        )
+
+
+def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, now: str) -> None:
+    """What the hub does with one valid record a kiosk pushed (called by the ledger inside its
+    transaction). Idempotent by the record's UUID."""
+    entity, rid, fields = checked["entity"], checked["record_id"], checked["fields"]
+    if conn.execute(
+        "SELECT 1 FROM erased_records WHERE entity = ? AND id = ?", [entity, rid]
+    ).fetchone():
+        return
+    if not ledger.insert_record(conn, kiosk, checked, now):
+        return
+    if entity == "take_home_list":
+        conn.execute(
+            "INSERT OR IGNORE INTO take_home_lists (token_hash, id, communities, language,"
+            " expires_on) VALUES (?, ?, ?, ?, ?)",
+            [fields["token_hash"], rid, _json(fields["communities"]), fields["language"],
+             fields["expires_on"]],
+        )  # fmt: skip
+    elif entity == "contact_request":
+        conn.execute(
+            "INSERT OR IGNORE INTO contact_receipts (token_hash, id) VALUES (?, ?)",
+            [fields["receipt_token_hash"], rid],
+        )
+    elif entity == "community_edit":
+        edit_community(
+            conn, fields["community"], fields["changes"], fields["base_revision"],
+            f"kiosk {kiosk}", rid,
+        )  # fmt: skip
+
+
+def visitor_records(conn: sqlite3.Connection, entity: str | None = None) -> list[dict]:
+    sql, params = "SELECT entity, id, kiosk, fields FROM visitor_records", []
+    if entity:
+        sql, params = sql + " WHERE entity = ?", [entity]
+    return [
+        {"entity": e, "id": i, "kiosk": k, "fields": json.loads(f)}
+        for e, i, k, f in conn.execute(sql + " ORDER BY received_at, id", params)
+    ]
+
+
+# -- the demo ---------------------------------------------------------------------------------
+
+
+def load_records(
+    conn: sqlite3.Connection,
+    taxonomy: dict | None,
+    communities: Iterable[dict],
+    events: Iterable[dict],
+) -> int:
+    """Load shared records in one transaction (taxonomy first: kiosks index communities by its
+    labels). Returns the number of communities. A record that breaks a rule changes nothing."""
+    count = 0
+    with write(conn):
+        if taxonomy is not None:
+            put_shared(conn, "taxonomy", taxonomy)
+        for community in communities:
+            put_shared(conn, "community", community)
+            count += 1
+        for event in events:
+            put_shared(conn, "event", event)
+    return count
+
+
+class Hub:
+    """An open hub store: one connection per thread (SQLite connections are not shared)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / DB_NAME
+        if not self.path.exists():
+            raise HubStoreError(
+                f"{self.data_dir} holds no hub: run 'ontmoet-hub init --data-dir "
+                f"{self.data_dir}' first"
+            )
+        self._local = threading.local()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path)
+        return conn
+
+
+def community_events(conn: sqlite3.Connection, community_id: str, from_day: str) -> list[dict]:
+    """A community's events that end on or after ``from_day``, soonest first."""
+    rows = conn.execute(
+        "SELECT data FROM shared_records WHERE entity = 'event' AND data IS NOT NULL"
+        " AND json_extract(data, '$.community_id') = ? AND json_extract(data, '$.ends_at') >= ?"
+        " ORDER BY json_extract(data, '$.starts_at')",
+        [community_id, from_day],
+    )
+    return [json.loads(r[0]) for r in rows]

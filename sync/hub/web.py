@@ -1,0 +1,130 @@
+"""What every request to the hub passes through: a body size limit, security headers, an
+access log without tokens, and rate limits for the doors that take guesses (enrolment, login).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import deque
+
+log = logging.getLogger("ontmoet.hub")
+
+# Tokens in public page paths (/m/<token>, /w/<token>) are secrets: never logged.
+_SECRET_PATH = re.compile(r"^/(m|w)/[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATH.sub(lambda m: f"/{m.group(1)}/…", path)
+
+
+class LimitsMiddleware:
+    """A pure ASGI middleware (cheaper than BaseHTTPMiddleware on every sync request):
+    refuses bodies over ``max_body`` with 413 before reading them, adds security headers,
+    and logs method, path (tokens removed), status and milliseconds."""
+
+    HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (
+            b"content-security-policy",
+            b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
+            b" frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ]
+
+    def __init__(self, app, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status_holder = {"status": 0}
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _plain_error(send, 413, f"The body is larger than {self.max_body} bytes.")
+            return self._log(scope, 413, started)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge
+            return message
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message["headers"] = list(message.get("headers", [])) + self.HEADERS
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except BodyTooLarge:
+            if not status_holder["status"]:
+                await _plain_error(send, 413, f"The body is larger than {self.max_body} bytes.")
+                status_holder["status"] = 413
+        self._log(scope, status_holder["status"], started)
+
+    @staticmethod
+    def _log(scope, status: int, started: float) -> None:
+        if log.isEnabledFor(logging.INFO):
+            ms = (time.perf_counter() - started) * 1000
+            log.info("%s %s %s %.1f ms", scope["method"], loggable_path(scope["path"]), status, ms)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _plain_error(send, status: int, detail: str) -> None:
+    import json
+
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode())],
+        }
+    )  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
+class RateLimit:
+    """At most ``limit`` attempts per ``seconds`` per key (a client address), sliding window.
+    In memory: a restart forgets, which is fine for slowing down guessing."""
+
+    def __init__(self, limit: int, seconds: float, clock=time.monotonic) -> None:
+        self.limit, self.seconds, self.clock = limit, seconds, clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.seconds:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            if len(self._hits) > 10_000:  # forget idle clients rather than grow forever
+                for stale in [k for k, v in self._hits.items() if not v]:
+                    del self._hits[stale]
+            return True
+
+    def retry_after(self, key: str) -> int:
+        hits = self._hits.get(key)
+        if not hits:
+            return 0
+        return max(1, int(hits[0] + self.seconds - self.clock()) + 1)

@@ -1,0 +1,130 @@
+"""The kiosk's sync worker: a background thread that runs sync rounds on a schedule, soon
+after a visitor finishes, and backs off (exponentially, with jitter) while the hub cannot be
+reached. The interface never waits on it: it reads ``status`` (a snapshot) when it likes.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from sync.client import SyncClient, SyncError, status
+
+log = logging.getLogger("ontmoet.sync")
+
+INTERVAL = 60.0  # seconds between rounds when all is well
+SOON = 5.0  # seconds after a visitor finishes: their records go out, the screen is free
+BACKOFF_FIRST = 5.0
+BACKOFF_MAX = 15 * 60.0
+PICTURES_PER_ROUND = 50
+
+
+def backoff_delay(failures: int, rng: random.Random) -> float:
+    """Full jitter: a random wait up to an exponentially growing cap, so that kiosks that
+    lost the hub together do not all come back at the same second."""
+    cap = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, failures - 1))
+    return rng.uniform(cap / 2, cap)
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        db_path: Path,
+        photos_dir: Path | None = None,
+        interval: float = INTERVAL,
+        on_status: Callable[[dict], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db_path = db_path
+        self.photos_dir = photos_dir
+        self.interval = interval
+        self.on_status = on_status
+        self.rng = rng or random.Random()
+        self.failures = 0
+        self.rounds = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._delay = 0.0
+        self._lock = threading.Lock()
+        self._status: dict = {}
+        self._thread = threading.Thread(target=self._run, name="ontmoet-sync", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def nudge(self, delay: float = SOON) -> None:
+        """Run a round within ``delay`` seconds (a visitor just finished)."""
+        with self._lock:
+            self._delay = min(self._delay, delay) if self._delay else delay
+        self._wake.set()
+
+    @property
+    def status(self) -> dict:
+        with self._lock:
+            return dict(self._status)
+
+    def _run(self) -> None:
+        from kiosk.store import open_store
+
+        # Its own connection: a SQLite connection is not shared between threads.
+        store = open_store(self.db_path)
+        session = requests.Session()
+        wait = 0.0
+        try:
+            while not self._stop.is_set():
+                if self._wake.wait(wait):
+                    self._wake.clear()
+                    with self._lock:
+                        soon, self._delay = self._delay, 0.0
+                    if soon and self._stop.wait(soon):
+                        break
+                if self._stop.is_set():
+                    break
+                wait = self._round(store, session)
+        finally:
+            store.close()
+
+    def _round(self, store, session: requests.Session) -> float:
+        self.rounds += 1
+        try:
+            SyncClient(store, session=session).sync_once()
+            self.failures = 0
+            wait = self.interval
+        except SyncError as exc:
+            self.failures += 1
+            log.warning("sync round failed (%s): %s", exc.state, exc)
+            wait = backoff_delay(self.failures, self.rng)
+        except Exception:  # a bug must not end the thread: log it, try again later
+            self.failures += 1
+            log.exception("sync round crashed")
+            wait = backoff_delay(self.failures, self.rng)
+        self._make_pictures(store)
+        snapshot = {**status(store), "failures": self.failures, "next_round_in": round(wait)}
+        with self._lock:
+            self._status = snapshot
+        if self.on_status:
+            self.on_status(snapshot)
+        return wait
+
+    def _make_pictures(self, store) -> None:
+        """Communities from the hub come without a picture: make a few per round, here and
+        not on the screen's thread."""
+        if self.photos_dir is None:
+            return
+        missing = store.communities_without_photo(PICTURES_PER_ROUND)
+        if not missing:
+            return
+        from kiosk.pictures import write_picture
+
+        for community_id, name in missing:
+            store.set_photo(community_id, write_picture(self.photos_dir, community_id, name))

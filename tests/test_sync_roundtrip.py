@@ -1,0 +1,104 @@
+"""Two kiosks and a real hub process: what a visitor leaves reaches the hub, what the hub
+changes reaches every kiosk."""
+
+import base64
+
+import pytest
+
+from kiosk.contact import unseal
+from sync.client import SyncClient, SyncError, status
+from sync.hub import keys
+from hub_helpers import (
+    HubProcess,
+    enrolled_kiosk,
+    hub_cli,
+    kiosk_communities,
+    outbox_size,
+    visit,
+)
+
+
+@pytest.fixture
+def hub(tmp_path):
+    process = HubProcess(tmp_path / "hub").start()
+    yield process
+    process.stop()
+
+
+def test_round_trip_between_two_kiosks_and_the_hub(hub, tmp_path):
+    a = enrolled_kiosk(hub, tmp_path / "a", "kiosk-a")
+    b = enrolled_kiosk(hub, tmp_path / "b", "kiosk-b")
+    first = SyncClient(a).sync_once()
+    SyncClient(b).sync_once()
+    # Everything public came over: the same communities at the same revisions.
+    assert first.pulled == 64 + 14 + 1
+    assert kiosk_communities(a) == kiosk_communities(b) == hub.communities()
+    some = sorted(hub.communities())[:3]
+
+    ids = visit(a, "kiosk-a", some, n=2)
+    assert outbox_size(a) == 6
+    pushed = SyncClient(a).sync_once()
+    assert pushed.pushed == 6 and outbox_size(a) == 0
+    assert sorted(i for _e, i in hub.records()) == sorted(ids)
+
+    # The contact detail arrived sealed; only the hub's private key opens it, and the kiosk
+    # no longer holds even the sealed copy in its records.
+    conn = hub.db()
+    (fields,) = conn.execute(
+        "SELECT fields FROM visitor_records WHERE entity = 'contact_request' LIMIT 1"
+    ).fetchone()
+    conn.close()
+    import json
+
+    sealed = base64.b64decode(json.loads(fields)["sealed_payload"])
+    assert unseal(sealed, keys.private_key(hub.data_dir)).value.endswith("@voorbeeld.nl")
+    assert a.conn.execute(
+        "SELECT count(*) FROM contact_requests WHERE length(sealed_payload) > 0"
+    ).fetchone() == (0,)
+
+    # An edit at the hub reaches both kiosks.
+    target = some[0]
+    hub_cli(hub.data_dir, "edit-community", target, 'pitch={"nl": "Nieuw: elke week open."}')
+    for kiosk in (a, b):
+        SyncClient(kiosk).sync_once()
+        assert kiosk.community(target).pitch == {"nl": "Nieuw: elke week open."}
+        assert kiosk.community(target).revision == 2
+    # A deletion too (a tombstone).
+    hub_cli(hub.data_dir, "delete-community", some[1])
+    for kiosk in (a, b):
+        SyncClient(kiosk).sync_once()
+        assert kiosk.community(some[1]) is None
+        assert kiosk_communities(kiosk) == hub.communities()
+
+
+def test_a_sync_with_nothing_new_is_one_request(hub, tmp_path):
+    a = enrolled_kiosk(hub, tmp_path / "a", "kiosk-a")
+    SyncClient(a).sync_once()
+    again = SyncClient(a).sync_once()
+    assert (again.requests, again.pushed, again.pulled) == (1, 0, 0)
+    assert status(a)["status"] == "online"
+
+
+def test_the_hub_sees_each_kiosk_outbox_and_clock(hub, tmp_path):
+    a = enrolled_kiosk(hub, tmp_path / "a", "kiosk-a")
+    SyncClient(a).sync_once()
+    out = hub_cli(hub.data_dir, "kiosks").stdout
+    assert '"name": "kiosk-a"' in out and '"outbox_size": 0' in out
+    assert '"last_pull": "20' in out
+
+
+def test_a_kiosk_that_is_not_enrolled_says_so(tmp_path):
+    from kiosk.store import open_store
+
+    with pytest.raises(SyncError, match="not enrolled"):
+        SyncClient(open_store(tmp_path / "kiosk.db"))
+
+
+def test_an_enrolment_code_works_once(hub, tmp_path):
+    from kiosk.store import open_store
+    from sync.client import enrol
+
+    code = hub.code("kiosk-a")
+    enrol(open_store(tmp_path / "one.db"), hub.url, code)
+    with pytest.raises(SyncError, match="unknown, used or expired"):
+        enrol(open_store(tmp_path / "two.db"), hub.url, code)
