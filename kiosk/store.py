@@ -29,13 +29,16 @@ def utcnow() -> str:
 @contextmanager
 def transaction(conn: sqlite3.Connection):
     """All or nothing; nests as a savepoint inside a transaction already open."""
+    # SQLite may already have rolled back by itself (a full disk, for one): then there is
+    # nothing left to undo, and the original error is the one to report.
     if conn.in_transaction:
         conn.execute("SAVEPOINT store")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK TO store")
-            conn.execute("RELEASE store")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO store")
+                conn.execute("RELEASE store")
             raise
         conn.execute("RELEASE store")
         return
@@ -43,7 +46,8 @@ def transaction(conn: sqlite3.Connection):
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 

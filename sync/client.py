@@ -16,6 +16,7 @@ Nothing here touches Kivy; the worker (sync.worker) runs rounds on its own threa
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -139,21 +140,34 @@ class SyncClient:
         """Push everything queued, then pull every change. Raises SyncError when the round
         did not complete; what was done before that is kept."""
         result = RoundResult()
-        self.store.set_state("last_attempt", utcnow())
         try:
+            self.store.set_state("last_attempt", utcnow())
             self._push(result)
             again = self._pull(result)
             if again:  # the hub lacks what it had acknowledged: a restore
                 self._push(result)
+        except sqlite3.Error as exc:
+            # The kiosk's own store refused a write (a full disk, say): the transaction that
+            # failed left nothing half-written, and what came before it is kept.
+            error = SyncError("attention", f"the kiosk's store could not be written: {exc}")
+            self._note_failure(error)
+            raise error from None
         except SyncError as exc:
-            self.store.set_state("status", exc.state)
-            self.store.set_state("last_error", str(exc)[:500])
+            self._note_failure(exc)
             raise
         with transaction(self.store.conn):
             self.store.set_state("status", "online")
             self.store.set_state("last_error", "")
             self.store.set_state("last_sync_ok", utcnow())
         return result
+
+    def _note_failure(self, exc: SyncError) -> None:
+        try:
+            with transaction(self.store.conn):
+                self.store.set_state("status", exc.state)
+                self.store.set_state("last_error", str(exc)[:500])
+        except sqlite3.Error:
+            pass  # a full disk cannot take the note either; the exception still says it
 
     # -- HTTP ---------------------------------------------------------------------------------
 

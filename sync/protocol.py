@@ -504,7 +504,9 @@ def parse_push(body: bytes) -> list[dict[str, Any]]:
         for name in ("device_seq", "op_id", "version"):
             if name not in op:
                 raise ProtocolError(f"ops[{i}].{name}", "is missing")
-            OP_FIELDS[name](f"ops[{i}].{name}", op[name])
+        OP_FIELDS["device_seq"](f"ops[{i}].device_seq", op["device_seq"])
+        OP_FIELDS["op_id"](f"ops[{i}].op_id", op["op_id"])
+        integer(0, 10**6)(f"ops[{i}].version", op["version"])
         if op["version"] not in ACCEPTED_VERSIONS:
             # The whole batch waits (rule 12): the kiosk keeps queueing until it is updated.
             raise ProtocolError(f"ops[{i}].version", UPDATE_NEEDED)

@@ -24,10 +24,10 @@ BACKOFF_MAX = 15 * 60.0
 PICTURES_PER_ROUND = 50
 
 
-def backoff_delay(failures: int, rng: random.Random) -> float:
+def backoff_delay(failures: int, rng: random.Random, first: float = BACKOFF_FIRST) -> float:
     """Full jitter: a random wait up to an exponentially growing cap, so that kiosks that
     lost the hub together do not all come back at the same second."""
-    cap = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, failures - 1))
+    cap = min(BACKOFF_MAX, first * 2 ** max(0, failures - 1))
     return rng.uniform(cap / 2, cap)
 
 
@@ -39,12 +39,14 @@ class SyncWorker:
         interval: float = INTERVAL,
         on_status: Callable[[dict], None] | None = None,
         rng: random.Random | None = None,
+        backoff_first: float = BACKOFF_FIRST,
     ) -> None:
         self.db_path = db_path
         self.photos_dir = photos_dir
         self.interval = interval
         self.on_status = on_status
         self.rng = rng or random.Random()
+        self.backoff_first = backoff_first
         self.failures = 0
         self.rounds = 0
         self._wake = threading.Event()
@@ -103,11 +105,11 @@ class SyncWorker:
         except SyncError as exc:
             self.failures += 1
             log.warning("sync round failed (%s): %s", exc.state, exc)
-            wait = backoff_delay(self.failures, self.rng)
+            wait = backoff_delay(self.failures, self.rng, self.backoff_first)
         except Exception:  # a bug must not end the thread: log it, try again later
             self.failures += 1
             log.exception("sync round crashed")
-            wait = backoff_delay(self.failures, self.rng)
+            wait = backoff_delay(self.failures, self.rng, self.backoff_first)
         self._make_pictures(store)
         snapshot = {**status(store), "failures": self.failures, "next_round_in": round(wait)}
         with self._lock:

@@ -4,10 +4,6 @@ changes reaches every kiosk."""
 import base64
 
 import pytest
-
-from kiosk.contact import unseal
-from sync.client import SyncClient, SyncError, status
-from sync.hub import keys
 from hub_helpers import (
     HubProcess,
     enrolled_kiosk,
@@ -16,6 +12,10 @@ from hub_helpers import (
     outbox_size,
     visit,
 )
+
+from kiosk.contact import unseal
+from sync.client import SyncClient, SyncError, status
+from sync.hub import keys
 
 
 @pytest.fixture

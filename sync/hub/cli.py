@@ -276,12 +276,13 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
     rows = _open(args).execute(
-        "SELECT kiosk, device_seq, problem, received_at FROM pushed_ops"
+        "SELECT kiosk, device_seq, problem, received_at, payload FROM pushed_ops"
         " WHERE status = 'quarantined' ORDER BY received_at"
     )
-    for kiosk, seq, problem, received in rows:
+    for kiosk, seq, problem, received, payload in rows:
         print(json.dumps({"kiosk": kiosk, "device_seq": seq, "problem": problem,
-                          "received_at": received}, ensure_ascii=False))  # fmt: skip
+                          "received_at": received, "payload": json.loads(payload)},
+                         ensure_ascii=False))  # fmt: skip
     return 0
 
 

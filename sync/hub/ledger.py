@@ -115,7 +115,8 @@ def apply_push(
     try:
         outcome = _apply(conn, kiosk, ops, now, apply_record)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back by itself (a full disk)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
     return outcome

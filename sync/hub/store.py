@@ -158,7 +158,8 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back by itself (a full disk)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
