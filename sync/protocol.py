@@ -501,6 +501,9 @@ def parse_push(body: bytes) -> list[dict[str, Any]]:
     for i, op in enumerate(ops):
         if not isinstance(op, dict):
             raise ProtocolError(f"ops[{i}]", "must be an object")
+        unknown = sorted(set(op) - set(OP_FIELDS) - {"fields"})
+        if unknown:
+            raise ProtocolError(f"ops[{i}].{unknown[0]}", "is not a field of an operation")
         for name in ("device_seq", "op_id", "version"):
             if name not in op:
                 raise ProtocolError(f"ops[{i}].{name}", "is missing")
