@@ -64,7 +64,7 @@ class HubProcess:
     def start(self) -> HubProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--data-dir", str(self.data_dir),
-             "--port", str(self.port), "--log-level", "warning"],
+             "--port", str(self.port), "--log-level", "info"],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

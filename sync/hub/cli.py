@@ -87,8 +87,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     fresh = not (data_dir / hub_store.DB_NAME).exists()
+    os.chmod(data_dir, 0o700)
     public = keys.create_keypair(data_dir)
-    conn = hub_store.connect(data_dir / hub_store.DB_NAME)
+    db_path = data_dir / hub_store.DB_NAME
+    db_path.touch(mode=0o600)  # sealed contact details live in here: the hub's user only
+    conn = hub_store.connect(db_path)
     with hub_store.write(conn):
         hub_store.create_schema(conn)
         if args.public_url:
