@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import sqlite3
-import subprocess
-import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import requests
 
+from bench.hub_process import ROOT, HubProcess, free_port, hub_cli  # noqa: F401  (for the tests)
 from kiosk.contact import check_contact, load_public_key, seal
 from kiosk.store import Store, open_store
 from kiosk.visitor_records import (
@@ -25,101 +19,6 @@ from kiosk.visitor_records import (
     record_take_home_list,
 )
 from sync.client import enrol
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def hub_cli(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "sync.hub.cli", *args, "--data-dir", str(data_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"ontmoet-hub {args} failed: {result.stderr}")
-    return result
-
-
-class HubProcess:
-    """``ontmoet-hub serve`` in a subprocess, set up with ``init`` and ``load-demo``."""
-
-    def __init__(self, data_dir: Path, demo: bool = True) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-        hub_cli(data_dir, "init")
-        if demo:
-            hub_cli(data_dir, "load-demo")
-
-    def start(self) -> HubProcess:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sync.hub.cli", "serve", "--data-dir", str(self.data_dir),
-             "--port", str(self.port), "--log-level", "info"],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.data_dir / "serve.log", "ab"),  # noqa: SIM115
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError((self.data_dir / "serve.log").read_text())
-            try:
-                if requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise AssertionError("the hub did not start within 30 s")
-
-    def kill(self) -> None:
-        """kill -9: no goodbye, no flush."""
-        if self.process and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def code(self, kiosk: str) -> str:
-        out = hub_cli(self.data_dir, "enrol-kiosk", kiosk).stdout
-        return out.splitlines()[0].rsplit(" ", 1)[1]
-
-    def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.data_dir / "hub.db", timeout=10)
-        conn.execute("PRAGMA busy_timeout = 10000")
-        return conn
-
-    def records(self, entity: str | None = None) -> list[tuple[str, str]]:
-        with self.db() as conn:
-            sql = "SELECT entity, id FROM visitor_records"
-            rows = conn.execute(sql + (" WHERE entity = ?" if entity else ""),
-                                [entity] if entity else []).fetchall()  # fmt: skip
-        conn.close()
-        return rows
-
-    def communities(self) -> dict[str, int]:
-        conn = self.db()
-        rows = conn.execute(
-            "SELECT id, revision FROM shared_records WHERE entity = 'community'"
-            " AND data IS NOT NULL"
-        ).fetchall()
-        conn.close()
-        return dict(rows)
 
 
 def enrolled_kiosk(hub: HubProcess, folder: Path, name: str) -> Store:

@@ -1,0 +1,222 @@
+"""Sync figures against a real hub process on 127.0.0.1, beside a raw loopback HTTP round trip
+(a bare ASGI app on the same uvicorn) measured in the same run.
+
+Targets (issue 4): initial pull of 10k communities <= 5 s; push of 1k records <= 1 s; a sync
+with nothing new is one request and <= 20 ms at the hub; >= 200 sync requests/s from 50
+simulated kiosks on this 2-core machine, without an error.
+
+The hub's own time per request comes from its Server-Timing header; the kiosk's side includes
+writing every page into its store with the search index.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.hub_process import HubProcess, free_port  # noqa: E402
+from bench.synthetic import records  # noqa: E402
+from kiosk.store import open_store  # noqa: E402
+from kiosk.visitor_records import new_record_id, record_interest  # noqa: E402
+from sync.client import SyncClient, enrol  # noqa: E402
+from sync.hub import store as hub_store  # noqa: E402
+
+COMMUNITIES = 10_000
+PUSHED = 1_000
+KIOSKS = 50
+LOAD_SECONDS = 8.0
+
+BARE_APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"ok":true}'})
+"""
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def bare_round_trip(folder: Path) -> float:
+    """Median ms of GET against a bare ASGI app on uvicorn: the floor of any request here."""
+    (folder / "bare_app.py").write_text(BARE_APP)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level",
+         "warning", "--no-access-log"],
+        cwd=folder,
+    )  # fmt: skip
+    try:
+        session = requests.Session()
+        for _ in range(100):
+            try:
+                session.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.05)
+        times = []
+        for _ in range(300):
+            start = time.perf_counter()
+            session.get(f"http://127.0.0.1:{port}/", timeout=5)
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def fill_hub(hub: HubProcess) -> None:
+    from sync.hub.cli import demo_records
+
+    taxonomy, _demo, _events = demo_records()
+    batch = [{**r, "provenance": {}, "last_confirmed": None, "revision": 1}
+             for r in records(COMMUNITIES)]  # fmt: skip
+    conn = hub_store.connect(hub.data_dir / "hub.db")
+    hub_store.load_records(conn, taxonomy, batch, [])
+    conn.close()
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="ontmoet-bench-sync-"))
+    bare = bare_round_trip(folder)
+    print(f"raw loopback HTTP round trip (bare ASGI on uvicorn): median {bare:.2f} ms")
+
+    hub = HubProcess(folder / "hub", demo=False)
+    fill_hub(hub)
+    hub.start()
+    try:
+        kiosk = open_store(folder / "kiosk" / "kiosk.db")
+        enrol(kiosk, hub.url, hub.code("bench-kiosk"))
+
+        start = time.perf_counter()
+        result = SyncClient(kiosk).sync_once()
+        pull = time.perf_counter() - start
+        print(
+            f"initial pull of {kiosk.community_count()} communities: {pull:.2f} s in "
+            f"{result.requests} requests (target <= 5 s)"
+        )
+
+        for _ in range(PUSHED):
+            record_interest(kiosk, new_record_id(), ["natuur"], ["koken"], None, "nl", "bench")
+        start = time.perf_counter()
+        result = SyncClient(kiosk).sync_once()
+        push = time.perf_counter() - start
+        print(
+            f"push of {result.pushed} records: {push:.2f} s in {result.requests} requests "
+            "(target <= 1 s)"
+        )
+
+        session = requests.Session()
+        idle_client = SyncClient(kiosk, session=session)
+        hub_ms, round_ms, counts = [], [], []
+        original = session.request
+
+        def timed(method, url, *args, **kwargs):
+            reply = original(method, url, *args, **kwargs)
+            hub_ms.append(float(reply.headers["server-timing"].split("dur=")[1]))
+            return reply
+
+        session.request = timed  # type: ignore[method-assign]
+        for _ in range(200):
+            start = time.perf_counter()
+            counts.append(idle_client.sync_once().requests)
+            round_ms.append((time.perf_counter() - start) * 1000)
+        print(
+            f"sync with nothing new: {max(counts)} request(s); at the hub median "
+            f"{statistics.median(hub_ms):.2f} ms, p95 {p(hub_ms, 95):.2f} ms (target <= 20 ms); "
+            f"whole round at the kiosk median {statistics.median(round_ms):.2f} ms "
+            f"= {statistics.median(round_ms) / bare:.1f}x the raw round trip"
+        )
+
+        load(hub, folder)
+    finally:
+        hub.stop()
+
+
+def load(hub: HubProcess, folder: Path) -> None:
+    """50 kiosks, each syncing as fast as it can (a pull with nothing new, and a push of one
+    record every tenth round), for LOAD_SECONDS."""
+    tokens = []
+    conn = hub.db()
+    for i in range(KIOSKS):
+        # Enrolled straight in the hub's store: fifty enrolments in a row over HTTP would
+        # (rightly) meet the enrolment rate limit.
+        _name, token = hub_store.redeem_enrolment_code(
+            conn, hub_store.new_enrolment_code(conn, f"load-{i}")
+        )
+        store = open_store(folder / f"k{i}" / "kiosk.db")
+        store.set_state("hub_url", hub.url)
+        store.set_state("token", token)
+        tokens.append(store)
+    conn.close()
+    stop = time.monotonic() + LOAD_SECONDS
+    done, errors, lock = [0], [], threading.Lock()
+
+    def kiosk_loop(store) -> None:
+        token = store.get_state("token")
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {token}"}
+        cursor = hub_store_last_seq(hub)
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            try:
+                if n % 10 == 0:
+                    record_interest(store, new_record_id(), ["natuur"], [], None, "nl", "load")
+                    SyncClient(store, session=session)._push(_Counter())
+                    ok = True
+                else:
+                    reply = session.get(f"{hub.url}/api/v1/pull", params={"since": cursor},
+                                        headers=headers, timeout=10)  # fmt: skip
+                    ok = reply.status_code == 200
+                with lock:
+                    done[0] += 1
+                    if not ok:
+                        errors.append(reply.status_code)
+            except Exception as exc:  # counted, not hidden
+                with lock:
+                    errors.append(repr(exc))
+
+    threads = [threading.Thread(target=kiosk_loop, args=(s,)) for s in tokens]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    print(
+        f"{KIOSKS} simulated kiosks: {done[0] / elapsed:.0f} sync requests/s for {elapsed:.1f} s, "
+        f"{len(errors)} errors (target >= 200/s, 0 errors)"
+        + (f"; first errors: {errors[:3]}" if errors else "")
+    )
+
+
+class _Counter:
+    requests = 0
+    pushed = 0
+    quarantined: list = []
+
+
+def hub_store_last_seq(hub: HubProcess) -> int:
+    conn = hub.db()
+    try:
+        return hub_store.last_seq(conn)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()
