@@ -21,7 +21,7 @@ INTERVAL = 60.0  # seconds between rounds when all is well
 SOON = 5.0  # seconds after a visitor finishes: their records go out, the screen is free
 BACKOFF_FIRST = 5.0
 BACKOFF_MAX = 15 * 60.0
-PICTURES_PER_ROUND = 50
+PICTURES_PER_ROUND = 200  # about 20 ms each, on the worker thread
 
 
 def backoff_delay(failures: int, rng: random.Random, first: float = BACKOFF_FIRST) -> float:

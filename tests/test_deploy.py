@@ -52,3 +52,38 @@ def test_no_escape_and_no_cursor():
     assert fullscreen["KCFG_KIVY_EXIT_ON_ESCAPE"] == "0"
     assert fullscreen["KCFG_GRAPHICS_SHOW_CURSOR"] == "0"
     assert fullscreen["KCFG_GRAPHICS_FULLSCREEN"] == "auto"
+
+
+def hub_unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str
+    parser.read_string((DEPLOY / name).read_text())
+    return parser
+
+
+def test_the_hub_unit_serves_locally_and_writes_only_its_folder():
+    service = hub_unit("ontmoet-hub.service")["Service"]
+    assert service["Restart"] == "always"
+    assert service["ExecStart"].startswith("/opt/ontmoet/.venv/bin/ontmoet-hub serve")
+    assert "--host 127.0.0.1" in service["ExecStart"]
+    hub_dir = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / "hub.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )["ONTMOET_HUB_DIR"]
+    assert service["ReadWritePaths"] == hub_dir
+    assert service["UMask"] == "0077"
+
+
+def test_the_backup_timer_runs_commands_that_exist():
+    from sync.hub.cli import COMMANDS
+
+    text = (DEPLOY / "ontmoet-hub-backup.service").read_text()
+    used = {
+        line.split("ontmoet-hub ")[1].split()[0]
+        for line in text.splitlines()
+        if line.startswith("ExecStart=") and "ontmoet-hub " in line
+    }
+    assert used == {"backup", "maintain"} and used <= set(COMMANDS)
+    timer = hub_unit("ontmoet-hub-backup.timer")["Timer"]
+    assert timer["Persistent"] == "true"

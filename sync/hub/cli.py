@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     delete = sub.add_parser("delete-community", parents=[common], help="delete a community")
     delete.add_argument("id")
     sub.add_parser("conflicts", parents=[common], help="list edit conflicts for the desk")
+    sub.add_parser("maintain", parents=[common], help="housekeeping: forget old tombstones")
     sub.add_parser("quarantine", parents=[common], help="list pushed records that were refused")
     return parser
 
@@ -289,7 +290,14 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_maintain(args: argparse.Namespace) -> int:
+    purged = hub_store.purge_tombstones(_open(args))
+    print(f"Forgot {purged} tombstones older than {hub_store.TOMBSTONE_DAYS} days.")
+    return 0
+
+
 COMMANDS = {
+    "maintain": cmd_maintain,
     "init": cmd_init,
     "load-demo": cmd_load_demo,
     "enrol-kiosk": cmd_enrol_kiosk,
