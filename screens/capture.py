@@ -110,6 +110,9 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
         app.end_session(farewell="")
         app.finish()  # with nothing kept: goodbye at once
         shot(f"{nav.ATTRACT}-goodbye")
+        app.show_staff_status()  # what staff see after five taps in the corner
+        shot("staff-status")
+        app.hide_notice()
     finally:
         runner.stop()
     return shots

@@ -1,0 +1,71 @@
+"""Screenshots of the hub's public pages as a phone shows them (headless Chromium, 412x915),
+for docs/pages/: a community's page in Dutch and English, a take-home list, the consent page
+and the page after withdrawing. Run by './tasks screenshots'."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.hub_process import HubProcess  # noqa: E402
+from kiosk.contact import check_contact, load_public_key, seal  # noqa: E402
+from kiosk.store import open_store  # noqa: E402
+from kiosk.visitor_records import (  # noqa: E402
+    new_record_id,
+    new_token,
+    record_contact_request,
+    record_take_home_list,
+)
+from sync.client import SyncClient, enrol  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def shoot(url: str, target: Path, height: int = 915) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         f"--window-size=412,{height}", "--force-device-scale-factor=1",
+         f"--screenshot={target}", url],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    print(target)
+
+
+def main(out: Path) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="ontmoet-pages-"))
+    hub = HubProcess(folder / "hub").start()
+    try:
+        kiosk = open_store(folder / "kiosk" / "kiosk.db")
+        enrol(kiosk, hub.url, hub.code("kiosk-hal"))
+        SyncClient(kiosk).sync_once()
+        (cid,) = kiosk.conn.execute(
+            "SELECT community_id FROM events GROUP BY community_id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        others = kiosk.conn.execute("SELECT id FROM communities WHERE id != ? LIMIT 3", [cid])
+        kept = [cid, *[r[0] for r in others]]
+        token, receipt = new_token(), new_token()
+        record_take_home_list(kiosk, new_record_id(), token, kept[:4], "nl")
+        sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
+                      load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
+        record_contact_request(kiosk, new_record_id(), kept[:2], "email", sealed, 90, receipt)
+        SyncClient(kiosk).sync_once()
+        shoot(f"{hub.url}/c/{cid}?lang=nl", out / "community-nl.png", 1400)
+        shoot(f"{hub.url}/c/{cid}?lang=en", out / "community-en.png", 1400)
+        shoot(f"{hub.url}/m/{token}", out / "take-home-list.png")
+        shoot(f"{hub.url}/w/{receipt}?lang=nl", out / "consent.png")
+        requests.post(f"{hub.url}/w/{receipt}?lang=nl", data={"confirm": "yes"}, timeout=10)
+        shoot(f"{hub.url}/w/{receipt}?lang=nl", out / "consent-after-withdrawal.png", 500)
+    finally:
+        hub.stop()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "pages")
