@@ -173,3 +173,36 @@ def english():
     i18n.set_language("en")
     yield
     i18n.set_language("nl")
+
+
+@pytest.fixture
+def hub(tmp_path):
+    """A real hub process on 127.0.0.1 with the demo, for one test."""
+    from hub_helpers import HubProcess
+
+    process = HubProcess(tmp_path / "hub").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def module_hub(tmp_path_factory):
+    """A real hub process with the demo, shared by the tests of one module."""
+    from hub_helpers import HubProcess
+
+    process = HubProcess(tmp_path_factory.mktemp("hub")).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def module_kiosk(module_hub, tmp_path_factory, request):
+    """A kiosk store enrolled at ``module_hub`` and synced once."""
+    from hub_helpers import enrolled_kiosk
+
+    from sync.client import SyncClient
+
+    name = "kiosk-" + request.module.__name__.rsplit("_", 1)[-1]
+    store = enrolled_kiosk(module_hub, tmp_path_factory.mktemp("kiosk"), name)
+    SyncClient(store).sync_once()
+    return store

@@ -7,19 +7,11 @@ from __future__ import annotations
 import socket
 import time
 
-import pytest
 from gui_helpers import screen, start
-from hub_helpers import HubProcess, outbox_size
+from hub_helpers import outbox_size
 
 from kiosk import navigation as nav
 from sync.client import enrol
-
-
-@pytest.fixture
-def hub(tmp_path):
-    process = HubProcess(tmp_path / "hub").start()
-    yield process
-    process.stop()
 
 
 def corner_tap(kiosk) -> None:

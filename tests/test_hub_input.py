@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 import requests
-from hub_helpers import ROOT, HubProcess, enrolled_kiosk, visit
+from hub_helpers import HubProcess, enrolled_kiosk, visit
 
 from sync.client import SyncClient
 
@@ -20,10 +20,8 @@ TABLES = ("visitor_records", "pushed_ops", "kiosks", "shared_records", "changes"
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    process = HubProcess(tmp_path_factory.mktemp("hub")).start()
-    yield process
-    process.stop()
+def hub(module_hub):
+    return module_hub
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +33,8 @@ def enrol_hub(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def kiosk(hub, tmp_path_factory):
-    store = enrolled_kiosk(hub, tmp_path_factory.mktemp("kiosk"), "kiosk-input")
-    SyncClient(store).sync_once()
-    return store
+def kiosk(module_kiosk):
+    return module_kiosk
 
 
 def counts(hub) -> dict[str, int]:
@@ -255,7 +251,7 @@ def test_schemathesis_finds_no_server_error(hub, kiosk, tmp_path):
          "--checks", "not_a_server_error", "--max-examples", "60", "--workers", "2",
          "--header", f"Authorization: Bearer {kiosk.get_state('token')}",
          "--suppress-health-check", "all", "--seed", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from hub_helpers import HubProcess, enrolled_kiosk
+from hub_helpers import enrolled_kiosk
 
 from kiosk.contact import check_contact, load_public_key, seal
 from kiosk.qr import community_url
@@ -23,17 +23,13 @@ from sync.client import SyncClient
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    process = HubProcess(tmp_path_factory.mktemp("hub")).start()
-    yield process
-    process.stop()
+def hub(module_hub):
+    return module_hub
 
 
 @pytest.fixture(scope="module")
-def kiosk(hub, tmp_path_factory):
-    store = enrolled_kiosk(hub, tmp_path_factory.mktemp("kiosk"), "kiosk-pages")
-    SyncClient(store).sync_once()
-    return store
+def kiosk(module_kiosk):
+    return module_kiosk
 
 
 def get(hub, path: str, **headers) -> requests.Response:

@@ -32,13 +32,6 @@ from sync.client import OutcomeUnknown, SyncClient, SyncError, status
 from sync.hub import store as hub_store
 
 
-@pytest.fixture
-def hub(tmp_path):
-    process = HubProcess(tmp_path / "hub").start()
-    yield process
-    process.stop()
-
-
 def add_communities(hub: HubProcess, n: int, seed: int = 7) -> list[str]:
     """``n`` generated communities at the hub, written straight into its store."""
     from bench.synthetic import records
@@ -117,8 +110,8 @@ def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub,
         kind = run % 3
         if kind != 1:
             created += visit(kiosk, "kiosk-k", hub_ids[:3], n=rng.randint(20, 80))
-        if kind != 0:
-            touch_communities(hub, rng.sample(hub_ids, 700), f"ronde {run}")
+        if kind != 0:  # three pages to pull when only pulling, two when both
+            touch_communities(hub, rng.sample(hub_ids, 1200 if kind == 1 else 700), f"r{run}")
         before_out = outbox_size(kiosk)
         before_cursor = kiosk.get_state("pull_cursor", "0")
         started = time.monotonic()
@@ -141,7 +134,7 @@ def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub,
     print("kill -9 runs:", outcomes, "progress:", progress, "records:", len(created))
     # Kills really landed in the middle of rounds, in both halves.
     assert outcomes["killed"] >= 25, outcomes
-    assert progress["push"] >= 10 and progress["pull"] >= 5, progress
+    assert progress["push"] >= 10 and progress["pull"] >= 3, progress
     sync_until_done(kiosk)
     assert_converged(hub, kiosk, created, "kiosk-k")
 

@@ -5,7 +5,6 @@ import base64
 
 import pytest
 from hub_helpers import (
-    HubProcess,
     enrolled_kiosk,
     hub_cli,
     kiosk_communities,
@@ -16,13 +15,6 @@ from hub_helpers import (
 from kiosk.contact import unseal
 from sync.client import SyncClient, SyncError, status
 from sync.hub import keys
-
-
-@pytest.fixture
-def hub(tmp_path):
-    process = HubProcess(tmp_path / "hub").start()
-    yield process
-    process.stop()
 
 
 def test_round_trip_between_two_kiosks_and_the_hub(hub, tmp_path):

@@ -182,10 +182,15 @@ def cmd_revoke_kiosk(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_kiosks(args: argparse.Namespace) -> int:
-    for kiosk in hub_store.kiosks(_open(args)):
-        print(json.dumps(kiosk, ensure_ascii=False))
+def _json_lines(items) -> int:
+    """One JSON object a line: easy to read, to grep and to feed to jq."""
+    for item in items:
+        print(json.dumps(item, ensure_ascii=False))
     return 0
+
+
+def cmd_kiosks(args: argparse.Namespace) -> int:
+    return _json_lines(hub_store.kiosks(_open(args)))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -273,9 +278,7 @@ def cmd_delete_community(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    for conflict in hub_store.conflicts(_open(args)):
-        print(json.dumps(conflict, ensure_ascii=False))
-    return 0
+    return _json_lines(hub_store.conflicts(_open(args)))
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
@@ -283,11 +286,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         "SELECT kiosk, device_seq, problem, received_at, payload FROM pushed_ops"
         " WHERE status = 'quarantined' ORDER BY received_at"
     )
-    for kiosk, seq, problem, received, payload in rows:
-        print(json.dumps({"kiosk": kiosk, "device_seq": seq, "problem": problem,
-                          "received_at": received, "payload": json.loads(payload)},
-                         ensure_ascii=False))  # fmt: skip
-    return 0
+    return _json_lines(
+        {"kiosk": kiosk, "device_seq": seq, "problem": problem, "received_at": received,
+         "payload": json.loads(payload)}
+        for kiosk, seq, problem, received, payload in rows
+    )  # fmt: skip
 
 
 def cmd_maintain(args: argparse.Namespace) -> int:
