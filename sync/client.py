@@ -172,12 +172,17 @@ class SyncClient:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, result: RoundResult, **kwargs) -> requests.Response:
+        size, oldest = self.store.conn.execute(
+            "SELECT count(*), min(created_at) FROM outbox"
+        ).fetchone()
         headers = {
             "Authorization": f"Bearer {self.token}",
-            "X-Ontmoet-Outbox": str(self.outbox_size()),
+            "X-Ontmoet-Outbox": str(size),
             "X-Ontmoet-Version": __version__,
             "X-Ontmoet-Clock": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        if oldest:
+            headers["X-Ontmoet-Oldest-Unsent"] = oldest
         if "data" in kwargs:
             headers["Content-Type"] = "application/json"
         result.requests += 1

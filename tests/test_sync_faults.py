@@ -147,8 +147,8 @@ def test_hub_killed_mid_batch_and_restarted(hub, tmp_path):
     created = visit(kiosk, "kiosk-k", [], n=0)
     hub_ids = sorted(hub.communities())
     rng = random.Random(5)
-    for _ in range(4):
-        created += visit(kiosk, "kiosk-k", hub_ids, n=300)  # 900 ops: five batches
+    for _ in range(8):
+        created += visit(kiosk, "kiosk-k", hub_ids, n=150)  # 450 ops: three batches
         client = SyncClient(kiosk)
         failure: list[BaseException] = []
 
@@ -160,7 +160,7 @@ def test_hub_killed_mid_batch_and_restarted(hub, tmp_path):
 
         worker = threading.Thread(target=run)
         worker.start()
-        time.sleep(rng.uniform(0.05, 0.4))
+        time.sleep(rng.uniform(0.0, 0.25))
         hub.kill()
         worker.join(60)
         hub.start()
@@ -274,6 +274,25 @@ def test_an_old_protocol_version_is_told_to_update_and_the_kiosk_keeps_its_queue
     assert hub.records() == []
     newer = [dict(op, version=99) for op in SyncClient(kiosk)._pending(100)]
     assert _push(hub, kiosk.get_state("token"), newer).status_code == 426
+
+
+def test_a_kiosk_told_to_update_keeps_its_queue_and_shows_at_the_hub(hub, tmp_path, monkeypatch):
+    from sync import client as sync_client
+
+    kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
+    created = visit(kiosk, "kiosk-k", sorted(hub.communities()), n=2)
+    monkeypatch.setattr(sync_client.protocol, "PROTOCOL_VERSION", 99)  # a kiosk from the future
+    with pytest.raises(SyncError) as refused:
+        SyncClient(kiosk).sync_once()
+    assert refused.value.state == "update_needed" and status(kiosk)["status"] == "update_needed"
+    assert outbox_size(kiosk) == 6 and hub.records() == []
+    (listed,) = [json.loads(x) for x in hub_cli(hub.data_dir, "kiosks").stdout.splitlines()]
+    assert listed["outbox_size"] == 6 and listed["oldest_unsent"].startswith("20")  # rule 13
+    monkeypatch.undo()
+    SyncClient(kiosk).sync_once()
+    assert_converged(hub, kiosk, created, "kiosk-k")
+    (listed,) = [json.loads(x) for x in hub_cli(hub.data_dir, "kiosks").stdout.splitlines()]
+    assert listed["outbox_size"] == 0 and listed["oldest_unsent"] is None
 
 
 # -- broken replies, revoked tokens, clocks ----------------------------------------------------

@@ -94,3 +94,28 @@ def test_an_enrolment_code_works_once(hub, tmp_path):
     enrol(open_store(tmp_path / "one.db"), hub.url, code)
     with pytest.raises(SyncError, match="unknown, used or expired"):
         enrol(open_store(tmp_path / "two.db"), hub.url, code)
+
+
+def test_sync_once_on_the_command_line_exits_0_only_when_the_round_worked(hub, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from hub_helpers import ROOT
+
+    enrolled_kiosk(hub, tmp_path / "k", "kiosk-cli")
+    env = {**os.environ, "ONTMOET_DATA_DIR": str(tmp_path / "k")}
+
+    def sync_once():
+        return subprocess.run([sys.executable, "-m", "kiosk.cli", "sync", "--once"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    done = sync_once()
+    assert done.returncode == 0 and "79 changes received" in done.stdout
+    hub.stop()
+    failed = sync_once()
+    assert failed.returncode == 1
+    assert "sync failed (offline): the hub cannot be reached" in failed.stderr
+    env["ONTMOET_DATA_DIR"] = str(tmp_path / "never-enrolled")
+    lonely = sync_once()
+    assert lonely.returncode == 1 and "not enrolled" in lonely.stderr

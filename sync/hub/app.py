@@ -145,7 +145,7 @@ class HubApp:
     def epoch(self) -> str:
         return hub_store.meta(self.conn, "epoch")
 
-    def note_seen(self, kiosk: str, what: str, facts: dict, force: bool = False) -> None:
+    def note_seen(self, kiosk: str, what: str | None, facts: dict, force: bool = False) -> None:
         """Note that a kiosk was here and what it said. A kiosk with nothing new is noted at
         most every SEEN_EVERY seconds: an idle sync stays a read, not a write with an fsync."""
         now = time.monotonic()
@@ -153,8 +153,9 @@ class HubApp:
         if not force and last and now - last[0] < SEEN_EVERY and last[1] == facts:
             return
         self._seen[kiosk] = (now, facts)
+        moments = {what: hub_store.now_iso()} if what else {}
         with hub_store.write(self.conn):
-            hub_store.note_kiosk_seen(self.conn, kiosk, **{what: hub_store.now_iso()}, **facts)
+            hub_store.note_kiosk_seen(self.conn, kiosk, **moments, **facts)
 
 
 def _json_response(payload: bytes | dict, status: int = 200) -> Response:
@@ -177,6 +178,17 @@ def _kiosk_facts(request: Request) -> dict[str, Any]:
         if not outbox.isdigit() or len(outbox) > 9:
             raise HTTPException(400, "Header X-Ontmoet-Outbox must be a whole number.")
         facts["outbox_size"] = int(outbox)
+    oldest = request.headers.get("x-ontmoet-oldest-unsent")
+    if oldest is not None:
+        try:
+            protocol.iso_moment("X-Ontmoet-Oldest-Unsent", oldest)
+        except protocol.ProtocolError:
+            raise HTTPException(
+                400, "Header X-Ontmoet-Oldest-Unsent must be a moment with a time zone."
+            ) from None
+    # Rule 13: a kiosk whose oldest unsent record is old shows at the desk (no header: the
+    # kiosk's outbox is empty).
+    facts["oldest_unsent"] = oldest
     version = request.headers.get("x-ontmoet-version")
     if version is not None:
         if not 0 < len(version) <= 32 or not version.isascii() or not version.isprintable():
@@ -193,7 +205,10 @@ def _kiosk_facts(request: Request) -> dict[str, Any]:
                 400, "Header X-Ontmoet-Clock must be a moment with a time zone."
             ) from None
         # Informational only (SYNC.md rule 10): a kiosk whose clock is off shows at the desk.
-        facts["clock_skew_seconds"] = int((moment - datetime.now(UTC)).total_seconds())
+        # In whole minutes: a kiosk with nothing new then says the same each time, and its
+        # idle syncs stay reads (see note_seen).
+        skew = (moment - datetime.now(UTC)).total_seconds()
+        facts["clock_skew_seconds"] = int(round(skew / 60)) * 60
     return facts
 
 
@@ -299,6 +314,8 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
         try:
             ops = protocol.parse_push(await _json_body(request))
         except protocol.ProtocolError as exc:
+            # A refused batch still tells the desk how this kiosk is doing.
+            await run_in_threadpool(state.note_seen, kiosk, None, facts, True)
             if exc.problem == protocol.UPDATE_NEEDED:
                 raise HTTPException(426, f"{exc}. Update this kiosk; it keeps its queue.") from None
             raise

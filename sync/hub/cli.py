@@ -161,17 +161,19 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol_kiosk(args: argparse.Namespace) -> int:
-    code = hub_store.new_enrolment_code(_open(args), args.name)
-    hub_url = args.hub_url or "HUB_URL"
-    command = f"ontmoet-kiosk enrol {hub_url} {code}"
+    conn = _open(args)
+    code = hub_store.new_enrolment_code(conn, args.name)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
+    hub_url = args.hub_url or (row[0] if row else "")
+    command = f"ontmoet-kiosk enrol {hub_url or 'HUB_URL'} {code}"
     print(f"One-time enrolment code for kiosk '{args.name}' (valid 24 hours): {code}")
     print(f"On the kiosk: {command}")
-    if args.hub_url:
-        import qrcode
+    import qrcode
 
-        matrix = qrcode.QRCode(border=2)
-        matrix.add_data(command)
-        matrix.print_ascii(out=sys.stdout, invert=True)
+    # The command (or, without a known address, the code) as a QR code on the terminal.
+    matrix = qrcode.QRCode(border=2)
+    matrix.add_data(command if hub_url else code)
+    matrix.print_ascii(out=sys.stdout, invert=True)
     return 0
 
 

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS kiosks (
     last_push TEXT,
     last_pull TEXT,
     outbox_size INTEGER,
+    oldest_unsent TEXT,        -- when the oldest record still waiting on the kiosk was made
     version TEXT,
     clock_skew_seconds INTEGER
 ) STRICT;
@@ -446,8 +447,12 @@ def kiosks(conn: sqlite3.Connection) -> list[dict]:
 
 def note_kiosk_seen(conn: sqlite3.Connection, kiosk: str, **facts: Any) -> None:
     """What a kiosk said about itself with a request (outbox size, version, clock)."""
-    allowed = {"last_push", "last_pull", "outbox_size", "version", "clock_skew_seconds"}
-    facts = {k: v for k, v in facts.items() if k in allowed and v is not None}
+    allowed = {"last_push", "last_pull", "outbox_size", "oldest_unsent", "version",
+               "clock_skew_seconds"}  # fmt: skip
+    # None means "not said", except for oldest_unsent, where it means "nothing waits".
+    facts = {
+        k: v for k, v in facts.items() if k in allowed and (v is not None or k == "oldest_unsent")
+    }
     sets = ", ".join(f"{k} = ?" for k in facts)
     conn.execute(
         f"UPDATE kiosks SET last_seen = ?{', ' + sets if sets else ''} WHERE name = ?",
