@@ -572,8 +572,11 @@ ENROL_REPLY: dict[str, Rule] = {
 
 
 def public_address(field: str, value: Any) -> str:
-    """The hub's public address: https, or plain http on this machine (a test or a demo)."""
-    if isinstance(value, str) and re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?$", value):
+    """The hub's public address, where QR codes point: https, or plain http for a pilot on
+    the hall's own network or a demo (phones then open it over http)."""
+    if isinstance(value, str) and value.startswith("http://"):
+        value_as_https = "https://" + value.removeprefix("http://")
+        https_url(field, value_as_https)
         return value
     return https_url(field, value)
 

@@ -288,7 +288,9 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
                 "kiosk": kiosk,
                 "token": token,
                 "hub_public_key": state.public_key,
-                "public_url": state.public_url,
+                # Without a configured public address, QR codes point where this kiosk
+                # reached the hub.
+                "public_url": state.public_url or str(request.base_url).rstrip("/"),
                 "epoch": state.epoch(),
             }
         )

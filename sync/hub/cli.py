@@ -207,7 +207,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     public_url = args.public_url
     if public_url is None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
-        public_url = row[0] if row else f"http://{args.host}:{args.port}"
+        public_url = row[0] if row else ""  # then: the address each kiosk enrolled at
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     app = create_app(data_dir, public_url)
     # uvicorn's own access log would print paths with tokens: the hub logs requests itself.

@@ -257,7 +257,9 @@ def event_calendar(request: Request, event_file: str) -> Response:
         return _not_found(request, lang)
     community = hub_store.shared_record(conn, "community", data["community_id"])
     return Response(
-        calendar_file(data, community, lang, _state(request).public_url),
+        calendar_file(
+            data, community, lang, _state(request).public_url or str(request.base_url).rstrip("/")
+        ),
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{event_id}.ics"'},
     )
