@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -110,7 +111,9 @@ def main() -> None:
         )
 
         for _ in range(PUSHED):
-            record_interest(kiosk, new_record_id(), ["natuur"], ["koken"], None, "nl", "bench")
+            record_interest(
+                kiosk, new_record_id(), ["natuur"], ["koken"], None, "nl", "bench-kiosk"
+            )
         start = time.perf_counter()
         result = SyncClient(kiosk).sync_once()
         push = time.perf_counter() - start
@@ -155,9 +158,10 @@ def load(hub: HubProcess, folder: Path) -> None:
         # Enrolled straight in the hub's store: fifty enrolments in a row over HTTP would
         # (rightly) meet the enrolment rate limit.
         _name, token = hub_store.redeem_enrolment_code(
-            conn, hub_store.new_enrolment_code(conn, f"load-{i}")
+            conn, hub_store.new_enrolment_code(conn, f"load-{i}"), str(uuid.uuid4())
         )
         store = open_store(folder / f"k{i}" / "kiosk.db")
+        store.set_state("kiosk_name", f"load-{i}")
         store.set_state("hub_url", hub.url)
         store.set_state("token", token)
         tokens.append(store)
@@ -175,7 +179,8 @@ def load(hub: HubProcess, folder: Path) -> None:
             n += 1
             try:
                 if n % 10 == 0:
-                    record_interest(store, new_record_id(), ["natuur"], [], None, "nl", "load")
+                    name = store.get_state("kiosk_name")
+                    record_interest(store, new_record_id(), ["natuur"], [], None, "nl", name)
                     SyncClient(store, session=session)._push(_Counter())
                     ok = True
                 else:

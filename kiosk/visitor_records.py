@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from kiosk.contact import CHANNELS, CONSENT_VERSION
 from kiosk.store import Store, transaction, utcnow
-from sync.protocol import validate_fields
+from sync.protocol import MAX_OP_BYTES, ProtocolError, validate_fields
 
 TAKE_HOME_DAYS = 90  # how long a take-home list stays reachable on the hub
 
@@ -42,6 +42,10 @@ def _insert_with_outbox(store: Store, entity: str, table: str, row: dict, fields
     The fields are checked with the hub's own rules first (sync.protocol): the outbox never
     holds an operation the hub would refuse."""
     validate_fields(entity, fields)
+    encoded = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    if len(encoded.encode()) > MAX_OP_BYTES:
+        # It could never be pushed (and would block the queue behind it): refuse it now.
+        raise ProtocolError("fields", f"together are larger than {MAX_OP_BYTES} bytes")
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
     with transaction(store.conn):
@@ -58,7 +62,7 @@ def _insert_with_outbox(store: Store, entity: str, table: str, row: dict, fields
                 str(uuid.uuid4()),
                 entity,
                 row["id"],
-                json.dumps(fields, ensure_ascii=False, sort_keys=True),
+                encoded,
                 row["created_at"],
             ],
         )

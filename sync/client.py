@@ -16,7 +16,9 @@ Nothing here touches Kivy; the worker (sync.worker) runs rounds on its own threa
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +35,7 @@ API = "/api/v1"
 TIMEOUT = (5, 30)  # seconds to connect, seconds between bytes of the reply
 PAGE_LIMIT = 500
 ARCHIVE_DAYS = 14  # how long acknowledged ops stay for a hub restored from an older backup
+ARCHIVE_MAX_OPS = 50_000  # and at most this many, whatever the clock says
 
 
 class SyncError(Exception):
@@ -67,11 +70,20 @@ def enrol(store: Store, hub_url: str, code: str, session: requests.Session | Non
     """Exchange a one-time code for this kiosk's token and the hub's public key; both are kept
     in the kiosk's store. Returns the kiosk's name as the hub knows it."""
     hub_url = hub_url.rstrip("/")
-    if not hub_url.startswith(("https://", "http://")):
-        raise SyncError("attention", f"{hub_url!r} is not an address like https://hub.example")
+    # The token travels with every request: over https, or plain http on this machine only.
+    if not re.match(r"^(https://[^\s/]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(/.*)?$",
+                    hub_url):  # fmt: skip
+        raise SyncError(
+            "attention",
+            f"{hub_url!r} is not an https:// address (plain http only to this machine itself)",
+        )
     http = session or requests.Session()
     try:
-        reply = http.post(f"{hub_url}{API}/enrol", json={"code": code}, timeout=TIMEOUT)
+        reply = http.post(
+            f"{hub_url}{API}/enrol",
+            json={"code": code, "device": device_id(store)},
+            timeout=TIMEOUT,
+        )
     except requests.RequestException as exc:
         raise OutcomeUnknown(
             f"the hub at {hub_url} cannot be reached ({type(exc).__name__})"
@@ -93,6 +105,15 @@ def enrol(store: Store, hub_url: str, code: str, session: requests.Session | Non
         ):
             store.set_state(key, value)
     return data["kiosk"]
+
+
+def device_id(store: Store) -> str:
+    """This kiosk's own id, made once and kept in its store."""
+    known = store.get_state("device_id")
+    if not known:
+        known = str(uuid.uuid4())
+        store.set_state("device_id", known)
+    return known
 
 
 def enrolment(store: Store) -> dict[str, str] | None:
@@ -241,54 +262,66 @@ class SyncClient:
 
     def _push(self, result: RoundResult) -> None:
         batch_ops = self.batch_ops
+        answered_gap = None
         while ops := self._pending(batch_ops):
             body = json.dumps({"ops": ops}, ensure_ascii=False, separators=(",", ":")).encode()
             while len(body) > protocol.MAX_BODY_BYTES and len(ops) > 1:
                 ops = ops[: len(ops) // 2]
-                body = json.dumps({"ops": ops}, ensure_ascii=False).encode()
+                body = json.dumps({"ops": ops}, ensure_ascii=False, separators=(",", ":")).encode()
             reply = self._request("POST", "/push", result, data=body)
-            if reply.status_code == 413 and batch_ops > 1:
+            if reply.status_code == 413 and len(ops) > 1:
                 batch_ops = max(1, len(ops) // 2)  # rule 3: halve the batch and go on
                 continue
             if reply.status_code == 409:
-                self._handle_conflict(reply, ops)
+                expected = self._handle_gap(reply, ops)
+                if expected == answered_gap:  # the same answer again: do not loop on it
+                    raise SyncError("attention", f"the hub keeps expecting device_seq {expected}")
+                answered_gap = expected
                 continue
             if reply.status_code != 200:
                 state = "update_needed" if "update needed" in _detail(reply) else "attention"
                 raise SyncError(state, f"the hub refused a batch: {_detail(reply)}")
             data = self._parse(reply, protocol.PUSH_REPLY)
             self._check_epoch(data["epoch"])
-            self._acknowledge(data["acked_seq"], ops)
-            result.pushed += sum(1 for op in ops if op["device_seq"] <= data["acked_seq"])
+            # Never more than was sent: a wrong or forged reply must not empty the outbox.
+            acked = min(data["acked_seq"], ops[-1]["device_seq"])
+            self._acknowledge(acked)
+            result.pushed += sum(1 for op in ops if op["device_seq"] <= acked)
             result.quarantined.extend(data["quarantined"])
-            if data["acked_seq"] < ops[-1]["device_seq"]:
+            if acked < ops[-1]["device_seq"]:
                 raise SyncError("attention", "the hub acknowledged less than it was sent")
 
-    def _handle_conflict(self, reply: requests.Response, ops: list[dict]) -> None:
+    def _handle_gap(self, reply: requests.Response, ops: list[dict]) -> int:
+        """A 409: the hub expects an earlier device_seq (it was restored from a backup) or
+        refuses a replay with other content. Returns the seq it expects."""
         try:
             data = protocol.parse_json(reply.content)
-            expected = data["expected_seq"]
-            protocol.integer(1)("expected_seq", expected)
+            expected = protocol.integer(1)("expected_seq", data["expected_seq"])
         except (ValueError, KeyError, TypeError):
             raise SyncError("attention", f"the hub refused a batch: {_detail(reply)}") from None
         if expected >= ops[0]["device_seq"]:
             raise SyncError("attention", f"the hub expects device_seq {expected}: out of step")
-        archived = self.store.conn.execute("SELECT min(device_seq) FROM outbox_archive").fetchone()[
-            0
-        ]
-        if archived is None or archived > expected:
+        # Everything from `expected` up to what is still in the outbox must be in the archive,
+        # without a hole, or it cannot be sent again.
+        conn = self.store.conn
+        first_queued = conn.execute("SELECT min(device_seq) FROM outbox").fetchone()[0]
+        upto = (first_queued or ops[0]["device_seq"]) - 1
+        kept = conn.execute(
+            "SELECT count(*) FROM outbox_archive WHERE device_seq BETWEEN ? AND ?",
+            [expected, upto],
+        ).fetchone()[0]
+        if kept != upto - expected + 1:
             raise SyncError(
                 "attention",
                 f"the hub lacks operations from device_seq {expected} on, which this kiosk no "
-                "longer keeps (the hub was restored from a backup older than the archive)",
+                "longer keeps all of (the hub was restored from a backup older than the archive)",
             )
         # The hub was restored: send again, from the archive, what it lacks (rule 11).
         self.store.set_state("resend_from", str(expected))
+        return expected
 
-    def _acknowledge(self, acked: int, ops: list[dict]) -> None:
+    def _acknowledge(self, acked: int) -> None:
         """Rule 6: only now do sent rows leave the outbox, in one transaction."""
-        now = utcnow()
-        keep_after = (datetime.now(UTC) - timedelta(days=self.archive_days)).isoformat()
         conn = self.store.conn
         with transaction(conn):
             conn.execute(
@@ -296,25 +329,45 @@ class SyncClient:
                 " fields, base_revision, created_at, acked_at) SELECT device_seq, op_id, entity,"
                 " record_id, fields, base_revision, created_at, ? FROM outbox"
                 " WHERE device_seq <= ?",
-                [now, acked],
+                [utcnow(), acked],
             )
             # The sealed details leave the kiosk's records (the archive keeps its copy only
-            # for ARCHIVE_DAYS, for a restored hub; the kiosk cannot open either).
+            # for a while, for a restored hub; the kiosk cannot open either).
             conn.execute(
                 "UPDATE contact_requests SET sealed_payload = X'' WHERE id IN (SELECT record_id"
                 " FROM outbox WHERE entity = 'contact_request' AND device_seq <= ?)",
                 [acked],
             )
             conn.execute("DELETE FROM outbox WHERE device_seq <= ?", [acked])
-            conn.execute("DELETE FROM outbox_archive WHERE acked_at < ?", [keep_after])
-            resend_from = int(self.store.get_state("resend_from", "0") or 0)
-            if resend_from and acked >= ops[-1]["device_seq"]:
+            self._prune_archive()
+            # Re-sending after a restore moves on with every acknowledgement, and ends when
+            # the hub has everything the archive holds.
+            if int(self.store.get_state("resend_from", "0") or 0):
                 last_archived = conn.execute(
                     "SELECT coalesce(max(device_seq), 0) FROM outbox_archive"
                 ).fetchone()[0]
-                if acked >= last_archived:
-                    self.store.set_state("resend_from", "0")
+                self.store.set_state(
+                    "resend_from", "0" if acked >= last_archived else str(acked + 1)
+                )
             self.store.set_state("acked_seq", str(acked))
+
+    def _prune_archive(self) -> None:
+        """Forget the oldest archived ops: those acknowledged more than archive_days ago, and
+        any beyond ARCHIVE_MAX_OPS. Always a prefix (by device_seq), never a hole, whatever
+        the kiosk's clock did meanwhile."""
+        conn = self.store.conn
+        keep_after = (datetime.now(UTC) - timedelta(days=self.archive_days)).isoformat()
+        (old,) = conn.execute(
+            "SELECT coalesce(max(device_seq), 0) FROM outbox_archive WHERE acked_at < ?",
+            [keep_after],
+        ).fetchone()
+        (newest,) = conn.execute(
+            "SELECT coalesce(max(device_seq), 0) FROM outbox_archive"
+        ).fetchone()
+        conn.execute(
+            "DELETE FROM outbox_archive WHERE device_seq <= ?",
+            [max(old, newest - ARCHIVE_MAX_OPS)],
+        )
 
     # -- pull ---------------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ UPDATE_NEEDED = "update needed: the hub does not accept this protocol version"
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_BATCH_OPS = 200
+#: One operation must fit a push body on its own, or it could never be sent (SYNC.md rule 5).
+MAX_OP_BYTES = MAX_BODY_BYTES - 1024
 MAX_DEPTH = 10
 MAX_PULL_BYTES = 16 * 1024 * 1024  # one page of pulled changes, as the kiosk reads it
 MAX_PULL_LIMIT = 1000
@@ -45,10 +47,24 @@ COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact"
 #: Who wrote a field of a community's record.
 AUTHORS = ("community", "reception")
 
-# Characters that can make a name read differently from what it is (bidi overrides and
-# isolates) or hide characters (zero-width): refused in names and labels.
-_DECEPTIVE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (C0 and C1) and line or paragraph separators: refused in all text
+# (a newline only where a text may have several lines).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# In names, also every format character (Unicode category Cf: bidi marks, overrides and
+# isolates, zero-width spaces, soft hyphens, tags) and fillers that show as blank: they make
+# a name read differently from what it is. Zero-width (non-)joiners stay: emoji sequences
+# (👨‍👩‍👧) and Persian names need them.
+_JOINERS = {"\u200c", "\u200d"}
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+
+
+def _deceptive(value: str) -> bool:
+    return any(
+        (unicodedata.category(c) == "Cf" and c not in _JOINERS) or c in _BLANK_LETTERS
+        for c in value
+    )
+
+
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -85,12 +101,19 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
-def _depth(value: Any, level: int = 1) -> int:
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
+def _depth(value: Any) -> int:
+    """How deep ``value`` nests, without recursion (a deep body must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 def parse_json(body: bytes, max_bytes: int = MAX_BODY_BYTES) -> Any:
@@ -147,7 +170,7 @@ def text(max_length: int, name: bool = False, multiline: bool = False) -> Rule:
             raise ProtocolError(field, "contains a control character")
         if unicodedata.normalize("NFC", value) != value:
             raise ProtocolError(field, "is not in Unicode normal form NFC")
-        if name and _DECEPTIVE.search(value):
+        if name and _deceptive(value):
             raise ProtocolError(field, "contains an invisible or direction-changing character")
         return value
 
@@ -217,8 +240,14 @@ def list_of(rule: Rule, min_items: int = 0, max_items: int = 50) -> Rule:
     return check
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def iso_date(field: str, value: Any) -> str:
+    # Only YYYY-MM-DD (fromisoformat also takes 20261231): dates are compared as text.
     try:
+        if not _ISO_DATE.match(value):
+            raise ValueError
         date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ProtocolError(field, "must be a date like 2026-12-31") from None
@@ -521,9 +550,14 @@ def parse_push(body: bytes) -> list[dict[str, Any]]:
 
 
 def op_digest(op: dict[str, Any]) -> str:
-    """A fingerprint of an operation as sent: the same seq with other content is refused."""
-    canonical = json.dumps(op, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """A fingerprint of an operation as sent: the same seq with other content is refused.
+    The protocol version is left out: an updated kiosk that resends an op it sent before its
+    update sends the same op. ASCII escapes: even a lone surrogate has a fingerprint (and is
+    then quarantined by the record's own rules)."""
+    content = {k: v for k, v in op.items() if k != "version"}
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def validate_push(body: bytes) -> list[dict[str, Any]]:
@@ -560,6 +594,12 @@ PULL_REPLY: dict[str, Rule] = {
     "changes": objects(record(_CHANGE), MAX_PULL_LIMIT),
     "next": integer(0),
     "has_more": flag,
+}
+
+ENROL_REQUEST: dict[str, Rule] = {
+    "code": matching(re.compile(r"^[A-Za-z0-9_-]{8,64}$"), "a one-time code"),
+    # The kiosk's own id, made once: the hub tells a re-enrolled kiosk from a replaced one.
+    "device": uuid_text,
 }
 
 ENROL_REPLY: dict[str, Rule] = {

@@ -110,12 +110,17 @@ class SyncWorker:
             self.failures += 1
             log.exception("sync round crashed")
             wait = backoff_delay(self.failures, self.rng, self.backoff_first)
-        self._make_pictures(store)
-        snapshot = {**status(store), "failures": self.failures, "next_round_in": round(wait)}
-        with self._lock:
-            self._status = snapshot
-        if self.on_status:
-            self.on_status(snapshot)
+        # Nothing after the round may end the thread either (a full disk, a locked store):
+        # the outbox must go on draining (SYNC.md rule 13).
+        try:
+            self._make_pictures(store)
+            snapshot = {**status(store), "failures": self.failures, "next_round_in": round(wait)}
+            with self._lock:
+                self._status = snapshot
+            if self.on_status:
+                self.on_status(snapshot)
+        except Exception:
+            log.exception("after the sync round")
         return wait
 
     def _make_pictures(self, store) -> None:

@@ -72,6 +72,7 @@ BAD_BODIES = {
     "empty": b"",
     "not utf-8": b'{"ops": "\xff\xfe"}',
     "deep nesting": b'{"ops": ' + b"[" * 50 + b"]" * 50 + b"}",
+    "deeper nesting": b'{"ops": ' + b"[" * 450 + b"]" * 450 + b"}",
     "huge integer": b'{"ops": [{"device_seq": 1' + b"0" * 400 + b"}]}",
     "NaN": b'{"ops": [{"device_seq": NaN}]}',
     "Infinity": b'{"ops": [{"device_seq": Infinity}]}',
@@ -151,6 +152,7 @@ def test_bad_records_are_quarantined_with_their_reason_and_not_stored(hub, tmp_p
         "unknown enum": ("language", "klingon"),
         "over-long": ("kiosk", "k" * 65),
         "non-UUID id": ("id", "1; DROP TABLE visitor_records"),
+        "another kiosk's name": ("kiosk", "kiosk-elsewhere"),
     }
     ops = []
     for seq, (field, value) in enumerate(spoilers.values(), start=1):
@@ -181,7 +183,8 @@ def test_bad_pull_queries(hub, kiosk, query):
 
 @pytest.mark.parametrize(
     "headers",
-    [{"X-Ontmoet-Outbox": "-1"}, {"X-Ontmoet-Outbox": "many"},
+    [{"X-Ontmoet-Outbox": "-1"}, {"X-Ontmoet-Outbox": "many"}, {"X-Ontmoet-Outbox": "²"},
+     {"X-Ontmoet-Oldest-Unsent": "soon"},
      {"X-Ontmoet-Clock": "yesterday"}, {"X-Ontmoet-Clock": "2026-11-28T10:00:00"},
      {"X-Ontmoet-Version": "x" * 100}],
 )  # fmt: skip
@@ -206,7 +209,12 @@ def test_requests_without_a_valid_token_are_refused(hub, authorization):
 
 def test_enrolment_is_rate_limited(enrol_hub):
     replies = [
-        raw(enrol_hub, "POST", "/api/v1/enrol", json.dumps({"code": f"guess{i:06d}"}).encode())
+        raw(
+            enrol_hub,
+            "POST",
+            "/api/v1/enrol",
+            json.dumps({"code": f"guess{i:06d}", "device": str(uuid.uuid4())}).encode(),
+        )  # fmt: skip
         for i in range(12)
     ]
     codes = [r.status_code for r in replies]
@@ -259,3 +267,21 @@ def test_schemathesis_finds_no_server_error(hub, kiosk, tmp_path):
 
     found = re.search(r"(\d+) generated, (\d+) passed", output)
     assert found and found.group(1) == found.group(2) and int(found.group(1)) >= 100, output
+
+
+def test_concurrent_enrolments_each_get_their_own_token(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    # A hub of its own: the fuzzing above spends this address's failed-attempt allowance.
+    hub = HubProcess(tmp_path / "hub", demo=False).start()
+    codes = [hub.code(f"kiosk-{i}") for i in range(6)]
+
+    def enrol_one(code):
+        body = json.dumps({"code": code, "device": str(uuid.uuid4())}).encode()
+        return raw(hub, "POST", "/api/v1/enrol", body)
+
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(enrol_one, codes))
+    hub.stop()
+    assert [r.status_code for r in replies] == [200] * 6
+    assert len({r.json()["token"] for r in replies}) == 6

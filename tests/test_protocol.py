@@ -63,6 +63,7 @@ def test_a_valid_batch_passes_whole():
         (b"\xef\xbb\xbf{}", "byte order mark"),
         (b"\xff\xfe{}", "not UTF-8"),
         (b"[" * 50 + b"]" * 50, "nested deeper"),
+        (b"[" * 450 + b"]" * 450, "nested deeper"),  # deep enough to exhaust a recursion
         (b'{"ops": [], "ops": []}', "appears twice"),
         (b'{"n": NaN}', "NaN"),
         (b'{"n": Infinity}', "Infinity"),
@@ -81,6 +82,12 @@ def test_malformed_bodies_are_refused(body, fragment):
     [
         ({"kiosk": "kiosk\u202ehal"}, "fields.kiosk"),  # bidi override
         ({"kiosk": "kiosk\u200bhal"}, "fields.kiosk"),  # zero-width space
+        ({"kiosk": "kiosk\u061chal"}, "fields.kiosk"),  # Arabic letter mark (bidi)
+        ({"kiosk": "kiosk\u00adhal"}, "fields.kiosk"),  # soft hyphen (invisible)
+        ({"kiosk": "kiosk\U000e0041hal"}, "fields.kiosk"),  # tag character
+        ({"kiosk": "kiosk\u3164"}, "fields.kiosk"),  # Hangul filler: shows as blank
+        ({"kiosk": "kiosk\x85hal"}, "fields.kiosk"),  # C1 control (next line)
+        ({"kiosk": "kiosk\u2028hal"}, "fields.kiosk"),  # line separator
         ({"kiosk": "kiosk\x00hal"}, "fields.kiosk"),  # NUL
         ({"kiosk": "kiosk\ud800"}, "fields.kiosk"),  # lone surrogate
         ({"kiosk": "cafe\u0301"}, "fields.kiosk"),  # not NFC (e + combining accent)
@@ -157,8 +164,10 @@ def test_oversized_batch_and_reused_op_id():
 
 
 @pytest.mark.parametrize(
-    "name", ["kiosk-bibliotheek 📚", "كشك المكتبة", "קיוסק", "Kiosk Zuiderpoort (hal 2)"]
-)
+    "name",
+    ["kiosk-bibliotheek 📚", "كشك المكتبة", "קיוסק", "Kiosk Zuiderpoort (hal 2)",
+     "Gezinnen 👨\u200d👩\u200d👧", "Regenboog 🏳️\u200d🌈", "می\u200cخواهم"],
+)  # fmt: skip
 def test_valid_unusual_names_are_accepted(name):
     assert validate_push(push(op(1, kiosk=name)))[0]["fields"]["kiosk"] == name
 
@@ -200,3 +209,22 @@ def test_the_kiosk_checks_its_records_before_they_enter_the_outbox(store):
         record_interest(store, new_record_id(), ["eten"], [], None, "nl", "kiosk\u202ehal")
     assert pending_outbox(store) == []
     assert store.conn.execute("SELECT count(*) FROM interests").fetchone()[0] == 0
+
+
+def test_a_lone_surrogate_in_a_record_has_a_fingerprint_and_is_refused_by_its_rule():
+    from sync.protocol import op_digest, parse_push, validate_op
+
+    body = push(op(1)).replace(b'"language": "nl"', b'"language": "\\ud800"')
+    (parsed,) = parse_push(body)
+    assert len(op_digest(parsed)) == 64  # the hub can store it in quarantine
+    with pytest.raises(ProtocolError, match="language"):
+        validate_op(parsed)
+
+
+def test_dates_only_in_the_one_iso_form():
+    from sync.protocol import iso_date
+
+    assert iso_date("d", "2026-12-31") == "2026-12-31"
+    for bad in ("20261231", "2026-W52", "31-12-2026", 20261231):
+        with pytest.raises(ProtocolError, match="a date like"):
+            iso_date("d", bad)

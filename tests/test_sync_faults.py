@@ -196,8 +196,9 @@ def test_hub_restored_from_an_older_backup(hub, tmp_path):
     SyncClient(kiosk).sync_once()
     SyncClient(other).sync_once()
     hub_cli(hub.data_dir, "backup", str(tmp_path / "backup.db"))
-    # After the backup: more visitors (acknowledged!), and a community added at the hub.
-    created += visit(kiosk, "kiosk-k", ids, n=5)
+    # After the backup: more visitors (acknowledged! more than one batch), and a community
+    # added at the hub.
+    created += visit(kiosk, "kiosk-k", ids, n=100)
     SyncClient(kiosk).sync_once()
     added = add_communities(hub, 3, seed=99)
     SyncClient(kiosk).sync_once()
@@ -207,7 +208,7 @@ def test_hub_restored_from_an_older_backup(hub, tmp_path):
     hub.stop()
     hub_cli(hub.data_dir, "restore", str(tmp_path / "backup.db"))
     hub.start()
-    assert len(hub.records()) == 15  # the restored hub lost the later 15 ...
+    assert len(hub.records()) == 15  # the restored hub lost the later 300 ...
     result = SyncClient(kiosk).sync_once()
     assert result.epoch_changed and kiosk.get_state("epoch") != old_epoch
     # ... and the kiosk gave them back, and dropped what the restored hub no longer has.
@@ -215,6 +216,105 @@ def test_hub_restored_from_an_older_backup(hub, tmp_path):
     assert not set(added) & set(kiosk_communities(kiosk))
     SyncClient(other).sync_once()
     assert kiosk_communities(other) == hub.communities()
+
+
+def test_a_restore_keeps_erasures_and_revocations_made_after_the_backup(hub, tmp_path):
+    from kiosk.contact import check_contact, load_public_key, seal
+    from kiosk.visitor_records import new_token, record_contact_request
+
+    kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
+    thief = enrolled_kiosk(hub, tmp_path / "t", "kiosk-stolen")
+    receipt, record = new_token(), new_record_id()
+    sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
+                  load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
+    record_contact_request(kiosk, record, sorted(hub.communities())[:1], "email", sealed, 90,
+                           receipt)  # fmt: skip
+    SyncClient(kiosk).sync_once()
+    SyncClient(thief).sync_once()
+    hub_cli(hub.data_dir, "backup", str(tmp_path / "backup.db"))
+    # After the backup: the visitor withdraws, a kiosk is stolen and revoked.
+    assert requests.post(f"{hub.url}/w/{receipt}", data={"confirm": "yes"}, timeout=10).ok
+    hub_cli(hub.data_dir, "revoke-kiosk", "kiosk-stolen")
+    hub.stop()
+    hub_cli(hub.data_dir, "restore", str(tmp_path / "backup.db"))
+    hub.start()
+    assert hub.records("contact_request") == []  # not back from the backup ...
+    SyncClient(kiosk).sync_once()  # ... nor from the kiosk's archive
+    assert hub.records("contact_request") == []
+    assert "Nothing is stored" in requests.get(f"{hub.url}/w/{receipt}?lang=en", timeout=10).text
+    with pytest.raises(SyncError) as refused:
+        SyncClient(thief).sync_once()
+    assert refused.value.state == "revoked"
+
+
+def test_a_hole_in_the_archive_is_reported_not_looped_on(hub, tmp_path):
+    kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
+    ids = sorted(hub.communities())
+    SyncClient(kiosk).sync_once()
+    hub_cli(hub.data_dir, "backup", str(tmp_path / "backup.db"))
+    visit(kiosk, "kiosk-k", ids, n=10)
+    SyncClient(kiosk).sync_once()
+    kiosk.conn.execute("DELETE FROM outbox_archive WHERE device_seq = 7")  # a hole
+    visit(kiosk, "kiosk-k", ids, n=1)
+    hub.stop()
+    hub_cli(hub.data_dir, "restore", str(tmp_path / "backup.db"))
+    hub.start()
+    result_requests = []
+
+    class Counting(requests.Session):
+        def request(self, *args, **kwargs):
+            result_requests.append(args[1])
+            return super().request(*args, **kwargs)
+
+    with pytest.raises(SyncError, match="no longer keeps all"):
+        SyncClient(kiosk, session=Counting()).sync_once()
+    assert len(result_requests) <= 3 and outbox_size(kiosk) == 3
+
+
+def test_a_replaced_kiosk_under_the_same_name_starts_its_own_sequence(hub, tmp_path):
+    old = enrolled_kiosk(hub, tmp_path / "old", "kiosk-hal")
+    ids = sorted(hub.communities())
+    first = visit(old, "kiosk-hal", ids, n=2)
+    SyncClient(old).sync_once()
+    # New hardware, a fresh store, the same name: its device_seq starts at 1 again.
+    new = enrolled_kiosk(hub, tmp_path / "new", "kiosk-hal")
+    second = visit(new, "kiosk-hal", ids, n=2)
+    SyncClient(new).sync_once()
+    assert outbox_size(new) == 0
+    assert sorted(i for _e, i in hub.records()) == sorted(first + second)
+    # The same device enrolled again goes on where it was.
+    from sync.client import enrol
+
+    enrol(new, hub.url, hub.code("kiosk-hal"))
+    third = visit(new, "kiosk-hal", ids, n=1)
+    SyncClient(new).sync_once()
+    assert sorted(i for _e, i in hub.records()) == sorted(first + second + third)
+
+
+def test_an_acknowledgement_beyond_the_batch_empties_nothing_more(hub, tmp_path):
+    kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
+    created = visit(kiosk, "kiosk-k", sorted(hub.communities()), n=100)  # 300 ops
+
+    class Overstating(requests.Session):
+        """The first push's reply says the hub has everything; then the network is gone."""
+
+        pushes = 0
+
+        def request(self, method, url, *args, **kwargs):
+            if Overstating.pushes:
+                raise requests.ConnectionError("gone")
+            reply = super().request(method, url, *args, **kwargs)
+            if url.endswith("/push") and reply.status_code == 200:
+                Overstating.pushes += 1
+                body = json.loads(reply.content)
+                reply._content = json.dumps({**body, "acked_seq": 10**6}).encode()
+            return reply
+
+    with pytest.raises(OutcomeUnknown):
+        SyncClient(kiosk, session=Overstating(), batch_ops=50).sync_once()
+    assert outbox_size(kiosk) == 250  # only the 50 it sent left the outbox
+    SyncClient(kiosk).sync_once()
+    assert_converged(hub, kiosk, created, "kiosk-k")
 
 
 # -- replays, gaps, versions: the hub's side of rules 4, 5 and 12 ----------------------------

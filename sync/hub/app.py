@@ -9,6 +9,7 @@ names the field and the rule; nothing of a refused request is stored.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -71,9 +72,12 @@ _ENROL_BODY = {
         "application/json": {
             "schema": {
                 "type": "object",
-                "required": ["code"],
+                "required": ["code", "device"],
                 "additionalProperties": False,
-                "properties": {"code": {"type": "string", "minLength": 8, "maxLength": 64}},
+                "properties": {
+                    "code": {"type": "string", "minLength": 8, "maxLength": 64},
+                    "device": {"type": "string", "format": "uuid"},
+                },
             }
         }
     },
@@ -175,7 +179,7 @@ def _kiosk_facts(request: Request) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     outbox = request.headers.get("x-ontmoet-outbox")
     if outbox is not None:
-        if not outbox.isdigit() or len(outbox) > 9:
+        if not re.fullmatch(r"[0-9]{1,9}", outbox):
             raise HTTPException(400, "Header X-Ontmoet-Outbox must be a whole number.")
         facts["outbox_size"] = int(outbox)
     oldest = request.headers.get("x-ontmoet-oldest-unsent")
@@ -267,21 +271,25 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
     )
     async def enrol(request: Request) -> Response:
         client = request.client.host if request.client else "?"
-        if not state.enrol_limit.allow(client):
+        if state.enrol_limit.blocked(client):
             raise HTTPException(
-                429, "Too many enrolment attempts from this address: wait a minute.",
+                429, "Too many failed enrolment attempts from this address: wait a minute.",
                 headers={"Retry-After": str(state.enrol_limit.retry_after(client))},
             )  # fmt: skip
-        body = await _json_body(request)
-        data = protocol.validate_object(
-            {"code": protocol.matching(protocol.re.compile(r"^[A-Za-z0-9_-]{8,64}$"), "a code")},
-            protocol.parse_json(body),
-            "body",
-        )
-        redeemed = await run_in_threadpool(hub_store.redeem_enrolment_code, state.conn,
-                                           data["code"])  # fmt: skip
-        if redeemed is None:
-            raise HTTPException(403, "This enrolment code is unknown, used or expired.")
+        try:
+            body = await _json_body(request)
+            data = protocol.validate_object(
+                protocol.ENROL_REQUEST, protocol.parse_json(body), "body"
+            )
+            # On the worker thread, with that thread's own connection.
+            redeemed = await run_in_threadpool(
+                lambda: hub_store.redeem_enrolment_code(state.conn, data["code"], data["device"])
+            )
+            if redeemed is None:
+                raise HTTPException(403, "This enrolment code is unknown, used or expired.")
+        except (HTTPException, protocol.ProtocolError):
+            state.enrol_limit.failed(client)
+            raise
         kiosk, token = redeemed
         return _json_response(
             {
@@ -389,6 +397,11 @@ def _push(state: HubApp, kiosk: str, ops: list[dict], facts: dict) -> Response:
         import logging
 
         logging.getLogger("ontmoet.hub").warning("refused replay from %s: %s", kiosk, mismatch)
+        with hub_store.write(conn):  # an alert the desk shows with the kiosk
+            conn.execute(
+                "UPDATE kiosks SET last_alert = ? WHERE name = ?",
+                [f"{hub_store.now_iso()} refused: {mismatch}", kiosk],
+            )
         return _json_response({"detail": f"Refused: {mismatch}.", "epoch": state.epoch()}, 409)
     except sqlite3.Error as exc:
         raise _store_failure(exc) from None

@@ -221,10 +221,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     target = args.file
     if target.exists():
         raise HubCliError(f"{target} exists already; choose a new file")
+    # Created for the hub's user only from the first byte: it holds sealed contact details.
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     copy = sqlite3.connect(target)
     conn.backup(copy)  # a consistent copy while the hub keeps serving
     copy.close()
-    os.chmod(target, 0o600)
     print(f"Backed up to {target}")
     return 0
 
@@ -239,9 +240,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except (sqlite3.Error, hub_store.HubStoreError) as exc:
         raise HubCliError(f"{args.file} is not a hub backup ({exc})") from None
     with tempfile.TemporaryDirectory(dir=_data_dir(args)) as scratch:
-        staged = sqlite3.connect(Path(scratch) / "staged.db", isolation_level=None)
+        staged_path = Path(scratch) / "staged.db"
+        staged = sqlite3.connect(staged_path, isolation_level=None)
         source.backup(staged)
         staged.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [hub_store.new_epoch()])
+        hub_store.carry_over_on_restore(conn, staged)
         staged.backup(conn)  # one step: the hub serves the old store or the restored one
         staged.close()
     source.close()

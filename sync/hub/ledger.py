@@ -144,6 +144,10 @@ def _apply(
         status, problem, payload = "applied", None, None
         try:
             checked = validate_op(op)
+            named = checked["fields"].get("kiosk")
+            if named is not None and named != kiosk:
+                # A kiosk speaks for itself only (it cannot send the reception elsewhere).
+                raise ProtocolError("op.fields.kiosk", f"is not the kiosk that sent it ({kiosk})")
         except ProtocolError as refusal:
             status, problem = "quarantined", str(refusal)
             payload = json.dumps(op, ensure_ascii=False, sort_keys=True)

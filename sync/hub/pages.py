@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -220,13 +219,14 @@ def _consent_view(conn, found: dict, lang: str, data_dir: Path) -> dict[str, Any
 
 
 @router.get("/w/{token}", response_class=HTMLResponse)
-async def consent_page(request: Request, token: str):
+def consent_page(request: Request, token: str):
+    # A plain def: FastAPI runs it on a worker thread, with that thread's own connection.
     lang = choose_language(request)
     state = _state(request)
     found = hub_store.contact_request_for_receipt(state.conn, token) if len(token) <= 64 else None
     if found is None:
         return _page(request, "consent.html", lang, status=404, nothing=True)
-    view = await run_in_threadpool(_consent_view, state.conn, found, lang, state.data_dir)
+    view = _consent_view(state.conn, found, lang, state.data_dir)
     return _page(request, "consent.html", lang, nothing=False, **view)
 
 

@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS conflicts (
 CREATE TABLE IF NOT EXISTS kiosks (
     name TEXT PRIMARY KEY,
     token_hash TEXT UNIQUE,
+    device_id TEXT,            -- the kiosk's own id: another device under this name starts anew
     enrolled_at TEXT NOT NULL,
     revoked_at TEXT,
     last_seen TEXT,
@@ -77,7 +78,8 @@ CREATE TABLE IF NOT EXISTS kiosks (
     outbox_size INTEGER,
     oldest_unsent TEXT,        -- when the oldest record still waiting on the kiosk was made
     version TEXT,
-    clock_skew_seconds INTEGER
+    clock_skew_seconds INTEGER,
+    last_alert TEXT            -- e.g. a batch replayed with other content (SYNC.md rule 4)
 ) STRICT;
 CREATE TABLE IF NOT EXISTS enrolment_codes (
     code_hash TEXT PRIMARY KEY,
@@ -388,9 +390,13 @@ def new_enrolment_code(conn: sqlite3.Connection, kiosk: str) -> str:
     return code
 
 
-def redeem_enrolment_code(conn: sqlite3.Connection, code: str) -> tuple[str, str] | None:
+def redeem_enrolment_code(
+    conn: sqlite3.Connection, code: str, device: str
+) -> tuple[str, str] | None:
     """Exchange a valid, unused code for (kiosk name, new token). The kiosk's old token, if
-    any, stops working; what the kiosk pushed before (its device_seq) is kept."""
+    any, stops working. The same device enrolled again goes on with its device_seq; another
+    device under the same name (a replaced kiosk) starts its own sequence, and what the old
+    one pushed is kept under '<name> (replaced <when>)'."""
     with write(conn):
         row = conn.execute(
             "SELECT kiosk, expires_at, used_at FROM enrolment_codes WHERE code_hash = ?",
@@ -403,11 +409,17 @@ def redeem_enrolment_code(conn: sqlite3.Connection, code: str) -> tuple[str, str
             "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ?",
             [now_iso(), hash_secret(code)],
         )
+        known = conn.execute("SELECT device_id FROM kiosks WHERE name = ?", [kiosk]).fetchone()
+        if known is not None and known[0] != device:
+            retired = f"{kiosk} (replaced {now_iso()})"
+            conn.execute("UPDATE pushed_ops SET kiosk = ? WHERE kiosk = ?", [retired, kiosk])
+            conn.execute("DELETE FROM kiosk_cursors WHERE kiosk = ?", [kiosk])
         conn.execute(
-            "INSERT INTO kiosks (name, token_hash, enrolled_at) VALUES (?, ?, ?)"
+            "INSERT INTO kiosks (name, token_hash, device_id, enrolled_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash,"
-            " enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            [kiosk, hash_secret(token), now_iso()],
+            " device_id = excluded.device_id, enrolled_at = excluded.enrolled_at,"
+            " revoked_at = NULL",
+            [kiosk, hash_secret(token), device, now_iso()],
         )
     return kiosk, token
 
@@ -441,6 +453,7 @@ def kiosks(conn: sqlite3.Connection) -> list[dict]:
     rows = [dict(zip(columns, row, strict=True)) for row in cursor]
     for row in rows:
         row.pop("token_hash")
+        row.pop("device_id")
         row["acked_seq"] = ledger.acked_seq(conn, row["name"])
     return rows
 
@@ -590,3 +603,29 @@ def community_events(conn: sqlite3.Connection, community_id: str, from_day: str)
         [community_id, from_day],
     )
     return [json.loads(r[0]) for r in rows]
+
+
+#: What a restore never rolls back: who may sync (tokens, revocations, used codes), the
+#: accounts, and every erasure. The records and what the kiosks pushed do go back in time.
+CARRIED_OVER = ("kiosks", "enrolment_codes", "accounts", "erased_records")
+
+
+def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connection) -> None:
+    """Before a backup replaces the store: keep what must not go back in time, and erase
+    again, in the restored store, everything erased since the backup was made (a withdrawn
+    consent must not come back with the backup)."""
+    restored.execute("BEGIN")
+    for table in CARRIED_OVER:
+        cursor = current.execute(f"SELECT * FROM {table}")
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        restored.execute(f"DELETE FROM {table}")
+        restored.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )
+    erased = restored.execute("SELECT entity, id FROM erased_records").fetchall()
+    for entity, rid in erased:
+        restored.execute("DELETE FROM visitor_records WHERE entity = ? AND id = ?", [entity, rid])
+        restored.execute("DELETE FROM contact_receipts WHERE id = ?", [rid])
+    restored.execute("COMMIT")

@@ -105,27 +105,31 @@ async def _plain_error(send, status: int, detail: str) -> None:
 
 
 class RateLimit:
-    """At most ``limit`` attempts per ``seconds`` per key (a client address), sliding window.
-    In memory: a restart forgets, which is fine for slowing down guessing."""
+    """At most ``limit`` failed attempts per ``seconds`` per key (a client address), sliding
+    window: guessing is slowed down, while a municipality enrolling twenty kiosks in a row
+    is not. In memory: a restart forgets, which is fine for slowing down guessing."""
 
     def __init__(self, limit: int, seconds: float, clock=time.monotonic) -> None:
         self.limit, self.seconds, self.clock = limit, seconds, clock
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, key: str) -> bool:
-        now = self.clock()
+    def _recent(self, key: str) -> deque[float]:
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= self.clock() - self.seconds:
+            hits.popleft()
+        return hits
+
+    def blocked(self, key: str) -> bool:
         with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.seconds:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return False
-            hits.append(now)
+            return len(self._recent(key)) >= self.limit
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._recent(key).append(self.clock())
             if len(self._hits) > 10_000:  # forget idle clients rather than grow forever
                 for stale in [k for k, v in self._hits.items() if not v]:
                     del self._hits[stale]
-            return True
 
     def retry_after(self, key: str) -> int:
         hits = self._hits.get(key)
