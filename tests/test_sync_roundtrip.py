@@ -119,3 +119,16 @@ def test_sync_once_on_the_command_line_exits_0_only_when_the_round_worked(hub, t
     env["ONTMOET_DATA_DIR"] = str(tmp_path / "never-enrolled")
     lonely = sync_once()
     assert lonely.returncode == 1 and "not enrolled" in lonely.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["http://192.168.1.5:8080", "http://hub.example", "ftp://hub.example", "hub.example"]
+)
+def test_enrolment_needs_https_except_on_this_machine(tmp_path, url):
+    from kiosk.store import open_store
+    from sync.client import enrol
+
+    store = open_store(tmp_path / "kiosk.db")
+    with pytest.raises(SyncError, match="https://"):
+        enrol(store, url, "a-code-that-is-never-sent")
+    assert store.get_state("token") is None
