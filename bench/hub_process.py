@@ -49,11 +49,13 @@ class HubProcess:
         if demo:
             hub_cli(data_dir, "load-demo")
 
-    def start(self) -> HubProcess:
+    def start(self, env: dict[str, str] | None = None) -> HubProcess:
+        """Serve; ``env``: extra environment (the SMTP server, say)."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--data-dir", str(self.data_dir),
              "--port", str(self.port), "--log-level", "info"],
             cwd=ROOT,
+            env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=open(self.data_dir / "serve.log", "ab"),  # noqa: SIM115

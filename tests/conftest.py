@@ -206,3 +206,13 @@ def module_kiosk(module_hub, tmp_path_factory, request):
     store = enrolled_kiosk(module_hub, tmp_path_factory.mktemp("kiosk"), name)
     SyncClient(store).sync_once()
     return store
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Playwright drives Debian's chromium (no browser is ever downloaded; STYLE.md)."""
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }  # fmt: skip

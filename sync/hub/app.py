@@ -9,8 +9,10 @@ names the field and the rule; nothing of a refused request is stored.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from sync import protocol
-from sync.hub import keys, ledger
+from sync.hub import desk_store, keys, ledger, mail
 from sync.hub import store as hub_store
 from sync.hub.store import Hub
 from sync.hub.web import LimitsMiddleware, RateLimit
@@ -29,6 +31,7 @@ from sync.hub.web import LimitsMiddleware, RateLimit
 API = "/api/v1"
 VERSION = "0.1.0"
 SEEN_EVERY = 15  # seconds
+PURGE_EVERY = 600  # seconds between two runs of the purge of expired contact requests
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -140,7 +143,13 @@ class HubApp:
         self.public_url = public_url.rstrip("/")
         self.public_key = keys.public_key(self.data_dir)
         self.enrol_limit = RateLimit(limit=10, seconds=60)
+        self.login_limit = RateLimit(limit=20, seconds=60)  # per address; accounts lock at 5
+        self.mail = mail.MailSettings.from_environment()
+        with hub_store.write(self.conn):  # tables added since the store was made
+            hub_store.create_schema(self.conn)
+            desk_store.create_desk_schema(self.conn)
         self._seen: dict[str, tuple[float, dict]] = {}
+        self.stopping = threading.Event()
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -370,9 +379,31 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
         )
         return _json_response(body.encode())
 
+    from sync.hub.desk import router as desk_router
     from sync.hub.pages import router as pages_router
 
     app.include_router(pages_router)
+    app.include_router(desk_router)
+
+    @app.on_event("startup")
+    def start_purging() -> None:
+        """Expired contact requests are erased every PURGE_EVERY seconds, whether anybody
+        is logged in at the desk or not."""
+
+        def purge_now() -> None:
+            while not state.stopping.wait(0):
+                try:
+                    desk_store.purge_expired(state.hub.conn)
+                except sqlite3.Error:
+                    logging.getLogger("ontmoet.hub").exception("purge failed; tries again")
+                if state.stopping.wait(PURGE_EVERY):
+                    break
+
+        threading.Thread(target=purge_now, name="ontmoet-purge", daemon=True).start()
+
+    @app.on_event("shutdown")
+    def stop_purging() -> None:
+        state.stopping.set()
     _add_error_schema(app)
     app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES)
     return app

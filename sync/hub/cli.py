@@ -299,7 +299,14 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def cmd_maintain(args: argparse.Namespace) -> int:
-    purged = hub_store.purge_tombstones(_open(args))
+    from sync.hub import desk_store
+
+    conn = _open(args)
+    with hub_store.write(conn):
+        desk_store.create_desk_schema(conn)
+    erased = desk_store.purge_expired(conn)
+    purged = hub_store.purge_tombstones(conn)
+    print(f"Erased {erased} contact requests whose period ended.")
     print(f"Forgot {purged} tombstones older than {hub_store.TOMBSTONE_DAYS} days.")
     return 0
 

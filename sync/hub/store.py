@@ -500,15 +500,21 @@ def withdraw_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
     """Withdrawn consent: the request and its sealed details are erased at once and will
     never be delivered; only the bare id stays, so that nothing brings it back."""
     with write(conn):
-        conn.execute(
-            "DELETE FROM visitor_records WHERE entity = 'contact_request' AND id = ?", [record_id]
-        )
-        conn.execute("DELETE FROM contact_receipts WHERE id = ?", [record_id])
-        conn.execute(
-            "INSERT OR IGNORE INTO erased_records (entity, id, erased_at)"
-            " VALUES ('contact_request', ?, ?)",
-            [record_id, now_iso()],
-        )
+        erase_contact_request(conn, record_id)
+
+
+def erase_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
+    """Erase a contact request and its sealed details (inside a write transaction); the bare
+    id stays in erased_records so that nothing brings it back."""
+    conn.execute(
+        "DELETE FROM visitor_records WHERE entity = 'contact_request' AND id = ?", [record_id]
+    )
+    conn.execute("DELETE FROM contact_receipts WHERE id = ?", [record_id])
+    conn.execute(
+        "INSERT OR IGNORE INTO erased_records (entity, id, erased_at)"
+        " VALUES ('contact_request', ?, ?)",
+        [record_id, now_iso()],
+    )
 
 
 def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, now: str) -> None:

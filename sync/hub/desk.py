@@ -1,0 +1,426 @@
+"""The reception desk under /desk/: server-rendered pages for the receptionist's PC, in Dutch
+and English, with little more than forms and links (the queue refreshes itself).
+
+Every page needs a login (a session cookie: HttpOnly, SameSite=Strict); every form carries the
+session's CSRF token; roles decide what each person sees: a receptionist handles the queue and
+contact requests, an admin also kiosks, accounts and the audit log, a community editor none of
+the visitors' requests.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sync import protocol
+from sync.hub import desk_store, keys, mail
+from sync.hub import store as hub_store
+from sync.hub.pages import LANGUAGES, templates
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+COOKIE = "ontmoet_desk"
+PRE_COOKIE = "ontmoet_desk_login"
+ONLINE_WITHIN = timedelta(minutes=3)  # a kiosk seen this recently counts as online
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "desk": "Receptie", "queue": "Wachtrij", "contacts": "Contactverzoeken",
+        "kiosks": "Kiosken", "accounts": "Accounts", "audit": "Logboek", "log_out": "Uitloggen",
+        "log_in": "Inloggen", "username": "Naam", "password": "Wachtwoord",
+        "login_wrong": "Naam of wachtwoord klopt niet.",
+        "login_locked": "Te vaak een verkeerd wachtwoord: dit account is 15 minuten op slot.",
+        "queue_intro": "Mensen bij een kiosk die graag hulp willen. Deze lijst ververst zichzelf.",
+        "queue_empty": "Niemand wacht op dit moment.",
+        "kiosk": "Kiosk", "asked_at": "Gevraagd om", "state": "Stand", "take": "Ik ga",
+        "close": "Afgerond", "new": "nieuw", "taken": "onderweg", "closed": "afgerond",
+        "delivered_by_email": "per e-mail bezorgd", "handed_over": "persoonlijk overgedragen",
+        "contacts_intro": "Bezoekers die gevraagd hebben of een groep contact opneemt.",
+        "contacts_empty": "Er zijn geen contactverzoeken.",
+        "for": "Voor", "until": "Bewaard tot", "open": "Openen", "channel": "Hoe",
+        "detail": "Gegevens", "email": "e-mail", "phone": "telefoon",
+        "deliver_email": "Per e-mail naar de groep sturen", "mailbox": "E-mailadres van de groep",
+        "save": "Opslaan", "no_mailbox": "Nog geen e-mailadres bekend.",
+        "handed_over_button": "Persoonlijk overgedragen",
+        "detail_note": "Alleen voor het doorgeven aan de groep. Niet opschrijven of kopiëren.",
+        "sent": "Verstuurd.", "mail_failed": "Versturen lukte niet:",
+        "forbidden": "Deze pagina is niet voor jouw rol.",
+        "kiosks_intro": "Kiosken, of ze online zijn, hun laatste synchronisatie en wachtrij.",
+        "online": "online", "offline": "offline", "last_sync": "Laatste sync",
+        "outbox": "Wacht op verzenden", "oldest": "Oudste", "version": "Versie",
+        "alert": "Melding", "enrol": "Nieuwe kiosk aanmelden", "revoke": "Toegang intrekken",
+        "enrol_code": "Eenmalige code (24 uur geldig):", "name": "Naam",
+        "accounts_intro": "Wie op de receptie mag inloggen, en met welke rol.",
+        "role": "Rol", "create": "Aanmaken", "new_password": "Wachtwoord (wordt één keer getoond):",
+        "admin": "beheerder", "receptionist": "receptionist", "community_editor": "groepsredacteur",
+        "audit_intro": "Wie deed wat. Zonder persoonsgegevens.", "when": "Wanneer",
+        "who": "Wie", "what": "Wat", "record": "Over", "other_language": "English",
+        "editor_home": "Je bent ingelogd als groepsredacteur.",
+        "bad_form": "Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
+    },
+    "en": {
+        "desk": "Reception", "queue": "Queue", "contacts": "Contact requests",
+        "kiosks": "Kiosks", "accounts": "Accounts", "audit": "Audit log", "log_out": "Log out",
+        "log_in": "Log in", "username": "Name", "password": "Password",
+        "login_wrong": "Name or password is not right.",
+        "login_locked": "Too many wrong passwords: this account is locked for 15 minutes.",
+        "queue_intro": "People at a kiosk who would like help. This list refreshes itself.",
+        "queue_empty": "Nobody is waiting right now.",
+        "kiosk": "Kiosk", "asked_at": "Asked at", "state": "State", "take": "I'm going",
+        "close": "Done", "new": "new", "taken": "on the way", "closed": "done",
+        "delivered_by_email": "delivered by e-mail", "handed_over": "handed over in person",
+        "contacts_intro": "Visitors who asked for a group to contact them.",
+        "contacts_empty": "There are no contact requests.",
+        "for": "For", "until": "Kept until", "open": "Open", "channel": "How",
+        "detail": "Details", "email": "e-mail", "phone": "phone",
+        "deliver_email": "Send to the group by e-mail", "mailbox": "The group's e-mail address",
+        "save": "Save", "no_mailbox": "No e-mail address known yet.",
+        "handed_over_button": "Handed over in person",
+        "detail_note": "Only for passing on to the group. Do not write it down or copy it.",
+        "sent": "Sent.", "mail_failed": "Sending failed:",
+        "forbidden": "This page is not for your role.",
+        "kiosks_intro": "Kiosks, whether they are online, their last sync and their outbox.",
+        "online": "online", "offline": "offline", "last_sync": "Last sync",
+        "outbox": "Waiting to be sent", "oldest": "Oldest", "version": "Version",
+        "alert": "Alert", "enrol": "Enrol a new kiosk", "revoke": "Revoke access",
+        "enrol_code": "One-time code (valid 24 hours):", "name": "Name",
+        "accounts_intro": "Who may log in at the reception, and in which role.",
+        "role": "Role", "create": "Create", "new_password": "Password (shown once):",
+        "admin": "admin", "receptionist": "receptionist", "community_editor": "community editor",
+        "audit_intro": "Who did what. Without personal data.", "when": "When",
+        "who": "Who", "what": "What", "record": "About", "other_language": "Nederlands",
+        "editor_home": "You are logged in as a community editor.",
+        "bad_form": "This form has expired. Reload the page and try again.",
+    },
+}  # fmt: skip
+
+#: What each role may open.
+PAGES = {
+    "queue": ("admin", "receptionist"),
+    "contacts": ("admin", "receptionist"),
+    "kiosks": ("admin",),
+    "accounts": ("admin",),
+    "audit": ("admin",),
+}
+
+
+class NotLoggedIn(Exception):
+    pass
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get("ontmoet_lang")
+    return asked if asked in LANGUAGES else "nl"
+
+
+def _state(request: Request):
+    return request.app.state.hub
+
+
+def _session(request: Request) -> desk_store.DeskSession | None:
+    return desk_store.session_for(_state(request).conn, request.cookies.get(COOKIE))
+
+
+def _render(request: Request, template: str, session, status: int = 200, **context) -> Response:
+    lang = _lang(request)
+    nav = [name for name, roles in PAGES.items() if session and session.role in roles]
+    response = templates.TemplateResponse(
+        request,
+        f"desk/{template}",
+        {"lang": lang, "t": TEXTS[lang], "other": "en" if lang == "nl" else "nl",
+         "session": session, "nav": nav, **context},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )  # fmt: skip
+    if "lang" in request.query_params and request.query_params["lang"] in LANGUAGES:
+        response.set_cookie("ontmoet_lang", lang, samesite="strict", path="/desk")
+    return response
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse("/desk/login", status_code=303)
+
+
+def _page_session(request: Request, page: str):
+    """The session for a page, or the response to give instead (login, or 403)."""
+    session = _session(request)
+    if session is None:
+        return None, _to_login(request)
+    if session.role not in PAGES[page]:
+        return None, _render(request, "forbidden.html", session, status=403)
+    return session, None
+
+
+def _checked_form(request: Request, page: str, csrf: str):
+    """As _page_session, and the form's CSRF token must be the session's."""
+    session, refusal = _page_session(request, page)
+    if refusal is not None:
+        return None, refusal
+    if not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
+        return None, _render(request, "forbidden.html", session, status=403, bad_form=True)
+    return session, None
+
+
+# -- login ------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    session = _session(request)
+    if session is None:
+        return _to_login(request)
+    if session.role == "community_editor":
+        return _render(request, "editor.html", session)
+    return RedirectResponse("/desk/queue", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request):
+    # Login CSRF: a random value in a cookie and in the form; a post must carry both.
+    token = secrets.token_urlsafe(24)
+    response = _render(request, "login.html", None, pre=token)
+    response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", path="/desk",
+                        secure=request.url.scheme == "https")  # fmt: skip
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    pre: Annotated[str, Form(max_length=100)] = "",
+):
+    state = _state(request)
+    client = request.client.host if request.client else "?"
+    cookie = request.cookies.get(PRE_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), pre.encode()):
+        return _render(request, "login.html", None, status=403, pre="", error="bad_form")
+    if state.login_limit.blocked(client):
+        return _render(request, "login.html", None, status=429, pre=pre, error="login_locked")
+    try:
+        token, _session_ = desk_store.log_in(state.conn, username, password)
+    except desk_store.LoginRefused as refused:
+        state.login_limit.failed(client)
+        error = "login_locked" if str(refused) == "locked" else "login_wrong"
+        return _render(request, "login.html", None, status=401, pre=pre, error=error)
+    response = RedirectResponse("/desk/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/desk",
+                        secure=request.url.scheme == "https")  # fmt: skip
+    response.delete_cookie(PRE_COOKIE, path="/desk")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = ""):
+    session = _session(request)
+    if session is not None and hmac.compare_digest(csrf.encode(), session.csrf.encode()):
+        desk_store.log_out(_state(request).conn, request.cookies[COOKIE], session.username)
+    response = _to_login(request)
+    response.delete_cookie(COOKIE, path="/desk")
+    return response
+
+
+# -- the queue --------------------------------------------------------------------------------
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request):
+    session, refusal = _page_session(request, "queue")
+    if refusal is not None:
+        return refusal
+    items = desk_store.help_queue(_state(request).conn)
+    return _render(request, "queue.html", session, items=items)
+
+
+@router.post("/queue/{record_id}")
+def queue_action(
+    request: Request,
+    record_id: str,
+    action: Annotated[str, Form(pattern="^(taken|closed)$")],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    session, refusal = _checked_form(request, "queue", csrf)
+    if refusal is not None:
+        return refusal
+    desk_store.set_state(_state(request).conn, "help_request", record_id, action,
+                         session.username)  # fmt: skip
+    return RedirectResponse("/desk/queue", status_code=303)
+
+
+# -- contact requests -------------------------------------------------------------------------
+
+
+def _names(conn, ids: list[str]) -> list[str]:
+    found = (hub_store.shared_record(conn, "community", cid) for cid in ids)
+    return [c["name"] if c else "—" for c in found]
+
+
+@router.get("/contacts", response_class=HTMLResponse)
+def contacts(request: Request):
+    session, refusal = _page_session(request, "contacts")
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    items = [
+        {**item, "names": _names(conn, item["communities"])}
+        for item in desk_store.contact_requests(conn)
+    ]
+    return _render(request, "contacts.html", session, items=items)
+
+
+def _contact_page(request: Request, session, record_id: str, message: str = "",
+                  status: int = 200) -> Response:  # fmt: skip
+    state = _state(request)
+    found = desk_store.contact_request(state.conn, record_id)
+    if found is None:
+        return _render(request, "forbidden.html", session, status=404, gone=True)
+    # Opened here, inside the hub process, for the receptionist handling it.
+    channel, value = protocol.open_sealed(found["sealed_payload"], keys.private_key(state.data_dir))
+    groups = [
+        {"id": cid, "name": name, "mailbox": desk_store.mailbox(state.conn, cid)}
+        for cid, name in zip(found["communities"], _names(state.conn, found["communities"]),
+                             strict=True)
+    ]  # fmt: skip
+    states = {i["id"]: i for i in desk_store.contact_requests(state.conn)}
+    handled = states.get(record_id, {}).get("state", "new")
+    with hub_store.write(state.conn):
+        desk_store.audit(state.conn, session.username, "contact request opened", record_id)
+    return _render(request, "contact.html", session, status=status, item=found, channel=channel,
+                   value=value, groups=groups, state=handled, message=message)  # fmt: skip
+
+
+@router.get("/contacts/{record_id}", response_class=HTMLResponse)
+def contact(request: Request, record_id: str):
+    session, refusal = _page_session(request, "contacts")
+    if refusal is not None:
+        return refusal
+    return _contact_page(request, session, record_id)
+
+
+@router.post("/contacts/{record_id}", response_class=HTMLResponse)
+def contact_action(
+    request: Request,
+    record_id: str,
+    action: Annotated[str, Form(pattern="^(email|in_person|mailbox)$")],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    community: Annotated[str, Form(max_length=64)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+):
+    session, refusal = _checked_form(request, "contacts", csrf)
+    if refusal is not None:
+        return refusal
+    state = _state(request)
+    found = desk_store.contact_request(state.conn, record_id)
+    if found is None:
+        return _render(request, "forbidden.html", session, status=404, gone=True)
+    t = TEXTS[_lang(request)]
+    if action == "mailbox":
+        if community not in found["communities"] or "@" not in email or " " in email.strip():
+            return _contact_page(request, session, record_id, t["bad_form"], 400)
+        desk_store.set_mailbox(state.conn, session.username, community, email.strip())
+        return _contact_page(request, session, record_id)
+    if action == "in_person":
+        desk_store.set_state(state.conn, "contact_request", record_id, "handed_over",
+                             session.username)  # fmt: skip
+        return RedirectResponse("/desk/contacts", status_code=303)
+    channel, value = protocol.open_sealed(found["sealed_payload"], keys.private_key(state.data_dir))
+    try:
+        for cid, name in zip(found["communities"], _names(state.conn, found["communities"]),
+                             strict=True):  # fmt: skip
+            to = desk_store.mailbox(state.conn, cid)
+            if to is None:
+                raise mail.MailError(f"{name}: {t['no_mailbox']}")
+            mail.send(state.mail, mail.contact_message(state.mail, to, name, channel, value,
+                                                       found["expires_on"]))  # fmt: skip
+    except mail.MailError as exc:
+        return _contact_page(request, session, record_id, f"{t['mail_failed']} {exc}", 502)
+    desk_store.set_state(state.conn, "contact_request", record_id, "delivered_by_email",
+                         session.username)  # fmt: skip
+    return RedirectResponse("/desk/contacts", status_code=303)
+
+
+# -- admin ------------------------------------------------------------------------------------
+
+
+@router.get("/kiosks", response_class=HTMLResponse)
+def kiosks(request: Request):
+    session, refusal = _page_session(request, "kiosks")
+    if refusal is not None:
+        return refusal
+    now = datetime.now(UTC)
+    items = []
+    for kiosk in hub_store.kiosks(_state(request).conn):
+        seen = kiosk["last_seen"]
+        online = bool(seen) and now - datetime.fromisoformat(seen) < ONLINE_WITHIN
+        items.append({**kiosk, "online": online and not kiosk["revoked_at"]})
+    return _render(request, "kiosks.html", session, items=items)
+
+
+@router.post("/kiosks", response_class=HTMLResponse)
+def kiosk_action(
+    request: Request,
+    action: Annotated[str, Form(pattern="^(enrol|revoke)$")],
+    name: Annotated[str, Form(max_length=64)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    session, refusal = _checked_form(request, "kiosks", csrf)
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    try:
+        if action == "enrol":
+            code = hub_store.new_enrolment_code(conn, name)
+        else:
+            hub_store.revoke_kiosk(conn, name)
+            code = ""
+    except protocol.ProtocolError as exc:
+        return _render(request, "forbidden.html", session, status=400, problem=str(exc))
+    with hub_store.write(conn):
+        desk_store.audit(conn, session.username, f"kiosk {action}", name)
+    items = hub_store.kiosks(conn)
+    return _render(request, "kiosks.html", session, items=items, code=code, code_for=name)
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts_page(request: Request):
+    session, refusal = _page_session(request, "accounts")
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    return _render(
+        request, "accounts.html", session, items=desk_store.accounts(conn), roles=desk_store.ROLES
+    )
+
+
+@router.post("/accounts", response_class=HTMLResponse)
+def create_account(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form(max_length=32)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    session, refusal = _checked_form(request, "accounts", csrf)
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    try:
+        password = desk_store.create_account(conn, session.username, username, role)
+    except ValueError as exc:
+        return _render(request, "accounts.html", session, status=400, problem=str(exc),
+                       items=desk_store.accounts(conn), roles=desk_store.ROLES)  # fmt: skip
+    return _render(request, "accounts.html", session, items=desk_store.accounts(conn),
+                   roles=desk_store.ROLES, created=username, password=password)  # fmt: skip
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request):
+    session, refusal = _page_session(request, "audit")
+    if refusal is not None:
+        return refusal
+    return _render(request, "audit.html", session,
+                   items=desk_store.audit_entries(_state(request).conn))  # fmt: skip

@@ -1,0 +1,290 @@
+"""What the reception desk keeps at the hub: accounts and their sessions, failed logins, the
+state of each request a receptionist handles, where each community receives e-mail, and an
+audit log (who did what; never a visitor's details).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sync.hub import keys
+from sync.hub.store import erase_contact_request, hash_secret, now_iso, write
+
+DESK_SCHEMA = """
+CREATE TABLE IF NOT EXISTS desk_sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS login_failures (
+    username TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    locked_until TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS request_states (
+    entity TEXT NOT NULL CHECK (entity IN ('help_request', 'contact_request')),
+    id TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('taken', 'closed', 'delivered_by_email',
+                                         'handed_over')),
+    handled_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+) STRICT;
+CREATE TABLE IF NOT EXISTS community_mailboxes (
+    community_id TEXT PRIMARY KEY,
+    email TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT ''
+) STRICT
+"""
+
+ROLES = ("admin", "receptionist", "community_editor")
+SESSION_IDLE = timedelta(minutes=60)  # a desk left alone logs out
+SESSION_MAX = timedelta(hours=12)  # and no session outlives a working day
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def create_desk_schema(conn: sqlite3.Connection) -> None:
+    for statement in DESK_SCHEMA.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def audit(conn: sqlite3.Connection, actor: str, action: str, target: str = "") -> None:
+    """Who did what to which record (by id): never names, addresses or numbers."""
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, target) VALUES (?, ?, ?, ?)",
+        [now_iso(), actor, action, target],
+    )
+
+
+# -- accounts, logins, sessions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskSession:
+    username: str
+    role: str
+    csrf: str
+
+
+class LoginRefused(Exception):
+    """Wrong name or password, or locked: the message is what the person at the desk reads."""
+
+
+def create_account(conn: sqlite3.Connection, actor: str, username: str, role: str) -> str:
+    """A new account with a generated password, returned once."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if not (2 <= len(username) <= 64) or not username.replace("-", "").replace(".", "").isalnum():
+        raise ValueError("a name of 2 to 64 letters, digits, dots or dashes")
+    password = keys.generate_password()
+    with write(conn):
+        if conn.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchone():
+            raise ValueError(f"there is already an account '{username}'")
+        conn.execute(
+            "INSERT INTO accounts (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+            [username, keys.hash_password(password), role, now_iso()],
+        )
+        audit(conn, actor, "create account", f"{username} ({role})")
+    return password
+
+
+def accounts(conn: sqlite3.Connection) -> list[dict]:
+    rows = conn.execute("SELECT username, role, created_at FROM accounts ORDER BY username")
+    return [{"username": u, "role": r, "created_at": c} for u, r, c in rows]
+
+
+def log_in(conn: sqlite3.Connection, username: str, password: str) -> tuple[str, DeskSession]:
+    """A new session (its token, once) for a right name and password. After MAX_FAILURES
+    wrong passwords the account is locked for LOCKOUT, whoever tries."""
+    now = datetime.now(UTC)
+    with write(conn):
+        locked = conn.execute(
+            "SELECT locked_until FROM login_failures WHERE username = ?", [username]
+        ).fetchone()
+    if locked and locked[0] and locked[0] > now.isoformat():
+        raise LoginRefused("locked")
+    row = conn.execute(
+        "SELECT password_hash, role FROM accounts WHERE username = ?", [username]
+    ).fetchone()
+    # Verify even for an unknown name, so the answer takes as long either way.
+    stored = row[0] if row else keys.hash_password(secrets.token_hex(8))
+    if not keys.verify_password(stored, password) or row is None:
+        with write(conn):
+            failures = conn.execute(
+                "INSERT INTO login_failures (username, failures) VALUES (?, 1)"
+                " ON CONFLICT (username) DO UPDATE SET failures = failures + 1"
+                " RETURNING failures",
+                [username],
+            ).fetchone()[0]
+            if failures >= MAX_FAILURES:
+                conn.execute(
+                    "UPDATE login_failures SET failures = 0, locked_until = ? WHERE username = ?",
+                    [(now + LOCKOUT).isoformat(), username],
+                )
+                audit(conn, username, "locked after failed logins")
+        raise LoginRefused("wrong")
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with write(conn):
+        conn.execute("DELETE FROM login_failures WHERE username = ?", [username])
+        conn.execute(
+            "INSERT INTO desk_sessions (token_hash, username, csrf, created_at, last_used)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [hash_secret(token), username, csrf, now.isoformat(), now.isoformat()],
+        )
+        audit(conn, username, "log in")
+    return token, DeskSession(username, row[1], csrf)
+
+
+def session_for(conn: sqlite3.Connection, token: str | None) -> DeskSession | None:
+    """The session behind a cookie, if it is still valid (idle and absolute limits)."""
+    if not token or len(token) > 100:
+        return None
+    now = datetime.now(UTC)
+    row = conn.execute(
+        "SELECT s.username, a.role, s.csrf, s.created_at, s.last_used FROM desk_sessions s"
+        " JOIN accounts a ON a.username = s.username WHERE s.token_hash = ?",
+        [hash_secret(token)],
+    ).fetchone()
+    if row is None:
+        return None
+    created, last_used = datetime.fromisoformat(row[3]), datetime.fromisoformat(row[4])
+    if now - last_used > SESSION_IDLE or now - created > SESSION_MAX:
+        with write(conn):
+            conn.execute("DELETE FROM desk_sessions WHERE token_hash = ?", [hash_secret(token)])
+        return None
+    if now - last_used > timedelta(minutes=1):  # a write a minute at most, not per request
+        with write(conn):
+            conn.execute(
+                "UPDATE desk_sessions SET last_used = ? WHERE token_hash = ?",
+                [now.isoformat(), hash_secret(token)],
+            )
+    return DeskSession(row[0], row[1], row[2])
+
+
+def log_out(conn: sqlite3.Connection, token: str, username: str) -> None:
+    with write(conn):
+        conn.execute("DELETE FROM desk_sessions WHERE token_hash = ?", [hash_secret(token)])
+        audit(conn, username, "log out")
+
+
+# -- requests from the kiosks -----------------------------------------------------------------
+
+
+def help_queue(conn: sqlite3.Connection) -> list[dict]:
+    """'Ask the reception' requests not closed yet, oldest first."""
+    rows = conn.execute(
+        "SELECT v.id, v.kiosk, json_extract(v.fields, '$.language'),"
+        " json_extract(v.fields, '$.created_at'), v.received_at, s.state, s.handled_by"
+        " FROM visitor_records v LEFT JOIN request_states s"
+        " ON s.entity = 'help_request' AND s.id = v.id"
+        " WHERE v.entity = 'help_request' AND coalesce(s.state, 'new') != 'closed'"
+        " ORDER BY v.received_at, v.id"
+    )
+    return [
+        {"id": i, "kiosk": k, "language": lang, "asked_at": asked, "received_at": received,
+         "state": state or "new", "handled_by": by}
+        for i, k, lang, asked, received, state, by in rows
+    ]  # fmt: skip
+
+
+def set_state(
+    conn: sqlite3.Connection, entity: str, record_id: str, state: str, actor: str
+) -> bool:
+    with write(conn):
+        exists = conn.execute(
+            "SELECT 1 FROM visitor_records WHERE entity = ? AND id = ?", [entity, record_id]
+        ).fetchone()
+        if not exists:
+            return False
+        conn.execute(
+            "INSERT INTO request_states (entity, id, state, handled_by, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (entity, id) DO UPDATE SET"
+            " state = excluded.state, handled_by = excluded.handled_by,"
+            " updated_at = excluded.updated_at",
+            [entity, record_id, state, actor, now_iso()],
+        )
+        audit(conn, actor, f"{entity.replace('_', ' ')}: {state.replace('_', ' ')}", record_id)
+    return True
+
+
+def contact_requests(conn: sqlite3.Connection) -> list[dict]:
+    rows = conn.execute(
+        "SELECT v.id, v.fields, v.received_at, s.state, s.handled_by FROM visitor_records v"
+        " LEFT JOIN request_states s ON s.entity = 'contact_request' AND s.id = v.id"
+        " WHERE v.entity = 'contact_request' ORDER BY v.received_at DESC, v.id"
+    )
+    result = []
+    for rid, fields, received, state, by in rows:
+        data = json.loads(fields)
+        result.append(
+            {"id": rid, "communities": data["communities"], "channel": data["channel"],
+             "expires_on": data["expires_on"], "received_at": received,
+             "state": state or "new", "handled_by": by}
+        )  # fmt: skip
+    return result
+
+
+def contact_request(conn: sqlite3.Connection, record_id: str) -> dict | None:
+    row = conn.execute(
+        "SELECT fields FROM visitor_records WHERE entity = 'contact_request' AND id = ?",
+        [record_id],
+    ).fetchone()
+    return {"id": record_id, **json.loads(row[0])} if row else None
+
+
+def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
+    """Erase contact requests whose chosen period has ended: the sealed details and the
+    request go, and only the bare id stays (a kiosk pushing it again cannot bring it back).
+    Runs on a schedule in the hub, whether anybody is logged in or not."""
+    today_text = (today or datetime.now(UTC).date()).isoformat()
+    with write(conn):
+        expired = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM visitor_records WHERE entity = 'contact_request'"
+                " AND json_extract(fields, '$.expires_on') < ?",
+                [today_text],
+            )
+        ]
+        for rid in expired:
+            erase_contact_request(conn, rid)
+            audit(conn, "hub", "contact request erased: period ended", rid)
+    return len(expired)
+
+
+def mailbox(conn: sqlite3.Connection, community_id: str) -> str | None:
+    row = conn.execute(
+        "SELECT email FROM community_mailboxes WHERE community_id = ?", [community_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_mailbox(conn: sqlite3.Connection, actor: str, community_id: str, email: str) -> None:
+    with write(conn):
+        conn.execute(
+            "INSERT INTO community_mailboxes (community_id, email) VALUES (?, ?)"
+            " ON CONFLICT (community_id) DO UPDATE SET email = excluded.email",
+            [community_id, email],
+        )
+        audit(conn, actor, "set a community's mailbox", community_id)
+
+
+def audit_entries(conn: sqlite3.Connection, limit: int = 200) -> list[dict]:
+    rows = conn.execute(
+        "SELECT at, actor, action, target FROM audit_log ORDER BY id DESC LIMIT ?", [limit]
+    )
+    return [{"at": a, "actor": b, "action": c, "target": d} for a, b, c, d in rows]

@@ -1,0 +1,240 @@
+"""The reception desk in a real browser (Playwright with Debian's chromium, headless) against a
+real hub process, with records that a real kiosk pushed and e-mail to a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from datetime import date, timedelta
+
+import pytest
+import requests
+from hub_helpers import HubProcess, enrolled_kiosk, free_port
+from playwright.sync_api import Page, expect
+
+from kiosk.contact import check_contact, load_public_key, seal
+from kiosk.visitor_records import (
+    new_record_id,
+    new_token,
+    record_contact_request,
+    record_help_request,
+)
+from sync.client import SyncClient
+
+PAGES = ("/desk/", "/desk/queue", "/desk/contacts", "/desk/contacts/x", "/desk/kiosks",
+         "/desk/accounts", "/desk/audit")  # fmt: skip
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.received = received
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def desk(tmp_path, smtp_sink):
+    hub = HubProcess(tmp_path / "hub")
+    hub.start(env={"ONTMOET_SMTP_HOST": "127.0.0.1", "ONTMOET_SMTP_PORT": str(smtp_sink.port),
+                   "ONTMOET_MAIL_FROM": "receptie@lindewaard.example"})  # fmt: skip
+    yield hub
+    hub.stop()
+
+
+def account(hub, name: str, role: str) -> str:
+    """An account made the way an admin makes one (in the hub's store), its password."""
+    from sync.hub import desk_store
+    from sync.hub import store as hub_store
+
+    conn = hub_store.connect(hub.data_dir / "hub.db")
+    try:
+        return desk_store.create_account(conn, "test", name, role)
+    finally:
+        conn.close()
+
+
+def log_in(page: Page, hub, name: str, password: str) -> None:
+    page.goto(f"{hub.url}/desk/login")
+    page.get_by_label("Naam").fill(name)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def test_every_desk_page_without_login_goes_to_login(desk):
+    for path in PAGES:
+        reply = requests.get(desk.url + path, allow_redirects=False, timeout=10)
+        assert reply.status_code == 303 and reply.headers["location"] == "/desk/login", path
+
+
+def test_the_live_queue(desk, tmp_path, page: Page):
+    password = account(desk, "sanne", "receptionist")
+    log_in(page, desk, "sanne", password)
+    expect(page).to_have_url(f"{desk.url}/desk/queue")
+    expect(page.get_by_text("Niemand wacht op dit moment.")).to_be_visible()
+    # A visitor at kiosk-hal asks for the reception; the kiosk syncs.
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    record_help_request(kiosk, new_record_id(), "nl", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    row = page.get_by_role("row", name=re.compile("kiosk-hal"))
+    expect(row).to_be_visible(timeout=15_000)  # the page refreshes itself
+    row.get_by_role("button", name="Ik ga").click()
+    expect(page.get_by_role("row", name=re.compile("onderweg \\(sanne\\)"))).to_be_visible()
+    page.get_by_role("row", name=re.compile("kiosk-hal")).get_by_role(
+        "button", name="Afgerond"
+    ).click()
+    expect(page.get_by_text("Niemand wacht op dit moment.")).to_be_visible()
+    page.goto(f"{desk.url}/desk/queue?lang=en")
+    expect(page.get_by_text("Nobody is waiting right now.")).to_be_visible()
+
+
+def test_a_contact_request_from_a_kiosk_to_delivered_email(desk, tmp_path, smtp_sink, page):
+    password = account(desk, "sanne", "receptionist")
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    group = kiosk.conn.execute("SELECT id, name FROM communities LIMIT 1").fetchone()
+    sealed = seal(check_contact("phone", "06-12345678"),
+                  load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
+    record_contact_request(kiosk, new_record_id(), [group[0]], "phone", sealed, 90, new_token())
+    SyncClient(kiosk).sync_once()
+
+    log_in(page, desk, "sanne", password)
+    page.get_by_role("link", name="Contactverzoeken").click()
+    row = page.get_by_role("row", name=re.compile(re.escape(group[1])))
+    expect(row.get_by_role("cell", name="nieuw")).to_be_visible()
+    row.get_by_role("link", name="Openen").click()
+    expect(page.get_by_text("+31612345678")).to_be_visible()  # opened here, for her only
+    page.get_by_role("button", name="Per e-mail naar de groep sturen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nog geen e-mailadres bekend")
+    assert smtp_sink.received == []
+    page.get_by_label("E-mailadres van de groep").fill("groep@voorbeeld.nl")
+    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_role("button", name="Per e-mail naar de groep sturen").click()
+    expect(page).to_have_url(f"{desk.url}/desk/contacts")
+    expect(page.get_by_role("cell", name="per e-mail bezorgd (sanne)")).to_be_visible()
+    (message,) = smtp_sink.received
+    assert message["To"] == "groep@voorbeeld.nl"
+    assert "+31612345678" in message.get_payload() and "+316" not in message["Subject"]
+    # The audit log says who did what, without the detail.
+    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    log = " ".join(" ".join(r) for r in conn.execute("SELECT actor, action, target FROM audit_log"))
+    assert "sanne" in log and "delivered by email" in log and "+316" not in log
+
+
+def test_roles_see_only_their_pages(desk, page: Page):
+    editor = account(desk, "rob", "community_editor")
+    receptionist = account(desk, "sanne", "receptionist")
+    log_in(page, desk, "rob", editor)
+    expect(page.get_by_text("Je bent ingelogd als groepsredacteur.")).to_be_visible()
+    for path in ("/desk/contacts", "/desk/queue", "/desk/accounts"):
+        response = page.goto(desk.url + path)
+        assert response.status == 403, path
+    page.context.clear_cookies()
+    log_in(page, desk, "sanne", receptionist)
+    for path in ("/desk/accounts", "/desk/kiosks", "/desk/audit"):
+        assert page.goto(desk.url + path).status == 403, path
+    # And a receptionist's session cannot create accounts or change roles by posting either.
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    reply = page.request.post(f"{desk.url}/desk/accounts",
+                              form={"username": "me2", "role": "admin", "csrf": csrf})  # fmt: skip
+    assert reply.status == 403
+    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    assert conn.execute("SELECT count(*) FROM accounts WHERE username = 'me2'").fetchone() == (0,)
+
+
+def test_a_form_without_the_sessions_csrf_token_is_refused(desk, tmp_path, page: Page):
+    password = account(desk, "sanne", "receptionist")
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    record_id = new_record_id()
+    record_help_request(kiosk, record_id, "nl", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    log_in(page, desk, "sanne", password)
+    for csrf in ("", "forged"):
+        reply = page.request.post(f"{desk.url}/desk/queue/{record_id}",
+                                  form={"action": "closed", "csrf": csrf})  # fmt: skip
+        assert reply.status == 403 and "verlopen" in reply.text()
+    expect(page.get_by_role("row", name=re.compile("kiosk-hal"))).to_be_visible()
+    # Login itself needs the value from the login page's own cookie.
+    bare = requests.post(f"{desk.url}/desk/login", data={"username": "sanne",
+                         "password": password, "pre": "x"}, timeout=10)  # fmt: skip
+    assert bare.status_code == 403
+
+
+def test_a_session_ends_after_an_hour_idle(desk, page: Page):
+    password = account(desk, "sanne", "receptionist")
+    log_in(page, desk, "sanne", password)
+    expect(page).to_have_url(f"{desk.url}/desk/queue")
+    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    past = (date.today() - timedelta(days=1)).isoformat() + "T00:00:00+00:00"
+    with conn:
+        conn.execute("UPDATE desk_sessions SET last_used = ?", [past])
+    page.goto(f"{desk.url}/desk/queue")
+    expect(page).to_have_url(f"{desk.url}/desk/login")
+
+
+def test_five_wrong_passwords_lock_the_account(desk, page: Page):
+    password = account(desk, "sanne", "receptionist")
+    for _ in range(5):
+        log_in(page, desk, "sanne", "not-her-password")
+        expect(page.get_by_role("alert")).to_have_text("Naam of wachtwoord klopt niet.")
+    log_in(page, desk, "sanne", password)  # even the right one, for now
+    expect(page.get_by_role("alert")).to_contain_text("15 minuten op slot")
+
+
+def test_expired_requests_are_erased_with_nobody_logged_in(tmp_path):
+    """The purge runs inside the hub on a schedule: here its first run, at start."""
+    hub = HubProcess(tmp_path / "hub").start()
+    kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    key = load_public_key(kiosk.get_state("hub_public_key"))
+    group = kiosk.conn.execute("SELECT id FROM communities LIMIT 1").fetchone()[0]
+    old, current = new_record_id(), new_record_id()
+    sealed = seal(check_contact("email", "oud@voorbeeld.nl"), key)
+    # Chosen for one month, 40 days ago: its period has ended.
+    record_contact_request(kiosk, old, [group], "email", sealed, 30, new_token(),
+                           today=date.today() - timedelta(days=40))  # fmt: skip
+    record_contact_request(kiosk, current, [group], "email", sealed, 30, new_token())
+    SyncClient(kiosk).sync_once()
+    hub.stop()
+    hub.start()  # nobody logs in
+    deadline = time.monotonic() + 20
+    while len(hub.records("contact_request")) > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    hub.stop()
+    assert [i for _e, i in hub.records("contact_request")] == [current]
+    conn = sqlite3.connect(hub.data_dir / "hub.db")
+    assert conn.execute("SELECT id FROM erased_records").fetchall() == [(old,)]
+
+
+def test_the_purge_follows_the_calendar(tmp_path):
+    """Time travel, not sleeping: the same request, the day before and the day after."""
+    import time_machine
+
+    from sync.hub import desk_store
+    from sync.hub import store as hub_store
+
+    conn = hub_store.connect(tmp_path / "hub.db")
+    with hub_store.write(conn):
+        hub_store.create_schema(conn)
+        desk_store.create_desk_schema(conn)
+        conn.execute(
+            "INSERT INTO visitor_records VALUES ('contact_request', 'r1', 'k', ?, '2026-11-01')",
+            ['{"expires_on": "2027-02-28", "communities": []}'],
+        )
+    with time_machine.travel("2027-02-28 23:00"):
+        assert desk_store.purge_expired(conn) == 0
+    with time_machine.travel("2027-03-01 00:05"):
+        assert desk_store.purge_expired(conn) == 1
+    assert conn.execute("SELECT count(*) FROM visitor_records").fetchone() == (0,)
