@@ -238,3 +238,67 @@ def test_the_purge_follows_the_calendar(tmp_path):
     with time_machine.travel("2027-03-01 00:05"):
         assert desk_store.purge_expired(conn) == 1
     assert conn.execute("SELECT count(*) FROM visitor_records").fetchone() == (0,)
+
+
+def test_introductions_with_a_follow_up(desk, tmp_path, page: Page):
+    password = account(desk, "sanne", "receptionist")
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    (a, a_name), (b, b_name) = kiosk.conn.execute(
+        "SELECT id, name FROM communities ORDER BY name LIMIT 2"
+    ).fetchall()
+    sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
+                  load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
+    visitor = new_record_id()
+    record_contact_request(kiosk, visitor, [a], "email", sealed, 90, new_token())
+    SyncClient(kiosk).sync_once()
+    log_in(page, desk, "sanne", password)
+    page.get_by_role("link", name="Kennismakingen").click()
+    # Two communities that should know each other.
+    page.get_by_label("Soort").select_option("community_community")
+    page.get_by_label("Wie", exact=True).select_option(a)
+    page.get_by_label("Met wie").select_option(b)
+    page.get_by_label("Korte notitie").fill("Allebei zoeken ze een ruimte op zaterdag.")
+    page.get_by_label("Navragen over (weken)").select_option("2")
+    page.get_by_role("button", name="Kennismaking vastleggen").click()
+    row = page.get_by_role("row", name=re.compile("zaterdag"))
+    expect(row).to_contain_text(a_name)
+    expect(row).to_contain_text(b_name)
+    expect(row).to_contain_text((date.today() + timedelta(weeks=2)).isoformat())
+    # A visitor and a community: the visitor by their request, never by name.
+    page.get_by_label("Soort").select_option("visitor_community")
+    page.get_by_label("Wie", exact=True).select_option(visitor)
+    page.get_by_label("Met wie").select_option(b)
+    page.get_by_role("button", name="Kennismaking vastleggen").click()
+    expect(page.get_by_role("row", name=re.compile("Bezoeker \\(kiosk-hal"))).to_be_visible()
+    assert "anna" not in page.content()
+    # Two visitors: refused, the kiosk does not ask for that consent.
+    page.get_by_label("Soort").select_option("visitor_visitor")
+    page.get_by_role("button", name="Kennismaking vastleggen").click()
+    expect(page.get_by_role("alert")).to_contain_text("allebei daarmee instemden")
+    # The follow-up.
+    row = page.get_by_role("row", name=re.compile("zaterdag"))
+    row.get_by_label("Uitkomst").select_option("led_to_something")
+    row.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("row", name=re.compile("zaterdag"))).to_contain_text("leidde tot iets")
+
+
+def test_figures_hide_every_count_below_five(desk, tmp_path, page: Page):
+    from kiosk.visitor_records import record_interest
+
+    password = account(desk, "sanne", "receptionist")
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    for _ in range(7):
+        record_interest(kiosk, new_record_id(), ["natuur"], [], "de-hoven", "nl", "kiosk-hal")
+    for _ in range(3):
+        record_interest(kiosk, new_record_id(), ["muziek"], [], None, "nl", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    log_in(page, desk, "sanne", password)
+    page.goto(f"{desk.url}/desk/figures?lang=en")
+    nature = page.get_by_role("row", name=re.compile("Gardening and nature"))
+    expect(nature.get_by_role("cell")).to_have_text("7")
+    music = page.get_by_role("row", name=re.compile("Music and culture"))
+    expect(music.get_by_role("cell")).to_have_text("fewer than 5")
+    expect(page.get_by_role("row", name=re.compile("no preference"))).to_contain_text(
+        "fewer than 5"
+    )

@@ -404,6 +404,7 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
     @app.on_event("shutdown")
     def stop_purging() -> None:
         state.stopping.set()
+
     _add_error_schema(app)
     app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES)
     return app

@@ -10,6 +10,7 @@ the visitors' requests.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -61,6 +62,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "who": "Wie", "what": "Wat", "record": "Over", "other_language": "English",
         "editor_home": "Je bent ingelogd als groepsredacteur.",
         "bad_form": "Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
+        "introductions": "Kennismakingen", "figures": "Cijfers",
+        "introductions_intro": "Wie je met wie in contact bracht, en of het iets opleverde.",
+        "visitor_community": "bezoeker – groep", "visitor_visitor": "bezoeker – bezoeker",
+        "community_community": "groep – groep", "kind": "Soort", "party_a": "Wie",
+        "party_b": "Met wie", "note": "Korte notitie", "follow_up_in": "Navragen over",
+        "weeks": "weken", "make": "Kennismaking vastleggen", "follow_up_on": "Navragen op",
+        "outcome": "Uitkomst", "outcome_open": "nog open",
+        "outcome_led_to_something": "leidde tot iets", "outcome_not_yet": "nog niet",
+        "outcome_nothing": "niets", "visitor": "Bezoeker",
+        "intro_same": "Kies twee verschillende partijen.",
+        "intro_unknown visitor": "Kies bij een bezoeker een contactverzoek.",
+        "intro_unknown community": "Kies bij een groep een groep.",
+        "intro_visitor_consent": "Twee bezoekers voorstellen kan alleen als allebei daarmee "
+        "instemden; de kiosk vraagt dat (nog) niet.",
+        "intro_form": "Controleer het formulier.", "intro_unknown kind": "Kies een soort.",
+        "figures_intro": "Anonieme aantallen. Minder dan 5 tonen we niet: dat zou naar een "
+        "persoon kunnen wijzen.", "fewer_than_5": "minder dan 5",
+        "interests_by_theme": "Interesses per thema",
+        "interests_by_neighbourhood": "Interesses per buurt of dorp",
+        "introductions_made": "Kennismakingen", "requests_handled": "Afgehandelde verzoeken",
+        "count": "Aantal", "none_area": "geen voorkeur",
     },
     "en": {
         "desk": "Reception", "queue": "Queue", "contacts": "Contact requests",
@@ -95,6 +117,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "who": "Who", "what": "What", "record": "About", "other_language": "Nederlands",
         "editor_home": "You are logged in as a community editor.",
         "bad_form": "This form has expired. Reload the page and try again.",
+        "introductions": "Introductions", "figures": "Figures",
+        "introductions_intro": "Whom you put in touch with whom, and whether it led to "
+        "something.",
+        "visitor_community": "visitor – group", "visitor_visitor": "visitor – visitor",
+        "community_community": "group – group", "kind": "Kind", "party_a": "Who",
+        "party_b": "With whom", "note": "Short note", "follow_up_in": "Follow up in",
+        "weeks": "weeks", "make": "Record the introduction", "follow_up_on": "Follow up on",
+        "outcome": "Outcome", "outcome_open": "open",
+        "outcome_led_to_something": "led to something", "outcome_not_yet": "not yet",
+        "outcome_nothing": "nothing", "visitor": "Visitor",
+        "intro_same": "Choose two different parties.",
+        "intro_unknown visitor": "For a visitor, choose a contact request.",
+        "intro_unknown community": "For a group, choose a group.",
+        "intro_visitor_consent": "Two visitors can be introduced only when both agreed to it; "
+        "the kiosk does not ask that (yet).",
+        "intro_form": "Check the form.", "intro_unknown kind": "Choose a kind.",
+        "figures_intro": "Anonymous counts. Counts below 5 are not shown: they could point at "
+        "a person.", "fewer_than_5": "fewer than 5",
+        "interests_by_theme": "Interests by theme",
+        "interests_by_neighbourhood": "Interests by neighbourhood or village",
+        "introductions_made": "Introductions", "requests_handled": "Requests handled",
+        "count": "Count", "none_area": "no preference",
     },
 }  # fmt: skip
 
@@ -102,6 +146,8 @@ TEXTS: dict[str, dict[str, str]] = {
 PAGES = {
     "queue": ("admin", "receptionist"),
     "contacts": ("admin", "receptionist"),
+    "introductions": ("admin", "receptionist"),
+    "figures": ("admin", "receptionist"),
     "kiosks": ("admin",),
     "accounts": ("admin",),
     "audit": ("admin",),
@@ -424,3 +470,94 @@ def audit_page(request: Request):
         return refusal
     return _render(request, "audit.html", session,
                    items=desk_store.audit_entries(_state(request).conn))  # fmt: skip
+
+
+# -- introductions and figures ----------------------------------------------------------------
+
+
+def _parties(conn) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(visitors, communities) as (id, label): a visitor only as 'Visitor, kiosk, date'."""
+    rows = conn.execute(
+        "SELECT id, kiosk, substr(received_at, 1, 10) FROM visitor_records"
+        " WHERE entity = 'contact_request' ORDER BY received_at DESC"
+    ).fetchall()
+    visitors = [(rid, f"{kiosk}, {day}") for rid, kiosk, day in rows]
+    communities = [
+        (rid, json.loads(data)["name"])
+        for rid, data in conn.execute(
+            "SELECT id, data FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
+        )
+    ]
+    return visitors, sorted(communities, key=lambda c: c[1].casefold())
+
+
+def _introductions_page(request: Request, session, status: int = 200, problem: str = ""):
+    conn = _state(request).conn
+    visitors, communities = _parties(conn)
+    labels = dict(communities) | {rid: f"{TEXTS[_lang(request)]['visitor']} ({label})"
+                                   for rid, label in visitors}  # fmt: skip
+    today = datetime.now(UTC).date().isoformat()
+    items = [
+        {**i, "a": labels.get(i["party_a"], "—"), "b": labels.get(i["party_b"], "—"),
+         "due": i["outcome"] == "open" and i["follow_up_on"] <= today}
+        for i in desk_store.introductions(conn)
+    ]  # fmt: skip
+    return _render(request, "introductions.html", session, status=status, items=items,
+                   visitors=visitors, communities=communities, problem=problem,
+                   kinds=desk_store.INTRODUCTION_KINDS, outcomes=desk_store.OUTCOMES)  # fmt: skip
+
+
+@router.get("/introductions", response_class=HTMLResponse)
+def introductions_page(request: Request):
+    session, refusal = _page_session(request, "introductions")
+    if refusal is not None:
+        return refusal
+    return _introductions_page(request, session)
+
+
+@router.post("/introductions", response_class=HTMLResponse)
+def introduction_action(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    kind: Annotated[str, Form(max_length=32)] = "",
+    party_a: Annotated[str, Form(max_length=64)] = "",
+    party_b: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+    weeks: Annotated[int, Form(ge=1, le=26)] = 4,
+    introduction: Annotated[int, Form(ge=0)] = 0,
+    outcome: Annotated[str, Form(max_length=32)] = "",
+):
+    session, refusal = _checked_form(request, "introductions", csrf)
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    t = TEXTS[_lang(request)]
+    try:
+        if introduction:
+            desk_store.follow_up(conn, session.username, introduction, outcome)
+        else:
+            desk_store.make_introduction(conn, session.username, kind, party_a, party_b, note,
+                                         weeks)  # fmt: skip
+    except desk_store.IntroductionRefused as refused:
+        return _introductions_page(request, session, 400, t.get(f"intro_{refused}", str(refused)))
+    return RedirectResponse("/desk/introductions", status_code=303)
+
+
+@router.get("/figures", response_class=HTMLResponse)
+def figures_page(request: Request):
+    session, refusal = _page_session(request, "figures")
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    lang = _lang(request)
+    taxonomy = hub_store.shared_record(conn, "taxonomy", "taxonomy") or {}
+    labels = {
+        term["slug"]: term["labels"].get(lang) or term["labels"].get("nl", term["slug"])
+        for group in ("themes", "neighbourhoods", "gifts")
+        for term in taxonomy.get(group, [])
+    }
+    labels["-"] = TEXTS[lang]["none_area"]
+    states = ("taken", "closed", "delivered_by_email", "handed_over")
+    labels.update({k: TEXTS[lang][k] for k in (*desk_store.INTRODUCTION_KINDS, *states)})
+    return _render(request, "figures.html", session, figures=desk_store.figures(conn),
+                   labels=labels)  # fmt: skip

@@ -40,6 +40,21 @@ CREATE TABLE IF NOT EXISTS community_mailboxes (
     community_id TEXT PRIMARY KEY,
     email TEXT NOT NULL
 ) STRICT;
+-- Introductions a receptionist makes: a visitor (by their contact request, never by name)
+-- and a community, two visitors who both agreed, or two communities.
+CREATE TABLE IF NOT EXISTS introductions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('visitor_community', 'visitor_visitor',
+                                       'community_community')),
+    party_a TEXT NOT NULL,
+    party_b TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    follow_up_on TEXT NOT NULL,
+    outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'led_to_something',
+                                                            'not_yet', 'nothing')),
+    made_by TEXT NOT NULL,
+    made_at TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -288,3 +303,94 @@ def audit_entries(conn: sqlite3.Connection, limit: int = 200) -> list[dict]:
         "SELECT at, actor, action, target FROM audit_log ORDER BY id DESC LIMIT ?", [limit]
     )
     return [{"at": a, "actor": b, "action": c, "target": d} for a, b, c, d in rows]
+
+
+# -- introductions ----------------------------------------------------------------------------
+
+INTRODUCTION_KINDS = ("visitor_community", "visitor_visitor", "community_community")
+OUTCOMES = ("open", "led_to_something", "not_yet", "nothing")
+
+
+class IntroductionRefused(ValueError):
+    """Why this introduction cannot be made; the desk shows the message."""
+
+
+def make_introduction(
+    conn: sqlite3.Connection, actor: str, kind: str, party_a: str, party_b: str, note: str,
+    weeks: int,
+) -> int:  # fmt: skip
+    if kind not in INTRODUCTION_KINDS:
+        raise IntroductionRefused("unknown kind")
+    if party_a == party_b:
+        raise IntroductionRefused("same")
+    if not 1 <= weeks <= 26 or len(note) > 1000:
+        raise IntroductionRefused("form")
+    visitors = {"visitor_community": [party_a], "visitor_visitor": [party_a, party_b],
+                "community_community": []}[kind]  # fmt: skip
+    communities = {"visitor_community": [party_b], "visitor_visitor": [],
+                   "community_community": [party_a, party_b]}[kind]  # fmt: skip
+    if kind == "visitor_visitor":
+        # Both must have agreed to meet other visitors; the kiosk's consent covers being
+        # contacted by the communities they chose, not that.
+        raise IntroductionRefused("visitor_consent")
+    for visitor in visitors:
+        if contact_request(conn, visitor) is None:
+            raise IntroductionRefused("unknown visitor")
+    for community in communities:
+        if not conn.execute(
+            "SELECT 1 FROM shared_records WHERE entity = 'community' AND id = ?"
+            " AND data IS NOT NULL",
+            [community],
+        ).fetchone():
+            raise IntroductionRefused("unknown community")
+    follow_up = (datetime.now(UTC).date() + timedelta(weeks=weeks)).isoformat()
+    with write(conn):
+        rid = conn.execute(
+            "INSERT INTO introductions (kind, party_a, party_b, note, follow_up_on, made_by,"
+            " made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [kind, party_a, party_b, note.strip(), follow_up, actor, now_iso()],
+        ).lastrowid
+        audit(conn, actor, f"introduction made ({kind.replace('_', '-')})", str(rid))
+    return rid
+
+
+def introductions(conn: sqlite3.Connection) -> list[dict]:
+    cursor = conn.execute(
+        "SELECT * FROM introductions ORDER BY outcome != 'open', follow_up_on, id"
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+
+def follow_up(conn: sqlite3.Connection, actor: str, rid: int, outcome: str) -> None:
+    if outcome not in OUTCOMES:
+        raise IntroductionRefused("form")
+    with write(conn):
+        conn.execute("UPDATE introductions SET outcome = ? WHERE id = ?", [outcome, rid])
+        audit(conn, actor, f"introduction followed up: {outcome.replace('_', ' ')}", str(rid))
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+SUPPRESS_BELOW = 5  # a count this small could point at a person: shown as "fewer than 5"
+
+
+def figures(conn: sqlite3.Connection) -> dict[str, list[tuple[str, int | None]]]:
+    """Anonymous counts; any count below SUPPRESS_BELOW is None (shown as 'fewer than 5')."""
+
+    def shown(rows) -> list[tuple[str, int | None]]:
+        return [(key, n if n >= SUPPRESS_BELOW else None) for key, n in rows]
+
+    return {
+        "themes": shown(conn.execute(
+            "SELECT t.value, count(*) FROM visitor_records v,"
+            " json_each(json_extract(v.fields, '$.themes')) t WHERE v.entity = 'interest'"
+            " GROUP BY t.value ORDER BY count(*) DESC, t.value")),
+        "neighbourhoods": shown(conn.execute(
+            "SELECT coalesce(json_extract(fields, '$.neighbourhood'), '-'), count(*)"
+            " FROM visitor_records WHERE entity = 'interest' GROUP BY 1 ORDER BY 2 DESC, 1")),
+        "introductions": shown(conn.execute(
+            "SELECT kind, count(*) FROM introductions GROUP BY kind ORDER BY kind")),
+        "handled": shown(conn.execute(
+            "SELECT state, count(*) FROM request_states GROUP BY state ORDER BY state")),
+    }  # fmt: skip
