@@ -1,6 +1,7 @@
-"""Screenshots of the hub's public pages as a phone shows them (headless Chromium, 412x915),
-for docs/pages/: a community's page in Dutch and English, a take-home list, the consent page
-and the page after withdrawing. Run by './tasks screenshots'."""
+"""Screenshots of the hub's pages: the public pages as a phone shows them (headless Chromium,
+412x915) into docs/pages/ (a community's page in Dutch and English, a take-home list, the
+consent page and the page after withdrawing), and the reception desk (Playwright, 1280x800)
+into docs/desk/. Run by './tasks screenshots'."""
 
 from __future__ import annotations
 
@@ -67,5 +68,62 @@ def main(out: Path) -> None:
         hub.stop()
 
 
+def desk_screenshots(out: Path) -> None:
+    """The reception desk, as a receptionist and an admin see it (Playwright, 1280x800)."""
+    from playwright.sync_api import sync_playwright
+
+    from kiosk.visitor_records import record_help_request, record_interest
+    from sync.hub import desk_store
+    from sync.hub import store as hub_store
+
+    folder = Path(tempfile.mkdtemp(prefix="ontmoet-desk-"))
+    hub = HubProcess(folder / "hub").start()
+    try:
+        kiosk = open_store(folder / "kiosk" / "kiosk.db")
+        enrol(kiosk, hub.url, hub.code("kiosk-hal"))
+        SyncClient(kiosk).sync_once()
+        ids = [r[0] for r in kiosk.conn.execute("SELECT id FROM communities LIMIT 3")]
+        key = load_public_key(kiosk.get_state("hub_public_key"))
+        for i in range(12):
+            record_interest(kiosk, new_record_id(), ["natuur", "koken"][: 1 + i % 2], [],
+                            "de-hoven" if i % 3 else None, "nl", "kiosk-hal")  # fmt: skip
+        for address in ("anna@voorbeeld.nl", "06-12345678"):
+            channel = "email" if "@" in address else "phone"
+            sealed = seal(check_contact(channel, address), key)
+            record_contact_request(kiosk, new_record_id(), ids[:2], channel, sealed, 90,
+                                   new_token())  # fmt: skip
+        record_help_request(kiosk, new_record_id(), "nl", "kiosk-hal")
+        SyncClient(kiosk).sync_once()
+        record_help_request(kiosk, new_record_id(), "en", "kiosk-hal")
+        SyncClient(kiosk).sync_once()
+        conn = hub_store.connect(hub.data_dir / "hub.db")
+        password = desk_store.create_account(conn, "setup", "sanne", "admin")
+        contact_id = desk_store.contact_requests(conn)[0]["id"]
+        desk_store.set_mailbox(conn, "setup", ids[0], "wandelclub@voorbeeld.nl")
+        conn.close()
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{hub.url}/desk/login")
+            page.screenshot(path=out / "desk-login.png")
+            page.get_by_label("Naam").fill("sanne")
+            page.get_by_label("Wachtwoord").fill(password)
+            page.get_by_role("button", name="Inloggen").click()
+            page.get_by_role("row").nth(1).get_by_role("button", name="Ik ga").click()
+            for name in ("queue", "contacts", f"contacts/{contact_id}", "introductions",
+                         "figures", "kiosks", "accounts", "audit"):  # fmt: skip
+                page.goto(f"{hub.url}/desk/{name}")
+                shot = out / f"desk-{name.split('/')[0]}{'-one' if '/' in name else ''}.png"
+                page.screenshot(path=shot, full_page=True)
+                print(shot)
+            browser.close()
+    finally:
+        hub.stop()
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "pages")
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "pages"
+    main(target)
+    desk_screenshots(target.parent / "desk")

@@ -158,3 +158,15 @@ def test_tokens_never_reach_the_log(hub, kiosk):
     log = (hub.data_dir / "serve.log").read_text()
     assert token not in log
     assert "GET /m/… 404" in log and "GET /w/… 404" in log  # the requests are logged
+
+
+def test_every_stylesheet_a_page_links_is_served(hub):
+    import re as regex
+
+    for path in ("/desk/login", f"/c/{sorted(hub.communities())[0]}"):
+        page = get(hub, path).text
+        for sheet in regex.findall(r'<link rel="stylesheet" href="([^"]+)"', page):
+            reply = get(hub, sheet)
+            assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/css")
+    assert get(hub, "/static/../hub.db").status_code == 404
+    assert get(hub, "/static/nothing.css").status_code == 404

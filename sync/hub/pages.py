@@ -6,10 +6,12 @@ no JavaScript, no cookies, no trackers.
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -21,6 +23,23 @@ from sync.hub import store as hub_store
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescape on for .html
+#: The hall's time zone: the hub stores UTC, people read local time.
+LOCAL_ZONE = ZoneInfo(os.environ.get("ONTMOET_TIMEZONE", "Europe/Amsterdam"))
+
+
+def local_time(moment: str | None, pattern: str = "%d-%m-%Y %H:%M") -> str:
+    if not moment:
+        return ""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if parsed.tzinfo is None:
+        return parsed.strftime(pattern)
+    return parsed.astimezone(LOCAL_ZONE).strftime(pattern)
+
+
+templates.env.filters["local"] = local_time
 router = APIRouter(include_in_schema=False)
 LANGUAGES = ("nl", "en")
 
@@ -145,9 +164,14 @@ def _state(request: Request):
     return request.app.state.hub
 
 
-@router.get("/static/hub.css")
-def stylesheet() -> FileResponse:
-    return FileResponse(HERE / "static" / "hub.css", media_type="text/css")
+STYLESHEETS = ("hub.css", "desk.css")
+
+
+@router.get("/static/{name}")
+def stylesheet(name: str) -> Response:
+    if name not in STYLESHEETS:  # a fixed list: no path from the request reaches the disk
+        return Response("Not found.", status_code=404, media_type="text/plain")
+    return FileResponse(HERE / "static" / name, media_type="text/css")
 
 
 def _community_view(data: dict, lang: str) -> dict[str, Any]:
