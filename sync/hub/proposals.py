@@ -1,0 +1,186 @@
+"""Communities own their records. A community edits its own record through an expiring edit
+link (no account needed); what it writes is reviewed lightly at the desk before it reaches the
+kiosks. A change by the reception to a field the community wrote waits for the community's
+approval; a field the reception wrote itself changes at once. Every applied change records
+who wrote each field (provenance) and, from the community, the day it confirmed its record.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from sync.hub import desk_store
+from sync.hub.store import edit_community, hash_secret, now_iso, put_shared, shared_record, write
+from sync.protocol import community_changes
+
+PROPOSALS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS edit_links (
+    token_hash TEXT PRIMARY KEY,
+    community_id TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS proposals (
+    id INTEGER PRIMARY KEY,
+    community_id TEXT NOT NULL,
+    base_revision INTEGER NOT NULL,
+    changes TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('community', 'reception')),
+    status TEXT NOT NULL CHECK (status IN ('review', 'awaiting_community', 'applied',
+                                           'declined')),
+    made_by TEXT NOT NULL,
+    made_at TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT
+) STRICT
+"""
+
+LINK_DAYS = 30
+#: The fields a community edits on its own page, and the reception on the desk.
+FORM_FIELDS = ("name", "pitch", "story", "welcome", "accessibility", "contact", "state")
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    for statement in PROPOSALS_SCHEMA.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def new_edit_link(conn: sqlite3.Connection, actor: str, community_id: str) -> str:
+    """A token for /edit/<token>, valid LINK_DAYS; only its hash is kept."""
+    if shared_record(conn, "community", community_id) is None:
+        raise ValueError("unknown community")
+    token = secrets.token_urlsafe(24)
+    expires = datetime.now(UTC) + timedelta(days=LINK_DAYS)
+    with write(conn):
+        conn.execute(
+            "INSERT INTO edit_links (token_hash, community_id, expires_at, created_by,"
+            " created_at) VALUES (?, ?, ?, ?, ?)",
+            [hash_secret(token), community_id, expires.isoformat(), actor, now_iso()],
+        )
+        desk_store.audit(conn, actor, "edit link made", community_id)
+    return token
+
+
+def community_for_link(conn: sqlite3.Connection, token: str) -> str | None:
+    if not token or len(token) > 64:
+        return None
+    row = conn.execute(
+        "SELECT community_id, expires_at FROM edit_links WHERE token_hash = ?",
+        [hash_secret(token)],
+    ).fetchone()
+    if row is None or row[1] < datetime.now(UTC).isoformat():
+        return None
+    return row[0]
+
+
+def changed_fields(record: dict, form: dict) -> dict:
+    """What the form changes, checked by the protocol's rules (an allowlist)."""
+    changes = {k: v for k, v in form.items() if k in FORM_FIELDS and record.get(k) != v}
+    return community_changes("changes", changes) if changes else {}
+
+
+def propose(
+    conn: sqlite3.Connection, community_id: str, changes: dict, source: str, actor: str
+) -> dict[str, str]:
+    """File a change. From the community: reviewed at the desk. From the reception: fields
+    the community wrote wait for its approval; the rest is applied at once. Returns what
+    happened to each field ('review', 'awaiting_community' or 'applied')."""
+    record = shared_record(conn, "community", community_id)
+    if record is None:
+        raise ValueError("unknown community")
+    if not changes:
+        return {}
+    if source == "community":
+        _file(conn, record, changes, "community", "review", actor)
+        return dict.fromkeys(changes, "review")
+    theirs = {k: v for k, v in changes.items() if _author(record, k) == "community"}
+    ours = {k: v for k, v in changes.items() if k not in theirs}
+    if theirs:
+        _file(conn, record, theirs, "reception", "awaiting_community", actor)
+    if ours:
+        with write(conn):
+            _apply(conn, community_id, record["revision"], ours, "reception", actor)
+            desk_store.audit(conn, actor, "community record changed", community_id)
+    return {**dict.fromkeys(theirs, "awaiting_community"), **dict.fromkeys(ours, "applied")}
+
+
+def _author(record: dict, field: str) -> str:
+    return record.get("provenance", {}).get(field, "community")
+
+
+def _file(conn, record: dict, changes: dict, source: str, status: str, actor: str) -> None:
+    with write(conn):
+        conn.execute(
+            "INSERT INTO proposals (community_id, base_revision, changes, source, status,"
+            " made_by, made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [record["id"], record["revision"], json.dumps(changes, ensure_ascii=False), source,
+             status, actor, now_iso()],
+        )  # fmt: skip
+        desk_store.audit(conn, actor, f"change proposed ({status.replace('_', ' ')})",
+                         record["id"])  # fmt: skip
+
+
+def _apply(conn, community_id: str, base: int, changes: dict, author: str, actor: str) -> None:
+    """Apply on top of ``base`` (a field changed by someone else since then is kept and the
+    other value goes to the conflicts, SYNC.md rule 10), then note who wrote what."""
+    outcome = edit_community(conn, community_id, changes, base, actor)
+    record = shared_record(conn, "community", community_id)
+    if record is None or not outcome.applied:
+        return
+    provenance = {**record.get("provenance", {}), **dict.fromkeys(outcome.applied, author)}
+    confirmed = record.get("last_confirmed")
+    if author == "community":
+        confirmed = datetime.now(UTC).date().isoformat()
+    put_shared(conn, "community", {**record, "provenance": provenance,
+                                   "last_confirmed": confirmed})  # fmt: skip
+
+
+def pending(conn: sqlite3.Connection, status: str, community_id: str | None = None) -> list:
+    sql = "SELECT id, community_id, changes, made_by, made_at FROM proposals WHERE status = ?"
+    params: list = [status]
+    if community_id:
+        sql, params = sql + " AND community_id = ?", [status, community_id]
+    return [
+        {"id": i, "community_id": c, "changes": json.loads(ch), "made_by": by, "made_at": at}
+        for i, c, ch, by, at in conn.execute(sql + " ORDER BY id", params)
+    ]
+
+
+def decide(
+    conn: sqlite3.Connection, proposal_id: int, approve: bool, actor: str, expected: str
+) -> bool:
+    """Approve or decline a proposal in state ``expected`` ('review' at the desk,
+    'awaiting_community' on the community's page). False when there is no such proposal."""
+    with write(conn):
+        row = conn.execute(
+            "SELECT community_id, base_revision, changes, source FROM proposals"
+            " WHERE id = ? AND status = ?",
+            [proposal_id, expected],
+        ).fetchone()
+        if row is None:
+            return False
+        community_id, base, changes, source = row
+        if approve:
+            _apply(conn, community_id, base, json.loads(changes), source, actor)
+        conn.execute(
+            "UPDATE proposals SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+            ["applied" if approve else "declined", actor, now_iso(), proposal_id],
+        )
+        desk_store.audit(conn, actor, f"change {'approved' if approve else 'declined'}",
+                         community_id)  # fmt: skip
+    return True
+
+
+def confirm(conn: sqlite3.Connection, community_id: str, actor: str) -> None:
+    """'Still correct': the community confirms its record as it is."""
+    with write(conn):
+        record = shared_record(conn, "community", community_id)
+        if record is not None:
+            today = datetime.now(UTC).date().isoformat()
+            put_shared(conn, "community", {**record, "last_confirmed": today})
+            desk_store.audit(conn, actor, "record confirmed by the community", community_id)
