@@ -98,6 +98,15 @@ def desk_screenshots(out: Path) -> None:
         SyncClient(kiosk).sync_once()
         conn = hub_store.connect(hub.data_dir / "hub.db")
         password = desk_store.create_account(conn, "setup", "sanne", "admin")
+        from sync.hub import proposals
+
+        with hub_store.write(conn):
+            proposals.create_schema(conn)
+        token = proposals.new_edit_link(conn, "setup", ids[0])
+        record = hub_store.shared_record(conn, "community", ids[0])
+        proposals.propose(conn, ids[0], {"pitch": {**record["pitch"], "nl": "Elke maandag "
+                          "en donderdag samen wandelen, nu ook op zondag."}}, "community",
+                          "community")  # fmt: skip
         contact_id = desk_store.contact_requests(conn)[0]["id"]
         desk_store.set_mailbox(conn, "setup", ids[0], "wandelclub@voorbeeld.nl")
         conn.close()
@@ -113,11 +122,16 @@ def desk_screenshots(out: Path) -> None:
             page.get_by_role("button", name="Inloggen").click()
             page.get_by_role("row").nth(1).get_by_role("button", name="Ik ga").click()
             for name in ("queue", "contacts", f"contacts/{contact_id}", "introductions",
-                         "figures", "kiosks", "accounts", "audit"):  # fmt: skip
+                         "figures", "communities", "review", "kiosks", "accounts",
+                         "audit"):  # fmt: skip
                 page.goto(f"{hub.url}/desk/{name}")
                 shot = out / f"desk-{name.split('/')[0]}{'-one' if '/' in name else ''}.png"
                 page.screenshot(path=shot, full_page=True)
                 print(shot)
+            phone = browser.new_page(viewport={"width": 412, "height": 915}, locale="nl-NL")
+            phone.goto(f"{hub.url}/edit/{token}")
+            phone.screenshot(path=out / "community-edit-link.png")
+            print(out / "community-edit-link.png")
             browser.close()
     finally:
         hub.stop()

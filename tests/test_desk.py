@@ -302,3 +302,66 @@ def test_figures_hide_every_count_below_five(desk, tmp_path, page: Page):
     expect(page.get_by_role("row", name=re.compile("no preference"))).to_contain_text(
         "fewer than 5"
     )
+
+
+def test_a_community_edits_its_own_record_with_approval(desk, tmp_path, page: Page, browser):
+    password = account(desk, "sanne", "receptionist")
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    cid, name = kiosk.conn.execute(
+        "SELECT id, name FROM communities WHERE provenance = '{}' ORDER BY name LIMIT 1"
+    ).fetchone()
+    log_in(page, desk, "sanne", password)
+    page.get_by_role("link", name="Groepen").click()
+    page.get_by_role("row", name=re.compile(re.escape(name))).get_by_role(
+        "button", name="Link voor de groep"
+    ).click()
+    link = page.locator("#edit-link").inner_text()
+    assert re.fullmatch(rf"{re.escape(desk.url)}/edit/[\w-]+", link)
+    expect(page.get_by_role("img", name="QR")).to_be_visible()
+
+    # The community, on its own phone, without an account.
+    community = browser.new_page(locale="nl-NL")  # a phone set to Dutch
+    community.goto(link)
+    community.get_by_role("group", name="In één zin").get_by_label("Nederlands").fill(
+        "Elke week samen wandelen, nu ook op zondag."
+    )
+    community.get_by_role("button", name="Opsturen").click()
+    expect(community.get_by_role("status")).to_have_text("Dank je! De receptie kijkt ernaar.")
+    SyncClient(kiosk).sync_once()
+    assert "zondag" not in kiosk.community(cid).pitch["nl"]  # not before the review
+
+    page.get_by_role("link", name="Nakijken").click()
+    section = page.get_by_role("region", name=name)
+    expect(section).to_contain_text("nu ook op zondag")
+    section.get_by_role("button", name="Goedkeuren").click()
+    expect(page.get_by_text("Er is niets na te kijken.")).to_be_visible()
+    SyncClient(kiosk).sync_once()
+    approved = kiosk.community(cid)
+    assert approved.pitch["nl"] == "Elke week samen wandelen, nu ook op zondag."
+    assert approved.written_by("pitch") == "community"
+    assert approved.last_confirmed == date.today()
+
+    # The reception changes what the community wrote: it waits for the community.
+    page.goto(f"{desk.url}/desk/communities/{cid}")
+    page.get_by_label("pitch (nl) · community").fill("Wandelen op zondag.")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("pitch: wacht op de groep")
+    SyncClient(kiosk).sync_once()
+    assert kiosk.community(cid).pitch["nl"] == "Elke week samen wandelen, nu ook op zondag."
+    community.goto(link)
+    expect(community.get_by_text("Wandelen op zondag.")).to_be_visible()
+    community.get_by_role("button", name="Ja, goed").click()
+    SyncClient(kiosk).sync_once()
+    assert kiosk.community(cid).pitch["nl"] == "Wandelen op zondag."
+    assert kiosk.community(cid).written_by("pitch") == "reception"
+    # A field the reception wrote itself changes at once.
+    page.goto(f"{desk.url}/desk/communities/{cid}")
+    page.get_by_label("pitch (nl) · reception").fill("Wandelen, ook op zondag.")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("pitch: direct aangepast")
+    SyncClient(kiosk).sync_once()
+    assert kiosk.community(cid).pitch["nl"] == "Wandelen, ook op zondag."
+    # An unknown or expired link shows a plain message.
+    community.goto(f"{desk.url}/edit/not-a-real-link")
+    expect(community.get_by_text("Deze link werkt niet (meer).")).to_be_visible()

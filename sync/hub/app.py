@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, keys, ledger, mail
+from sync.hub import desk_store, keys, ledger, mail, proposals
 from sync.hub import store as hub_store
 from sync.hub.store import Hub
 from sync.hub.web import LimitsMiddleware, RateLimit
@@ -148,6 +148,7 @@ class HubApp:
         with hub_store.write(self.conn):  # tables added since the store was made
             hub_store.create_schema(self.conn)
             desk_store.create_desk_schema(self.conn)
+            proposals.create_schema(self.conn)
         self._seen: dict[str, tuple[float, dict]] = {}
         self.stopping = threading.Event()
 
@@ -380,10 +381,12 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
         return _json_response(body.encode())
 
     from sync.hub.desk import router as desk_router
+    from sync.hub.edit import router as edit_router
     from sync.hub.pages import router as pages_router
 
     app.include_router(pages_router)
     app.include_router(desk_router)
+    app.include_router(edit_router)
 
     @app.on_event("startup")
     def start_purging() -> None:

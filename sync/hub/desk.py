@@ -19,7 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, keys, mail
+from sync.hub import desk_store, keys, mail, proposals
 from sync.hub import store as hub_store
 from sync.hub.pages import LANGUAGES, templates
 
@@ -83,6 +83,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "interests_by_neighbourhood": "Interesses per buurt of dorp",
         "introductions_made": "Kennismakingen", "requests_handled": "Afgehandelde verzoeken",
         "count": "Aantal", "none_area": "geen voorkeur",
+        "communities": "Groepen", "review": "Nakijken",
+        "communities_intro": "Groepen beheren hun eigen gegevens. Maak een link waarmee een "
+        "groep dat zelf doet, zonder account.", "edit_link": "Link voor de groep",
+        "edit_link_made": "Geef deze link (30 dagen geldig) aan de groep:",
+        "last_confirmed": "Laatst bevestigd", "waiting": "Wacht",
+        "review_intro": "Wat groepen zelf schreven. Even nakijken voordat het op de kiosk komt.",
+        "review_empty": "Er is niets na te kijken.", "approve": "Goedkeuren",
+        "decline": "Afwijzen", "change": "Wijziging",
+        "reception_edit": "Aanpassen door de receptie",
+        "reception_edit_intro": "Wat de groep zelf schreef, verandert pas als de groep het "
+        "goedkeurt.",
+        "edit_result": "Verwerkt:", "applied": "direct aangepast",
+        "awaiting_community": "wacht op de groep",
     },
     "en": {
         "desk": "Reception", "queue": "Queue", "contacts": "Contact requests",
@@ -139,6 +152,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "interests_by_neighbourhood": "Interests by neighbourhood or village",
         "introductions_made": "Introductions", "requests_handled": "Requests handled",
         "count": "Count", "none_area": "no preference",
+        "communities": "Groups", "review": "Review",
+        "communities_intro": "Groups keep their own records. Make a link with which a group "
+        "does that itself, without an account.", "edit_link": "Link for the group",
+        "edit_link_made": "Give this link (valid 30 days) to the group:",
+        "last_confirmed": "Last confirmed", "waiting": "Waiting",
+        "review_intro": "What groups wrote themselves. A quick look before the kiosks show it.",
+        "review_empty": "Nothing to review.", "approve": "Approve", "decline": "Decline",
+        "change": "Change", "reception_edit": "Change by the reception",
+        "reception_edit_intro": "What the group wrote itself changes only when the group agrees.",
+        "edit_result": "Done:", "applied": "changed at once",
+        "awaiting_community": "waiting for the group",
     },
 }  # fmt: skip
 
@@ -146,6 +170,8 @@ TEXTS: dict[str, dict[str, str]] = {
 PAGES = {
     "queue": ("admin", "receptionist"),
     "contacts": ("admin", "receptionist"),
+    "communities": ("admin", "receptionist"),
+    "review": ("admin", "receptionist"),
     "introductions": ("admin", "receptionist"),
     "figures": ("admin", "receptionist"),
     "kiosks": ("admin",),
@@ -561,3 +587,132 @@ def figures_page(request: Request):
     labels.update({k: TEXTS[lang][k] for k in (*desk_store.INTRODUCTION_KINDS, *states)})
     return _render(request, "figures.html", session, figures=desk_store.figures(conn),
                    labels=labels)  # fmt: skip
+
+
+# -- communities keep their own records -------------------------------------------------------
+
+
+def _communities_page(request: Request, session, status: int = 200, **context):
+    conn = _state(request).conn
+    waiting = {}
+    for p in proposals.pending(conn, "review") + proposals.pending(conn, "awaiting_community"):
+        waiting[p["community_id"]] = waiting.get(p["community_id"], 0) + 1
+    items = sorted(
+        (
+            {"id": rid, "name": data["name"], "last_confirmed": data.get("last_confirmed"),
+             "waiting": waiting.get(rid, 0)}
+            for rid, data in (
+                (r[0], json.loads(r[1])) for r in conn.execute(
+                    "SELECT id, data FROM shared_records WHERE entity = 'community'"
+                    " AND data IS NOT NULL")
+            )
+        ),
+        key=lambda c: c["name"].casefold(),
+    )  # fmt: skip
+    return _render(request, "communities.html", session, status=status, items=items, **context)
+
+
+@router.get("/communities", response_class=HTMLResponse)
+def communities_page(request: Request):
+    session, refusal = _page_session(request, "communities")
+    if refusal is not None:
+        return refusal
+    return _communities_page(request, session)
+
+
+@router.post("/communities", response_class=HTMLResponse)
+def communities_action(
+    request: Request,
+    community: Annotated[str, Form(max_length=64)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    session, refusal = _checked_form(request, "communities", csrf)
+    if refusal is not None:
+        return refusal
+    try:
+        token = proposals.new_edit_link(_state(request).conn, session.username, community)
+    except ValueError:
+        return _communities_page(request, session, status=400)
+    base = _state(request).public_url or str(request.base_url).rstrip("/")
+    url = f"{base}/edit/{token}"
+    return _communities_page(request, session, link=url, link_for=community,
+                             link_qr=_qr_svg(url))  # fmt: skip
+
+
+def _qr_svg(text: str) -> str:
+    """A QR code as an SVG data URI (the page's CSP allows data: images)."""
+    import base64
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+@router.get("/communities/{community_id}", response_class=HTMLResponse)
+def community_edit_page(request: Request, community_id: str):
+    session, refusal = _page_session(request, "communities")
+    if refusal is not None:
+        return refusal
+    record = hub_store.shared_record(_state(request).conn, "community", community_id)
+    if record is None:
+        return _render(request, "forbidden.html", session, status=404, gone=True)
+    return _render(request, "community_edit.html", session, c=record,
+                   states=protocol.LIFECYCLE_STATES)  # fmt: skip
+
+
+@router.post("/communities/{community_id}", response_class=HTMLResponse)
+async def community_edit(request: Request, community_id: str):
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and len(v) <= 4000}
+    session, refusal = _checked_form(request, "communities", fields.get("csrf", ""))
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    record = hub_store.shared_record(conn, "community", community_id)
+    if record is None:
+        return _render(request, "forbidden.html", session, status=404, gone=True)
+    from sync.hub.edit import form_changes
+
+    try:
+        changes = form_changes(record, fields)
+        result = proposals.propose(conn, community_id, changes, "reception", session.username)
+    except protocol.ProtocolError as exc:
+        return _render(request, "community_edit.html", session, status=400, c=record,
+                       states=protocol.LIFECYCLE_STATES, problem=str(exc))  # fmt: skip
+    record = hub_store.shared_record(conn, "community", community_id)
+    return _render(request, "community_edit.html", session, c=record, result=result,
+                   states=protocol.LIFECYCLE_STATES)  # fmt: skip
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request):
+    session, refusal = _page_session(request, "review")
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    items = []
+    for p in proposals.pending(conn, "review"):
+        record = hub_store.shared_record(conn, "community", p["community_id"]) or {}
+        items.append({**p, "name": record.get("name", "—"),
+                      "before": {k: record.get(k) for k in p["changes"]}})  # fmt: skip
+    return _render(request, "review.html", session, items=items)
+
+
+@router.post("/review", response_class=HTMLResponse)
+def review_action(
+    request: Request,
+    proposal: Annotated[int, Form(ge=1)],
+    answer: Annotated[str, Form(pattern="^(approve|decline)$")],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    session, refusal = _checked_form(request, "review", csrf)
+    if refusal is not None:
+        return refusal
+    proposals.decide(_state(request).conn, proposal, answer == "approve", session.username,
+                     "review")  # fmt: skip
+    return RedirectResponse("/desk/review", status_code=303)
