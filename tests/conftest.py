@@ -216,3 +216,35 @@ def browser_type_launch_args():
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
     }  # fmt: skip
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    from hub_helpers import free_port
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.received = received
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def desk(tmp_path, smtp_sink):
+    from hub_helpers import HubProcess
+
+    hub = HubProcess(tmp_path / "hub")
+    hub.start(env={"ONTMOET_SMTP_HOST": "127.0.0.1", "ONTMOET_SMTP_PORT": str(smtp_sink.port),
+                   "ONTMOET_MAIL_FROM": "receptie@lindewaard.example"})  # fmt: skip
+    yield hub
+    hub.stop()

@@ -8,9 +8,9 @@ import sqlite3
 import time
 from datetime import date, timedelta
 
-import pytest
 import requests
-from hub_helpers import HubProcess, enrolled_kiosk, free_port
+from desk_helpers import account, log_in
+from hub_helpers import HubProcess, enrolled_kiosk
 from playwright.sync_api import Page, expect
 
 from kiosk.contact import check_contact, load_public_key, seal
@@ -24,53 +24,6 @@ from sync.client import SyncClient
 
 PAGES = ("/desk/", "/desk/queue", "/desk/contacts", "/desk/contacts/x", "/desk/kiosks",
          "/desk/accounts", "/desk/audit")  # fmt: skip
-
-
-@pytest.fixture
-def smtp_sink():
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    controller.received = received
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture
-def desk(tmp_path, smtp_sink):
-    hub = HubProcess(tmp_path / "hub")
-    hub.start(env={"ONTMOET_SMTP_HOST": "127.0.0.1", "ONTMOET_SMTP_PORT": str(smtp_sink.port),
-                   "ONTMOET_MAIL_FROM": "receptie@lindewaard.example"})  # fmt: skip
-    yield hub
-    hub.stop()
-
-
-def account(hub, name: str, role: str) -> str:
-    """An account made the way an admin makes one (in the hub's store), its password."""
-    from sync.hub import desk_store
-    from sync.hub import store as hub_store
-
-    conn = hub_store.connect(hub.data_dir / "hub.db")
-    try:
-        return desk_store.create_account(conn, "test", name, role)
-    finally:
-        conn.close()
-
-
-def log_in(page: Page, hub, name: str, password: str) -> None:
-    page.goto(f"{hub.url}/desk/login")
-    page.get_by_label("Naam").fill(name)
-    page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Inloggen").click()
 
 
 def test_every_desk_page_without_login_goes_to_login(desk):
