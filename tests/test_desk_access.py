@@ -43,7 +43,9 @@ def test_the_queue_works_with_the_keyboard_alone(desk, tmp_path, page: Page):
     record_help_request(kiosk, new_record_id(), "nl", "kiosk-hal")
     SyncClient(kiosk).sync_once()
     page.goto(f"{desk.url}/desk/login")
-    page.keyboard.type("sanne")  # the name field has the focus
+    # The name field has the focus from the start (autofocus): wait for it, then type.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
+    page.keyboard.type("sanne")
     page.keyboard.press("Tab")
     page.keyboard.type(password)
     page.keyboard.press("Enter")
