@@ -5,14 +5,14 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 
-def account(hub, name: str, role: str) -> str:
+def account(hub, name: str, role: str, community: str = "") -> str:
     """An account made the way an admin makes one (in the hub's store), its password."""
     from sync.hub import desk_store
     from sync.hub import store as hub_store
 
     conn = hub_store.connect(hub.data_dir / "hub.db")
     try:
-        return desk_store.create_account(conn, "test", name, role)
+        return desk_store.create_account(conn, "test", name, role, community)
     finally:
         conn.close()
 

@@ -96,6 +96,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "goedkeurt.",
         "edit_result": "Verwerkt:", "applied": "direct aangepast",
         "awaiting_community": "wacht op de groep",
+        "community_of_editor": "Groep (voor een groepsredacteur)",
+        "editor_intro": "Dit is jullie groep op de kiosk. Wat je aanpast, kijkt de receptie "
+        "even na.", "in_review": "Bij de receptie om na te kijken:",
     },
     "en": {
         "desk": "Reception", "queue": "Queue", "contacts": "Contact requests",
@@ -163,6 +166,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reception_edit_intro": "What the group wrote itself changes only when the group agrees.",
         "edit_result": "Done:", "applied": "changed at once",
         "awaiting_community": "waiting for the group",
+        "community_of_editor": "Group (for a community editor)",
+        "editor_intro": "This is your group on the kiosk. The reception has a quick look at "
+        "what you change.", "in_review": "With the reception for review:",
     },
 }  # fmt: skip
 
@@ -246,8 +252,50 @@ def home(request: Request):
     if session is None:
         return _to_login(request)
     if session.role == "community_editor":
-        return _render(request, "editor.html", session)
+        return _editor_page(request, session)
     return RedirectResponse("/desk/queue", status_code=303)
+
+
+def _editor_page(request: Request, session, status: int = 200, **context) -> Response:
+    """A community editor's home: their own community's record, to edit like its edit link."""
+    from sync.hub.edit import TEXT_FIELDS
+    from sync.hub.edit import TEXTS as EDIT_TEXTS
+
+    conn = _state(request).conn
+    community_id = desk_store.editor_community(conn, session.username)
+    record = hub_store.shared_record(conn, "community", community_id) if community_id else None
+    return _render(request, "editor.html", session, status=status, c=record,
+                   e=EDIT_TEXTS[_lang(request)], fields=TEXT_FIELDS,
+                   states=protocol.LIFECYCLE_STATES,
+                   waiting=proposals.pending(conn, "review", community_id), **context)  # fmt: skip
+
+
+@router.post("/mine", response_class=HTMLResponse)
+async def editor_send(request: Request):
+    """A community editor proposes a change to their own record: reviewed like any other
+    change a community writes."""
+    from sync.hub.edit import form_changes
+
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and len(v) <= 4000}
+    session = _session(request)
+    if session is None:
+        return _to_login(request)
+    if session.role != "community_editor" or not hmac.compare_digest(
+        fields.get("csrf", "").encode(), session.csrf.encode()
+    ):
+        return _render(request, "forbidden.html", session, status=403, bad_form=True)
+    conn = _state(request).conn
+    community_id = desk_store.editor_community(conn, session.username)
+    record = hub_store.shared_record(conn, "community", community_id) if community_id else None
+    if record is None:
+        return _render(request, "forbidden.html", session, status=404, gone=True)
+    try:
+        changes = form_changes(record, fields)
+    except protocol.ProtocolError as exc:
+        return _editor_page(request, session, status=400, problem=str(exc))
+    proposals.propose(conn, community_id, changes, "community", session.username)
+    return _editor_page(request, session, done="sent" if changes else "nothing")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -458,15 +506,19 @@ def kiosk_action(
     return _render(request, "kiosks.html", session, items=items, code=code, code_for=name)
 
 
+def _accounts_page(request: Request, session, status: int = 200, **context) -> Response:
+    conn = _state(request).conn
+    return _render(request, "accounts.html", session, status=status,
+                   items=desk_store.accounts(conn), roles=desk_store.ROLES,
+                   communities=_parties(conn)[1], **context)  # fmt: skip
+
+
 @router.get("/accounts", response_class=HTMLResponse)
 def accounts_page(request: Request):
     session, refusal = _page_session(request, "accounts")
     if refusal is not None:
         return refusal
-    conn = _state(request).conn
-    return _render(
-        request, "accounts.html", session, items=desk_store.accounts(conn), roles=desk_store.ROLES
-    )
+    return _accounts_page(request, session)
 
 
 @router.post("/accounts", response_class=HTMLResponse)
@@ -475,18 +527,17 @@ def create_account(
     username: Annotated[str, Form(max_length=64)],
     role: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form(max_length=100)] = "",
+    community: Annotated[str, Form(max_length=64)] = "",
 ):
     session, refusal = _checked_form(request, "accounts", csrf)
     if refusal is not None:
         return refusal
     conn = _state(request).conn
     try:
-        password = desk_store.create_account(conn, session.username, username, role)
+        password = desk_store.create_account(conn, session.username, username, role, community)
     except ValueError as exc:
-        return _render(request, "accounts.html", session, status=400, problem=str(exc),
-                       items=desk_store.accounts(conn), roles=desk_store.ROLES)  # fmt: skip
-    return _render(request, "accounts.html", session, items=desk_store.accounts(conn),
-                   roles=desk_store.ROLES, created=username, password=password)  # fmt: skip
+        return _accounts_page(request, session, status=400, problem=str(exc))
+    return _accounts_page(request, session, created=username, password=password)
 
 
 @router.get("/audit", response_class=HTMLResponse)

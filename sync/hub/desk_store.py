@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS desk_sessions (
     created_at TEXT NOT NULL,
     last_used TEXT NOT NULL
 ) STRICT;
+-- A community editor edits one community: their own.
+CREATE TABLE IF NOT EXISTS editor_communities (
+    username TEXT PRIMARY KEY REFERENCES accounts(username) ON DELETE CASCADE,
+    community_id TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS login_failures (
     username TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
@@ -99,10 +104,22 @@ class LoginRefused(Exception):
     """Wrong name or password, or locked: the message is what the person at the desk reads."""
 
 
-def create_account(conn: sqlite3.Connection, actor: str, username: str, role: str) -> str:
-    """A new account with a generated password, returned once."""
+def create_account(
+    conn: sqlite3.Connection, actor: str, username: str, role: str, community: str = ""
+) -> str:
+    """A new account with a generated password, returned once. A community editor belongs to
+    one community, and sees and edits only that one."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if (
+        role == "community_editor"
+        and not conn.execute(
+            "SELECT 1 FROM shared_records WHERE entity = 'community' AND id = ?"
+            " AND data IS NOT NULL",
+            [community],
+        ).fetchone()
+    ):
+        raise ValueError("a community editor needs the community they edit")
     if not (2 <= len(username) <= 64) or not username.replace("-", "").replace(".", "").isalnum():
         raise ValueError("a name of 2 to 64 letters, digits, dots or dashes")
     password = keys.generate_password()
@@ -113,8 +130,20 @@ def create_account(conn: sqlite3.Connection, actor: str, username: str, role: st
             "INSERT INTO accounts (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
             [username, keys.hash_password(password), role, now_iso()],
         )
+        if role == "community_editor":
+            conn.execute(
+                "INSERT INTO editor_communities (username, community_id) VALUES (?, ?)",
+                [username, community],
+            )
         audit(conn, actor, "create account", f"{username} ({role})")
     return password
+
+
+def editor_community(conn: sqlite3.Connection, username: str) -> str | None:
+    row = conn.execute(
+        "SELECT community_id FROM editor_communities WHERE username = ?", [username]
+    ).fetchone()
+    return row[0] if row else None
 
 
 def accounts(conn: sqlite3.Connection) -> list[dict]:
