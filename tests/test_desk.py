@@ -353,3 +353,32 @@ def test_an_editor_account_needs_its_group(desk):
 
     with _pytest.raises(ValueError, match="needs the community"):
         account(desk, "rob", "community_editor")
+
+
+def test_an_smtp_server_that_is_down_delivers_nothing_and_says_so(tmp_path, page: Page):
+    hub = HubProcess(tmp_path / "hub").start(
+        env={"ONTMOET_SMTP_HOST": "127.0.0.1", "ONTMOET_SMTP_PORT": "9",  # nothing listens
+             "ONTMOET_MAIL_FROM": "receptie@lindewaard.example"}
+    )  # fmt: skip
+    try:
+        password = account(hub, "sanne", "receptionist")
+        kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-hal")
+        SyncClient(kiosk).sync_once()
+        group = kiosk.conn.execute("SELECT id FROM communities LIMIT 1").fetchone()[0]
+        sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
+                      load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
+        record = new_record_id()
+        record_contact_request(kiosk, record, [group], "email", sealed, 90, new_token())
+        SyncClient(kiosk).sync_once()
+        from sync.hub import desk_store
+        from sync.hub import store as hub_store
+
+        conn = hub_store.connect(hub.data_dir / "hub.db")
+        desk_store.set_mailbox(conn, "test", group, "groep@voorbeeld.nl")
+        log_in(page, hub, "sanne", password)
+        page.goto(f"{hub.url}/desk/contacts/{record}")
+        page.get_by_role("button", name="Per e-mail naar de groep sturen").click()
+        expect(page.get_by_role("alert")).to_contain_text("Versturen lukte niet")
+        assert desk_store.contact_requests(conn)[0]["state"] == "new"  # nothing marked sent
+    finally:
+        hub.stop()
