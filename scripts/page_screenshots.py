@@ -100,8 +100,6 @@ def desk_screenshots(out: Path) -> None:
         password = desk_store.create_account(conn, "setup", "sanne", "admin")
         from sync.hub import proposals
 
-        with hub_store.write(conn):
-            proposals.create_schema(conn)
         token = proposals.new_edit_link(conn, "setup", ids[0])
         record = hub_store.shared_record(conn, "community", ids[0])
         proposals.propose(conn, ids[0], {"pitch": {**record["pitch"], "nl": "Elke maandag "

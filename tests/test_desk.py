@@ -181,9 +181,8 @@ def test_the_purge_follows_the_calendar(tmp_path):
     from sync.hub import store as hub_store
 
     conn = hub_store.connect(tmp_path / "hub.db")
+    hub_store.create_schema(conn)
     with hub_store.write(conn):
-        hub_store.create_schema(conn)
-        desk_store.create_desk_schema(conn)
         conn.execute(
             "INSERT INTO visitor_records VALUES ('contact_request', 'r1', 'k', ?, '2026-11-01')",
             ['{"expires_on": "2027-02-28", "communities": []}'],

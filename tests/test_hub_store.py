@@ -11,8 +11,7 @@ from sync.hub.cli import demo_records
 
 def hub(tmp_path):
     conn = hub_store.connect(tmp_path / "hub.db")
-    with hub_store.write(conn):
-        hub_store.create_schema(conn)
+    hub_store.create_schema(conn)
     taxonomy, communities, events = demo_records()
     hub_store.load_records(conn, taxonomy, communities, events)
     return conn, communities
@@ -71,3 +70,27 @@ def test_an_edit_keeps_what_others_changed_since_its_base_revision(tmp_path):
         assert follow.applied == ["pitch"]
     assert hub_store.shared_record(conn, "community", target)["pitch"] == {"nl": "C"}
     assert [c["field"] for c in hub_store.conflicts(conn)] == ["pitch"]
+
+
+def test_a_store_from_a_newer_hub_is_refused_untouched(tmp_path):
+    from hub_helpers import hub_cli
+
+    hub_cli(tmp_path, "init")
+    conn = hub_store.connect(tmp_path / "hub.db")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('ontmoet-hub', 'm999_from_the_future', '2030-01-01')"
+    )
+
+    def state():
+        return (
+            conn.execute("SELECT * FROM _sqlite_migrations ORDER BY name").fetchall(),
+            conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall(),
+            conn.execute("SELECT * FROM meta ORDER BY key").fetchall(),
+        )
+
+    before = state()
+    refused = hub_cli(tmp_path, "maintain", check=False)
+    assert refused.returncode == 2 and "newer Ontmoet" in refused.stderr
+    assert "m999_from_the_future" in refused.stderr
+    assert state() == before  # nothing migrated, nothing purged, nothing written

@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, keys, ledger, mail, proposals
+from sync.hub import desk_store, keys, ledger, mail
 from sync.hub import store as hub_store
 from sync.hub.store import Hub
 from sync.hub.web import LimitsMiddleware, RateLimit
@@ -145,10 +145,7 @@ class HubApp:
         self.enrol_limit = RateLimit(limit=10, seconds=60)
         self.login_limit = RateLimit(limit=20, seconds=60)  # per address; accounts lock at 5
         self.mail = mail.MailSettings.from_environment()
-        with hub_store.write(self.conn):  # tables added since the store was made
-            hub_store.create_schema(self.conn)
-            desk_store.create_desk_schema(self.conn)
-            proposals.create_schema(self.conn)
+        hub_store.create_schema(self.conn)  # an older store is migrated before serving
         self._seen: dict[str, tuple[float, dict]] = {}
         self.stopping = threading.Event()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from sync import protocol
 from sync.hub import keys
 from sync.hub import store as hub_store
+from sync.hub.schema import NewerStoreError
 
 EXIT_USAGE = 2
 
@@ -93,8 +94,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     db_path = data_dir / hub_store.DB_NAME
     db_path.touch(mode=0o600)  # sealed contact details live in here: the hub's user only
     conn = hub_store.connect(db_path)
+    hub_store.create_schema(conn)
     with hub_store.write(conn):
-        hub_store.create_schema(conn)
         if args.public_url:
             protocol.public_address("--public-url", args.public_url)
             hub_store.set_meta(conn, "public_url", args.public_url.rstrip("/"))
@@ -302,8 +303,7 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     from sync.hub import desk_store
 
     conn = _open(args)
-    with hub_store.write(conn):
-        desk_store.create_desk_schema(conn)
+    hub_store.create_schema(conn)  # an older store gets the tables it lacks
     erased = desk_store.purge_expired(conn)
     purged = hub_store.purge_tombstones(conn)
     print(f"Erased {erased} contact requests whose period ended.")
@@ -332,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (HubCliError, hub_store.HubStoreError, keys.HubKeyError, protocol.ProtocolError) as exc:
+    except (HubCliError, hub_store.HubStoreError, keys.HubKeyError, protocol.ProtocolError,
+            NewerStoreError) as exc:  # fmt: skip
         print(f"ontmoet-hub: {exc}", file=sys.stderr)
     except sqlite3.Error as exc:
         print(f"ontmoet-hub: the hub's store cannot be used: {exc}", file=sys.stderr)

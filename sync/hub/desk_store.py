@@ -14,72 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from sync.hub import keys
 from sync.hub.store import erase_contact_request, hash_secret, now_iso, write
 
-DESK_SCHEMA = """
-CREATE TABLE IF NOT EXISTS desk_sessions (
-    token_hash TEXT PRIMARY KEY,
-    username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
-    csrf TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    last_used TEXT NOT NULL
-) STRICT;
--- A community editor edits one community: their own.
-CREATE TABLE IF NOT EXISTS editor_communities (
-    username TEXT PRIMARY KEY REFERENCES accounts(username) ON DELETE CASCADE,
-    community_id TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS login_failures (
-    username TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL,
-    locked_until TEXT
-) STRICT;
-CREATE TABLE IF NOT EXISTS request_states (
-    entity TEXT NOT NULL CHECK (entity IN ('help_request', 'contact_request')),
-    id TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('taken', 'closed', 'delivered_by_email',
-                                         'handed_over')),
-    handled_by TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (entity, id)
-) STRICT;
-CREATE TABLE IF NOT EXISTS community_mailboxes (
-    community_id TEXT PRIMARY KEY,
-    email TEXT NOT NULL
-) STRICT;
--- Introductions a receptionist makes: a visitor (by their contact request, never by name)
--- and a community, two visitors who both agreed, or two communities.
-CREATE TABLE IF NOT EXISTS introductions (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('visitor_community', 'visitor_visitor',
-                                       'community_community')),
-    party_a TEXT NOT NULL,
-    party_b TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    follow_up_on TEXT NOT NULL,
-    outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'led_to_something',
-                                                            'not_yet', 'nothing')),
-    made_by TEXT NOT NULL,
-    made_at TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT NOT NULL DEFAULT ''
-) STRICT
-"""
-
 ROLES = ("admin", "receptionist", "community_editor")
 SESSION_IDLE = timedelta(minutes=60)  # a desk left alone logs out
 SESSION_MAX = timedelta(hours=12)  # and no session outlives a working day
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-
-
-def create_desk_schema(conn: sqlite3.Connection) -> None:
-    for statement in DESK_SCHEMA.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
 
 
 def audit(conn: sqlite3.Connection, actor: str, action: str, target: str = "") -> None:

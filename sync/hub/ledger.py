@@ -24,32 +24,6 @@ from typing import Any
 
 from sync.protocol import ProtocolError, op_digest, validate_op
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS kiosk_cursors (
-    kiosk TEXT PRIMARY KEY,
-    acked_seq INTEGER NOT NULL DEFAULT 0
-) STRICT;
-CREATE TABLE IF NOT EXISTS pushed_ops (
-    kiosk TEXT NOT NULL,
-    device_seq INTEGER NOT NULL,
-    op_id TEXT NOT NULL UNIQUE,
-    digest TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('applied', 'quarantined')),
-    problem TEXT,
-    payload TEXT,  -- kept for quarantined ops only, for whoever looks into them
-    received_at TEXT NOT NULL,
-    PRIMARY KEY (kiosk, device_seq)
-) STRICT;
-CREATE TABLE IF NOT EXISTS visitor_records (
-    entity TEXT NOT NULL,
-    id TEXT NOT NULL,
-    kiosk TEXT NOT NULL,
-    fields TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    PRIMARY KEY (entity, id)
-) STRICT;
-"""
-
 
 class GapError(Exception):
     """The batch does not start where the hub is: answer 409 with ``expected``."""
@@ -72,9 +46,10 @@ class PushOutcome:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    for statement in SCHEMA.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
+    """The hub's whole schema (sync.hub.schema), of which the ledger's tables are a part."""
+    from sync.hub.schema import migrate
+
+    migrate(conn)
 
 
 def acked_seq(conn: sqlite3.Connection, kiosk: str) -> int:

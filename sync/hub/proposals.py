@@ -16,38 +16,9 @@ from sync.hub import desk_store
 from sync.hub.store import edit_community, hash_secret, now_iso, put_shared, shared_record, write
 from sync.protocol import community_changes
 
-PROPOSALS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS edit_links (
-    token_hash TEXT PRIMARY KEY,
-    community_id TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS proposals (
-    id INTEGER PRIMARY KEY,
-    community_id TEXT NOT NULL,
-    base_revision INTEGER NOT NULL,
-    changes TEXT NOT NULL,
-    source TEXT NOT NULL CHECK (source IN ('community', 'reception')),
-    status TEXT NOT NULL CHECK (status IN ('review', 'awaiting_community', 'applied',
-                                           'declined')),
-    made_by TEXT NOT NULL,
-    made_at TEXT NOT NULL,
-    decided_by TEXT,
-    decided_at TEXT
-) STRICT
-"""
-
 LINK_DAYS = 30
 #: The fields a community edits on its own page, and the reception on the desk.
 FORM_FIELDS = ("name", "pitch", "story", "welcome", "accessibility", "contact", "state")
-
-
-def create_schema(conn: sqlite3.Connection) -> None:
-    for statement in PROPOSALS_SCHEMA.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
 
 
 def new_edit_link(conn: sqlite3.Connection, actor: str, community_id: str) -> str:

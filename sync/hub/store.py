@@ -33,88 +33,6 @@ DB_NAME = "hub.db"
 TOMBSTONE_DAYS = 180  # a kiosk that has not pulled for longer starts again from zero
 ENROLMENT_MINUTES = 60 * 24  # a one-time code is good for a day
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS shared_records (
-    entity TEXT NOT NULL CHECK (entity IN ('taxonomy', 'community', 'event')),
-    id TEXT NOT NULL,
-    data TEXT,                 -- NULL: deleted (a tombstone in the change log)
-    revision INTEGER NOT NULL DEFAULT 1,
-    field_revisions TEXT NOT NULL DEFAULT '{}',  -- {field: revision that last changed it}
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (entity, id)
-) STRICT;
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    entity TEXT NOT NULL,
-    id TEXT NOT NULL,
-    deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
-    data TEXT,
-    changed_at TEXT NOT NULL,
-    UNIQUE (entity, id)
-) STRICT;
-CREATE TABLE IF NOT EXISTS conflicts (
-    id INTEGER PRIMARY KEY,
-    community_id TEXT NOT NULL,
-    field TEXT NOT NULL,
-    kept_value TEXT NOT NULL,
-    proposed_value TEXT NOT NULL,
-    base_revision INTEGER NOT NULL,
-    hub_revision INTEGER NOT NULL,
-    source TEXT NOT NULL,      -- who proposed the losing value: 'kiosk <name>' or 'hub'
-    edit_id TEXT,
-    created_at TEXT NOT NULL,
-    resolved_at TEXT
-) STRICT;
-CREATE TABLE IF NOT EXISTS kiosks (
-    name TEXT PRIMARY KEY,
-    token_hash TEXT UNIQUE,
-    device_id TEXT,            -- the kiosk's own id: another device under this name starts anew
-    enrolled_at TEXT NOT NULL,
-    revoked_at TEXT,
-    last_seen TEXT,
-    last_push TEXT,
-    last_pull TEXT,
-    outbox_size INTEGER,
-    oldest_unsent TEXT,        -- when the oldest record still waiting on the kiosk was made
-    version TEXT,
-    clock_skew_seconds INTEGER,
-    last_alert TEXT            -- e.g. a batch replayed with other content (SYNC.md rule 4)
-) STRICT;
-CREATE TABLE IF NOT EXISTS enrolment_codes (
-    code_hash TEXT PRIMARY KEY,
-    kiosk TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    used_at TEXT
-) STRICT;
-CREATE TABLE IF NOT EXISTS accounts (
-    username TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'receptionist', 'community_editor')),
-    created_at TEXT NOT NULL
-) STRICT;
--- Public pages find visitor records by the SHA-256 of the token in the QR code.
-CREATE TABLE IF NOT EXISTS take_home_lists (
-    token_hash TEXT PRIMARY KEY,
-    id TEXT NOT NULL,
-    communities TEXT NOT NULL,
-    language TEXT NOT NULL,
-    expires_on TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS contact_receipts (
-    token_hash TEXT PRIMARY KEY,
-    id TEXT NOT NULL
-) STRICT;
--- Withdrawn contact requests: the record is gone; its id stays so that a kiosk pushing it
--- again (after a hub restore) never brings it back.
-CREATE TABLE IF NOT EXISTS erased_records (
-    entity TEXT NOT NULL,
-    id TEXT NOT NULL,
-    erased_at TEXT NOT NULL,
-    PRIMARY KEY (entity, id)
-) STRICT
-"""
-
 
 class HubStoreError(Exception):
     """The hub's store cannot be used as asked; the message says why."""
@@ -142,12 +60,10 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    for statement in SCHEMA.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
-    ledger.create_schema(conn)
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [new_epoch()])
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('horizon', '0')")
+    """Create or migrate the hub's store (sync.hub.schema); call outside a transaction."""
+    from sync.hub.schema import migrate
+
+    migrate(conn)
 
 
 def new_epoch() -> str:

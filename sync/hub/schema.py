@@ -1,0 +1,251 @@
+"""The hub's schema, as registered migrations applied in order (sqlite-utils), like the
+kiosk's: add a migration for every change, never edit one that has shipped. A store with a
+migration this code does not know was written by a newer Ontmoet and is refused untouched.
+
+m001 uses CREATE TABLE IF NOT EXISTS: hubs set up before the hub had migrations already hold
+these tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATION_SET = "ontmoet-hub"
+MIGRATIONS: list[Callable[[Database], None]] = []
+
+
+class NewerStoreError(Exception):
+    """The store was written by a newer Ontmoet hub."""
+
+
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def _run(db: Database, statements: str) -> None:
+    # One statement at a time: executescript() would commit the migration's transaction.
+    for statement in statements.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migration
+def m001_initial(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        CREATE TABLE IF NOT EXISTS shared_records (
+            entity TEXT NOT NULL CHECK (entity IN ('taxonomy', 'community', 'event')),
+            id TEXT NOT NULL,
+            data TEXT,                 -- NULL: deleted (a tombstone in the change log)
+            revision INTEGER NOT NULL DEFAULT 1,
+            field_revisions TEXT NOT NULL DEFAULT '{}',  -- {field: revision that last changed it}
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (entity, id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity TEXT NOT NULL,
+            id TEXT NOT NULL,
+            deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+            data TEXT,
+            changed_at TEXT NOT NULL,
+            UNIQUE (entity, id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS conflicts (
+            id INTEGER PRIMARY KEY,
+            community_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            kept_value TEXT NOT NULL,
+            proposed_value TEXT NOT NULL,
+            base_revision INTEGER NOT NULL,
+            hub_revision INTEGER NOT NULL,
+            source TEXT NOT NULL,      -- who proposed the losing value: 'kiosk <name>' or 'hub'
+            edit_id TEXT,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS kiosks (
+            name TEXT PRIMARY KEY,
+            token_hash TEXT UNIQUE,
+            -- device_id: the kiosk's own id; another device under this name starts anew
+            device_id TEXT,
+            enrolled_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_seen TEXT,
+            last_push TEXT,
+            last_pull TEXT,
+            outbox_size INTEGER,
+            oldest_unsent TEXT,        -- when the oldest record still waiting on the kiosk was made
+            version TEXT,
+            clock_skew_seconds INTEGER,
+            last_alert TEXT            -- e.g. a batch replayed with other content (SYNC.md rule 4)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS enrolment_codes (
+            code_hash TEXT PRIMARY KEY,
+            kiosk TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS accounts (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'receptionist', 'community_editor')),
+            created_at TEXT NOT NULL
+        ) STRICT;
+        -- Public pages find visitor records by the SHA-256 of the token in the QR code.
+        CREATE TABLE IF NOT EXISTS take_home_lists (
+            token_hash TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            communities TEXT NOT NULL,
+            language TEXT NOT NULL,
+            expires_on TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS contact_receipts (
+            token_hash TEXT PRIMARY KEY,
+            id TEXT NOT NULL
+        ) STRICT;
+        -- Withdrawn contact requests: the record is gone; its id stays so that a kiosk pushing it
+        -- again (after a hub restore) never brings it back.
+        CREATE TABLE IF NOT EXISTS erased_records (
+            entity TEXT NOT NULL,
+            id TEXT NOT NULL,
+            erased_at TEXT NOT NULL,
+            PRIMARY KEY (entity, id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS kiosk_cursors (
+            kiosk TEXT PRIMARY KEY,
+            acked_seq INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS pushed_ops (
+            kiosk TEXT NOT NULL,
+            device_seq INTEGER NOT NULL,
+            op_id TEXT NOT NULL UNIQUE,
+            digest TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('applied', 'quarantined')),
+            problem TEXT,
+            payload TEXT,  -- kept for quarantined ops only, for whoever looks into them
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (kiosk, device_seq)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS visitor_records (
+            entity TEXT NOT NULL,
+            id TEXT NOT NULL,
+            kiosk TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (entity, id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS desk_sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES accounts(username) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_used TEXT NOT NULL
+        ) STRICT;
+        -- A community editor edits one community: their own.
+        CREATE TABLE IF NOT EXISTS editor_communities (
+            username TEXT PRIMARY KEY REFERENCES accounts(username) ON DELETE CASCADE,
+            community_id TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS login_failures (
+            username TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            locked_until TEXT
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS request_states (
+            entity TEXT NOT NULL CHECK (entity IN ('help_request', 'contact_request')),
+            id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('taken', 'closed', 'delivered_by_email',
+                                                 'handed_over')),
+            handled_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (entity, id)
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS community_mailboxes (
+            community_id TEXT PRIMARY KEY,
+            email TEXT NOT NULL
+        ) STRICT;
+        -- Introductions a receptionist makes: a visitor (by their contact request, never by name)
+        -- and a community, two visitors who both agreed, or two communities.
+        CREATE TABLE IF NOT EXISTS introductions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('visitor_community', 'visitor_visitor',
+                                               'community_community')),
+            party_a TEXT NOT NULL,
+            party_b TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            follow_up_on TEXT NOT NULL,
+            outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'led_to_something',
+                                                                    'not_yet', 'nothing')),
+            made_by TEXT NOT NULL,
+            made_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT ''
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS edit_links (
+            token_hash TEXT PRIMARY KEY,
+            community_id TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE IF NOT EXISTS proposals (
+            id INTEGER PRIMARY KEY,
+            community_id TEXT NOT NULL,
+            base_revision INTEGER NOT NULL,
+            changes TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('community', 'reception')),
+            status TEXT NOT NULL CHECK (status IN ('review', 'awaiting_community', 'applied',
+                                                   'declined')),
+            made_by TEXT NOT NULL,
+            made_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT
+        ) STRICT
+        """,
+    )
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the hub's store up to date (outside any open transaction), and give a new store
+    its epoch."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    known = {fn.__name__ for fn in MIGRATIONS}
+    has_log = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = '_sqlite_migrations'"
+    ).fetchone()
+    if has_log:
+        applied = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+            )
+        }
+        newer = sorted(applied - known)
+        if newer:
+            raise NewerStoreError(
+                f"the hub's store was written by a newer Ontmoet (it has '{newer[0]}'); "
+                "it was not changed: update Ontmoet"
+            )
+    migrations = Migrations(MIGRATION_SET)
+    for fn in MIGRATIONS:
+        migrations()(fn)
+    migrations.apply(Database(conn))
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", [str(uuid.uuid4())])
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('horizon', '0')")
