@@ -416,6 +416,9 @@ class SyncClient:
         store, conn = self.store, self.store.conn
         full = store.get_state("full_pull") == "1"
         with transaction(conn):
+            for setting in (c for c in page["changes"] if c["entity"] == "settings"):
+                pin_hash = (setting["data"] or {}).get("receptionist_pin_hash", "")
+                store.set_state("receptionist_pin_hash", pin_hash)
             taxonomy = [c for c in page["changes"] if c["entity"] == "taxonomy" and c["data"]]
             if taxonomy:
                 _apply_taxonomy(store, taxonomy[-1]["data"])

@@ -37,7 +37,7 @@ SEALED_PAYLOAD_BYTES = 512 + 48  # kiosk.contact pads every detail to 512 bytes
 
 ENTITIES = ("interest", "contact_request", "help_request", "take_home_list", "community_edit")
 #: Records the hub shares with every kiosk (public data only, SYNC.md rule 7).
-SHARED_ENTITIES = ("taxonomy", "community", "event")
+SHARED_ENTITIES = ("taxonomy", "community", "event", "settings")
 CHANNELS = ("email", "phone")
 COMMUNITY_KINDS = ("informal_group", "cooperative", "club", "foundation", "network", "pop_up")
 LIFECYCLE_STATES = ("active", "seasonal", "resting", "seeking_organiser", "ended")
@@ -402,6 +402,18 @@ SHARED_FIELDS: dict[str, dict[str, Rule]] = {
         "gifts": objects(record({**_TERM, "kind": one_of(*GIFT_KINDS)}), 100),
     },
     "community": COMMUNITY_FIELDS,
+    # What every kiosk needs to know: the hash (argon2id) of the receptionist PIN, set at the
+    # desk. A hash of a secret, never the PIN itself; no personal data.
+    "settings": {
+        "id": one_of("kiosk-settings"),
+        "receptionist_pin_hash": matching(
+            re.compile(
+                r"^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,3},p=\d{1,3}\$[A-Za-z0-9+/]{16,64}"
+                r"\$[A-Za-z0-9+/]{16,128}$"
+            ),
+            "an argon2id hash",
+        ),
+    },
     "event": {
         "id": uuid_text,
         "community_id": uuid_text,

@@ -381,3 +381,35 @@ def test_an_smtp_server_that_is_down_delivers_nothing_and_says_so(tmp_path, page
         assert desk_store.contact_requests(conn)[0]["state"] == "new"  # nothing marked sent
     finally:
         hub.stop()
+
+
+def test_the_receptionist_pin_set_at_the_desk_reaches_the_kiosks_hashed(desk, tmp_path, page):
+    from kiosk.receptionist import LOCK_SECONDS, MAX_TRIES, PinCheck
+
+    password = account(desk, "admin2", "admin")
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    pins = PinCheck(kiosk)
+    assert not pins.available and not pins.check("4711")
+    log_in(page, desk, "admin2", password)
+    page.goto(f"{desk.url}/desk/kiosks")
+    page.get_by_label("Pincode voor de receptie op de kiosken").fill("12")
+    page.get_by_role("button", name="Pincode instellen").click()
+    expect(page.get_by_role("alert")).to_have_text("Een pincode heeft 4 tot 8 cijfers.")
+    page.get_by_label("Pincode voor de receptie op de kiosken").fill("4711")
+    page.get_by_role("button", name="Pincode instellen").click()
+    expect(page.get_by_role("status")).to_contain_text("volgende synchronisatie")
+    SyncClient(kiosk).sync_once()
+    stored = kiosk.get_state("receptionist_pin_hash")
+    assert stored.startswith("$argon2id$") and "4711" not in stored
+    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    assert b"4711" not in (desk.data_dir / "hub.db").read_bytes()
+    assert "4711" not in " ".join(r[0] for r in conn.execute("SELECT data FROM changes"))
+    now = [0.0]
+    pins = PinCheck(kiosk, clock=lambda: now[0])
+    assert pins.available and pins.check("4711")
+    for _ in range(MAX_TRIES):
+        assert not pins.check("0000")
+    assert pins.locked and not pins.check("4711")  # locked, even for the right PIN
+    now[0] += LOCK_SECONDS + 1
+    assert pins.check("4711")

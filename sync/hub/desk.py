@@ -97,6 +97,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "edit_result": "Verwerkt:", "applied": "direct aangepast",
         "awaiting_community": "wacht op de groep",
         "community_of_editor": "Groep (voor een groepsredacteur)",
+        "pin": "Pincode voor de receptie op de kiosken",
+        "pin_rule": "Een pincode heeft 4 tot 8 cijfers.", "set_pin": "Pincode instellen",
+        "pin_done": "De nieuwe pincode gaat met de volgende synchronisatie naar de kiosken.",
         "editor_intro": "Dit is jullie groep op de kiosk. Wat je aanpast, kijkt de receptie "
         "even na.", "in_review": "Bij de receptie om na te kijken:",
     },
@@ -167,6 +170,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "edit_result": "Done:", "applied": "changed at once",
         "awaiting_community": "waiting for the group",
         "community_of_editor": "Group (for a community editor)",
+        "pin": "Receptionist PIN on the kiosks", "pin_rule": "A PIN has 4 to 8 digits.",
+        "set_pin": "Set the PIN",
+        "pin_done": "The new PIN reaches the kiosks with their next sync.",
         "editor_intro": "This is your group on the kiosk. The reception has a quick look at "
         "what you change.", "in_review": "With the reception for review:",
     },
@@ -484,14 +490,17 @@ def kiosks(request: Request):
 @router.post("/kiosks", response_class=HTMLResponse)
 def kiosk_action(
     request: Request,
-    action: Annotated[str, Form(pattern="^(enrol|revoke)$")],
-    name: Annotated[str, Form(max_length=64)],
+    action: Annotated[str, Form(pattern="^(enrol|revoke|pin)$")],
+    name: Annotated[str, Form(max_length=64)] = "",
+    pin: Annotated[str, Form(max_length=16)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ):
     session, refusal = _checked_form(request, "kiosks", csrf)
     if refusal is not None:
         return refusal
     conn = _state(request).conn
+    if action == "pin":
+        return _set_pin(request, session, pin)
     try:
         if action == "enrol":
             code = hub_store.new_enrolment_code(conn, name)
@@ -511,6 +520,21 @@ def _accounts_page(request: Request, session, status: int = 200, **context) -> R
     return _render(request, "accounts.html", session, status=status,
                    items=desk_store.accounts(conn), roles=desk_store.ROLES,
                    communities=_parties(conn)[1], **context)  # fmt: skip
+
+
+def _set_pin(request: Request, session, pin: str) -> Response:
+    """The receptionist PIN for every kiosk: kept and sent only as an argon2 hash."""
+    conn = _state(request).conn
+    t = TEXTS[_lang(request)]
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+        return _render(request, "kiosks.html", session, status=400, problem=t["pin_rule"],
+                       items=hub_store.kiosks(conn))  # fmt: skip
+    with hub_store.write(conn):
+        hub_store.put_shared(conn, "settings", {"id": "kiosk-settings",
+                             "receptionist_pin_hash": keys.hash_password(pin)})  # fmt: skip
+        desk_store.audit(conn, session.username, "receptionist PIN changed")
+    return _render(request, "kiosks.html", session, items=hub_store.kiosks(conn),
+                   pin_set=True)  # fmt: skip
 
 
 @router.get("/accounts", response_class=HTMLResponse)

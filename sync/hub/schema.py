@@ -220,6 +220,31 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migration
+def m002_kiosk_settings(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Settings for every kiosk (the receptionist PIN's hash) travel as a shared record:
+        -- the entity's CHECK must allow them. SQLite cannot change a CHECK: rebuild.
+        CREATE TABLE shared_records_new (
+            entity TEXT NOT NULL CHECK (entity IN ('taxonomy', 'community', 'event',
+                                                   'settings')),
+            id TEXT NOT NULL,
+            data TEXT,
+            revision INTEGER NOT NULL DEFAULT 1,
+            field_revisions TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (entity, id)
+        ) STRICT;
+        INSERT INTO shared_records_new SELECT entity, id, data, revision, field_revisions,
+            updated_at FROM shared_records;
+        DROP TABLE shared_records;
+        ALTER TABLE shared_records_new RENAME TO shared_records
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""
