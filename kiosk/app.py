@@ -104,10 +104,11 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._any_touch)
         Window.bind(on_flip=self._after_first_frame)
         self._idle_event = Clock.schedule_interval(self.check_idle, IDLE_CHECK_SECONDS)
-        self.start_sync()
 
     def start_sync(self) -> None:
         """Sync in the background when this kiosk has a hub; the screens never wait on it."""
+        if self._stopped or self.sync_worker is not None:
+            return
         if not self.kiosk_config.hub_url or not self.store.get_state("token"):
             return
         from sync.worker import SyncWorker
@@ -120,6 +121,8 @@ class KioskApp(App):
     def _after_first_frame(self, *_args):
         Window.unbind(on_flip=self._after_first_frame)
         Clock.schedule_once(self.build_remaining, 0)
+        # Sync (requests, a thread) starts once the attract screen is on screen.
+        Clock.schedule_once(lambda _dt: self.start_sync(), 0)
 
     def build_remaining(self, *_args) -> None:
         """Build the next screen not built yet, then come back next frame for the rest."""

@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 def with_enrolment(config: Config, store: Store) -> Config:
     """After 'ontmoet-kiosk enrol' the hub's address, public key and this kiosk's name come
     from the enrolment (the latest explicit act), not from the settings."""
+    if not store.get_state("token"):
+        return config  # not enrolled: requests and the sync client stay unloaded at start
     from sync.client import enrolment
 
     found = enrolment(store)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
-
-import requests
 
 from bench.hub_process import ROOT, HubProcess, free_port, hub_cli  # noqa: F401  (for the tests)
 from kiosk.contact import check_contact, load_public_key, seal
@@ -48,7 +45,3 @@ def visit(store: Store, kiosk: str, communities: list[str], n: int = 1) -> list[
 
 def outbox_size(store: Store) -> int:
     return store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
-
-
-def hub_json(reply: requests.Response) -> dict:
-    return json.loads(reply.content)

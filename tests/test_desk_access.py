@@ -34,6 +34,8 @@ def test_every_control_has_an_accessible_name(desk, page: Page):
                 f"{name}: a control without a name: {control.evaluate('e => e.outerHTML')}"
             )
         assert page.locator("h1").count() == 1, name
+        title = page.title()  # what a screen reader says first, and the browser's tab
+        assert title.endswith("· Ontmoet") and "<" not in title and len(title) < 80, title
         assert page.locator("html").get_attribute("lang") in ("nl", "en")
 
 

@@ -14,6 +14,7 @@ import re
 import sqlite3
 import threading
 import time
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -235,6 +236,7 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
         ),
         docs_url=None,
         redoc_url=None,
+        lifespan=_purging(state),
     )
     app.state.hub = state
 
@@ -385,29 +387,31 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
     app.include_router(desk_router)
     app.include_router(edit_router)
 
-    @app.on_event("startup")
-    def start_purging() -> None:
-        """Expired contact requests are erased every PURGE_EVERY seconds, whether anybody
-        is logged in at the desk or not."""
+    _add_error_schema(app)
+    app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES)
+    return app
 
-        def purge_now() -> None:
-            while not state.stopping.wait(0):
+
+def _purging(state: HubApp):
+    """While the hub serves, expired contact requests are erased every PURGE_EVERY seconds,
+    whether anybody is logged in at the desk or not."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        def purge() -> None:
+            while True:
                 try:
                     desk_store.purge_expired(state.hub.conn)
                 except sqlite3.Error:
                     logging.getLogger("ontmoet.hub").exception("purge failed; tries again")
                 if state.stopping.wait(PURGE_EVERY):
-                    break
+                    return
 
-        threading.Thread(target=purge_now, name="ontmoet-purge", daemon=True).start()
-
-    @app.on_event("shutdown")
-    def stop_purging() -> None:
+        threading.Thread(target=purge, name="ontmoet-purge", daemon=True).start()
+        yield
         state.stopping.set()
 
-    _add_error_schema(app)
-    app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES)
-    return app
+    return lifespan
 
 
 def _push(state: HubApp, kiosk: str, ops: list[dict], facts: dict) -> Response:

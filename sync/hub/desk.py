@@ -473,18 +473,23 @@ def contact_action(
 # -- admin ------------------------------------------------------------------------------------
 
 
-@router.get("/kiosks", response_class=HTMLResponse)
-def kiosks(request: Request):
-    session, refusal = _page_session(request, "kiosks")
-    if refusal is not None:
-        return refusal
+def _kiosks_page(request: Request, session, status: int = 200, **context) -> Response:
+    """The kiosks, each marked online when seen within ONLINE_WITHIN."""
     now = datetime.now(UTC)
     items = []
     for kiosk in hub_store.kiosks(_state(request).conn):
         seen = kiosk["last_seen"]
         online = bool(seen) and now - datetime.fromisoformat(seen) < ONLINE_WITHIN
         items.append({**kiosk, "online": online and not kiosk["revoked_at"]})
-    return _render(request, "kiosks.html", session, items=items)
+    return _render(request, "kiosks.html", session, status=status, items=items, **context)
+
+
+@router.get("/kiosks", response_class=HTMLResponse)
+def kiosks(request: Request):
+    session, refusal = _page_session(request, "kiosks")
+    if refusal is not None:
+        return refusal
+    return _kiosks_page(request, session)
 
 
 @router.post("/kiosks", response_class=HTMLResponse)
@@ -511,8 +516,7 @@ def kiosk_action(
         return _render(request, "forbidden.html", session, status=400, problem=str(exc))
     with hub_store.write(conn):
         desk_store.audit(conn, session.username, f"kiosk {action}", name)
-    items = hub_store.kiosks(conn)
-    return _render(request, "kiosks.html", session, items=items, code=code, code_for=name)
+    return _kiosks_page(request, session, code=code, code_for=name)
 
 
 def _accounts_page(request: Request, session, status: int = 200, **context) -> Response:
@@ -527,14 +531,12 @@ def _set_pin(request: Request, session, pin: str) -> Response:
     conn = _state(request).conn
     t = TEXTS[_lang(request)]
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
-        return _render(request, "kiosks.html", session, status=400, problem=t["pin_rule"],
-                       items=hub_store.kiosks(conn))  # fmt: skip
+        return _kiosks_page(request, session, status=400, problem=t["pin_rule"])
     with hub_store.write(conn):
         hub_store.put_shared(conn, "settings", {"id": "kiosk-settings",
                              "receptionist_pin_hash": keys.hash_password(pin)})  # fmt: skip
         desk_store.audit(conn, session.username, "receptionist PIN changed")
-    return _render(request, "kiosks.html", session, items=hub_store.kiosks(conn),
-                   pin_set=True)  # fmt: skip
+    return _kiosks_page(request, session, pin_set=True)
 
 
 @router.get("/accounts", response_class=HTMLResponse)
