@@ -18,6 +18,7 @@ from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
@@ -26,6 +27,7 @@ from kiosk.config import Config
 from kiosk.i18n import _
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 from kiosk.presenters import staff_status_text
+from kiosk.receptionist import PinCheck
 from kiosk.session import ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
 from kiosk.visitor_records import new_record_id, record_help_request, record_interest
@@ -43,6 +45,8 @@ SCREEN_CLASSES = {
     nav.CONTACT: "screens.contact:ContactScreen",
     nav.DONE: "screens.done:DoneScreen",
     nav.WHATS_ON: "screens.whats_on:WhatsOnScreen",
+    nav.RECEPTION: "screens.reception:ReceptionScreen",
+    nav.INTRODUCE: "screens.introduce:IntroduceScreen",
 }
 IDLE_CHECK_SECONDS = 0.5
 FAREWELL_SECONDS = 12
@@ -76,6 +80,9 @@ class KioskApp(App):
         self._stopped = False  # a Clock callback may still arrive after on_stop
         self.sync_worker = None  # started when this kiosk is enrolled at a hub
         self._staff_taps: list[float] = []
+        self.pin_check = PinCheck(store, clock)
+        self.reception_banner = None  # shown across the top in receptionist mode
+        self.frame = None  # the banner (when shown) above the screens
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -85,9 +92,13 @@ class KioskApp(App):
         self.lang = self.kiosk_config.default_language
         tr.switch(self.lang)
         root = FloatLayout()
+        # Overlays (a notice, the idle warning) go on the root; the frame holds the screens
+        # and, in receptionist mode, the banner above them.
+        self.frame = BoxLayout(orientation="vertical")
         self.manager = ScreenManager(transition=NoTransition())
         self.screen(nav.ATTRACT)
-        root.add_widget(self.manager)
+        self.frame.add_widget(self.manager)
+        root.add_widget(self.frame)
         return root
 
     def screen(self, name: str):
@@ -191,6 +202,7 @@ class KioskApp(App):
             Clock.schedule_once(lambda _dt: self._clear_farewell(farewell), FAREWELL_SECONDS)
         self.hide_idle_warning()
         self.hide_notice()
+        self.hide_reception_banner()
         self.set_language(self.kiosk_config.default_language)
         for screen in self.manager.screens:
             if hasattr(screen, "wipe"):
@@ -206,6 +218,7 @@ class KioskApp(App):
         self.go(nav.LISTING)
 
     def open_community(self, community_id: str) -> None:
+        self.session.last_community = community_id
         self.screen(nav.COMMUNITY).show(community_id)
         self.go(nav.COMMUNITY)
 
@@ -233,6 +246,7 @@ class KioskApp(App):
             choices[2],
             self.lang,
             self.kiosk_config.kiosk_name,
+            assisted=session.assisted,
         )
         self.open(nav.MATCHES)
 
@@ -302,22 +316,67 @@ class KioskApp(App):
     # -- staff -----------------------------------------------------------------------------
 
     def staff_tap(self, now: float) -> bool:
-        """Five taps within five seconds in the attract screen's top-left corner show staff
-        the sync status (a hidden gesture: visitors never need it)."""
+        """Five taps within five seconds in the attract screen's top-left corner open the
+        reception screen: the sync status and the receptionist PIN (a hidden gesture:
+        visitors never need it)."""
         self._staff_taps = [t for t in self._staff_taps if now - t < STAFF_TAP_SECONDS] + [now]
         if len(self._staff_taps) < STAFF_TAPS:
             return False
         self._staff_taps = []
-        self.show_staff_status()
+        self.idle.touched()  # the reception screen closes itself after the idle timeout
+        self.open(nav.RECEPTION)
         return True
 
-    def show_staff_status(self) -> None:
+    def staff_status(self) -> str:
+        """The sync status in words for staff; a round starts now, so staff see it move."""
+        if not self.kiosk_config.hub_url or not self.store.get_state("token"):
+            return staff_status_text({}, "")
         from sync.client import status
 
-        facts = status(self.store)
         if self.sync_worker is not None:
-            self.sync_worker.nudge(0.1)  # and a round now, so staff see it move
-        self.show_notice(staff_status_text(facts, self.kiosk_config.hub_url))
+            self.sync_worker.nudge(0.1)
+        return staff_status_text(status(self.store), self.kiosk_config.hub_url)
+
+    def enter_receptionist_mode(self, pin: str) -> str:
+        """Check the PIN; on success a receptionist session begins. Returns what went wrong,
+        in words for the receptionist, or '' when the mode has started."""
+        check = self.pin_check
+        if not check.available:
+            return _("No receptionist PIN has reached this kiosk yet. Set one at the desk.")
+        if check.locked:
+            return _("Too many wrong PINs. Try again in {minutes} minutes.").format(
+                minutes=check.minutes_locked()
+            )
+        if not check.check(pin):
+            if check.locked:
+                return _("Too many wrong PINs. Try again in {minutes} minutes.").format(
+                    minutes=check.minutes_locked()
+                )
+            return _("That PIN is not right. {tries} tries left.").format(tries=check.tries_left)
+        self.start_receptionist_session()
+        return ""
+
+    def start_receptionist_session(self) -> None:
+        """A fresh session in which a receptionist helps a visitor: a banner says so on every
+        screen, what is registered is marked as done on the visitor's behalf, and it ends
+        like any session (on idle, or 'End')."""
+        self.start_session()
+        self.session.assisted = True
+        if self.reception_banner is None:
+            from screens.widgets.reception_banner import ReceptionBanner
+
+            self.reception_banner = ReceptionBanner()
+        if self.reception_banner.parent is None:
+            self.frame.add_widget(self.reception_banner, index=len(self.frame.children))
+
+    def hide_reception_banner(self) -> None:
+        if self.reception_banner is not None and self.reception_banner.parent is not None:
+            self.reception_banner.parent.remove_widget(self.reception_banner)
+
+    def introduce(self) -> None:
+        """Receptionist mode: record an introduction made on the spot."""
+        if self.session is not None and self.session.assisted:
+            self.open(nav.INTRODUCE)
 
     def _clear_farewell(self, farewell: str) -> None:
         if self.farewell == farewell:
@@ -347,6 +406,10 @@ class KioskApp(App):
 
     def check_idle(self, *_args) -> None:
         if self.session is None:
+            # Staff walked away from the reception screen: back to the attract screen.
+            if self.current_screen == nav.RECEPTION and self.idle.state() == IdleRules.EXPIRED:
+                self.screen(nav.RECEPTION).wipe()
+                self.go(nav.ATTRACT, remember=False)
             return
         state = self.idle.state()
         if state == IdleRules.EXPIRED:

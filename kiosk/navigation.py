@@ -11,6 +11,8 @@ MATCHES = "matches"
 CONTACT = "contact"
 DONE = "done"
 WHATS_ON = "whats_on"
+RECEPTION = "reception"  # staff only: the sync status and the receptionist PIN
+INTRODUCE = "introduce"  # receptionist mode: an introduction on the spot
 
 ALL_SCREENS = (
     ATTRACT,
@@ -24,4 +26,6 @@ ALL_SCREENS = (
     CONTACT,
     DONE,
     WHATS_ON,
+    RECEPTION,
+    INTRODUCE,
 )

@@ -29,6 +29,14 @@ class PinCheck:
     def locked(self) -> bool:
         return self.clock() < self.locked_until
 
+    @property
+    def tries_left(self) -> int:
+        return MAX_TRIES - self.wrong
+
+    def minutes_locked(self) -> int:
+        """Whole minutes (rounded up) until a PIN is checked again."""
+        return max(0, int((self.locked_until - self.clock() + 59) // 60))
+
     def check(self, pin: str) -> bool:
         stored = self.store.get_state("receptionist_pin_hash")
         if not stored or self.locked or not (pin.isdigit() and 4 <= len(pin) <= 8):

@@ -282,3 +282,25 @@ def m005_sync(db: Database) -> None:
         CREATE INDEX events_by_community ON events(community_id)
         """,
     )
+
+
+@migration
+def m006_introductions(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Introductions a receptionist made on the spot (receptionist mode). A visitor is
+        -- never named: the kind says a visitor at this kiosk took part. m001's table of the
+        -- same name was never written to (nothing made introductions before): replaced.
+        DROP TABLE introductions;
+        CREATE TABLE introductions (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('visitor_community', 'visitor_visitor',
+                                               'community_community')),
+            communities TEXT NOT NULL,
+            note TEXT NOT NULL,
+            follow_up_weeks INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT
+        """,
+    )

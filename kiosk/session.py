@@ -51,6 +51,10 @@ class VisitorSession:
     contact: ContactForm | None = None
     #: (record id, token, communities) of the take-home list last made for this visitor
     take_home: tuple[str, str, tuple[str, ...]] | None = None
+    #: A receptionist is helping (receptionist mode, after the PIN): what is registered is
+    #: marked as registered on the visitor's behalf.
+    assisted: bool = False
+    last_community: str | None = None  # the community opened last (an introduction's default)
 
     def keep(self, community_id: str) -> None:
         if community_id not in self.kept:

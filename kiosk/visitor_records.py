@@ -77,8 +77,10 @@ def record_interest(
     neighbourhood: str | None,
     language: str,
     kiosk: str,
+    assisted: bool = False,
 ) -> bool:
-    """The anonymous choices of 'what do you like, what can you give'."""
+    """The anonymous choices of 'what do you like, what can you give'; ``assisted`` when a
+    receptionist registered them on the visitor's behalf."""
     row = {
         "id": record_id,
         "themes": json.dumps(sorted(themes)),
@@ -88,8 +90,13 @@ def record_interest(
         "kiosk": kiosk,
         "created_at": utcnow(),
     }
-    fields = {**row, "themes": sorted(themes), "gifts": sorted(gifts)}
+    fields = {**row, "themes": sorted(themes), "gifts": sorted(gifts), **_assisted(assisted)}
     return _insert_with_outbox(store, "interest", "interests", row, fields)
+
+
+def _assisted(assisted: bool) -> dict:
+    # Left out when false: records look as they did before receptionist mode existed.
+    return {"assisted": True} if assisted else {}
 
 
 def record_contact_request(
@@ -101,6 +108,7 @@ def record_contact_request(
     days: int,
     receipt_token: str,
     today: date | None = None,
+    assisted: bool = False,
 ) -> bool:
     """Which communities may contact the visitor, until when, under which consent text; the
     detail itself arrives sealed (kiosk.contact.seal), so it never touches the disk in plain."""
@@ -121,6 +129,7 @@ def record_contact_request(
         **row,
         "communities": list(communities),
         "sealed_payload": base64.b64encode(sealed).decode(),
+        **_assisted(assisted),
     }
     return _insert_with_outbox(store, "contact_request", "contact_requests", row, fields)
 
@@ -129,6 +138,35 @@ def record_help_request(store: Store, record_id: str, language: str, kiosk: str)
     """'Ask the reception': a receptionist is asked to come over to this kiosk."""
     row = {"id": record_id, "kiosk": kiosk, "language": language, "created_at": utcnow()}
     return _insert_with_outbox(store, "help_request", "help_requests", row, dict(row))
+
+
+def record_introduction(
+    store: Store,
+    record_id: str,
+    kind: str,
+    communities: Sequence[str],
+    note: str,
+    follow_up_weeks: int,
+    kiosk: str,
+    both_agreed: bool = False,
+) -> bool:
+    """An introduction a receptionist made on the spot; the desk follows it up after
+    ``follow_up_weeks`` ("did it lead to something?")."""
+    row = {
+        "id": record_id,
+        "kind": kind,
+        "communities": json.dumps(list(communities)),
+        "note": note.strip(),
+        "follow_up_weeks": follow_up_weeks,
+        "created_at": utcnow(),
+    }
+    fields = {
+        **{k: v for k, v in row.items() if k != "note" or v},
+        "communities": list(communities),
+        "kiosk": kiosk,
+        **({"both_agreed": True} if both_agreed else {}),
+    }
+    return _insert_with_outbox(store, "introduction", "introductions", row, fields)
 
 
 def record_take_home_list(

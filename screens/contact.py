@@ -171,6 +171,7 @@ class ContactScreen(KioskScreen):
                 form.sealed,
                 form.days,
                 form.receipt_token,
+                assisted=self.app.session.assisted,
             )
             form.sent = True
             self.step = "receipt"

@@ -35,7 +35,14 @@ MAX_PULL_LIMIT = 1000
 MAX_INT_DIGITS = 18  # bigger numbers are refused, not parsed (no 10**100000 CPU burn)
 SEALED_PAYLOAD_BYTES = 512 + 48  # kiosk.contact pads every detail to 512 bytes
 
-ENTITIES = ("interest", "contact_request", "help_request", "take_home_list", "community_edit")
+ENTITIES = (
+    "interest",
+    "contact_request",
+    "help_request",
+    "take_home_list",
+    "community_edit",
+    "introduction",
+)
 #: Records the hub shares with every kiosk (public data only, SYNC.md rule 7).
 SHARED_ENTITIES = ("taxonomy", "community", "event", "settings")
 CHANNELS = ("email", "phone")
@@ -46,6 +53,7 @@ GIFT_KINDS = ("head", "hands", "heart")
 COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact")
 #: Who wrote a field of a community's record.
 AUTHORS = ("community", "reception")
+INTRODUCTION_KINDS = ("visitor_community", "visitor_visitor", "community_community")
 
 # Control characters (C0 and C1) and line or paragraph separators: refused in all text
 # (a newline only where a text may have several lines).
@@ -219,10 +227,14 @@ def matching(pattern: re.Pattern, what: str) -> Rule:
     return check
 
 
-def optional(rule: Rule) -> Rule:
+def optional(rule: Rule, may_be_absent: bool = False) -> Rule:
+    """null allowed; with ``may_be_absent`` the field may also be left out (a field added
+    later: records queued by an older kiosk do not have it)."""
+
     def check(field: str, value: Any) -> Any:
         return None if value is None else rule(field, value)
 
+    check.may_be_absent = may_be_absent  # type: ignore[attr-defined]
     return check
 
 
@@ -355,16 +367,22 @@ def authors(field: str, value: Any) -> dict[str, str]:
 
 
 def validate_object(rules: dict[str, Rule], value: Any, where: str) -> dict[str, Any]:
-    """``value`` checked against an allowlist: every field present, nothing else."""
+    """``value`` checked against an allowlist: every required field present, nothing else.
+    An optional field may also be absent (records written before it existed)."""
     if not isinstance(value, dict):
         raise ProtocolError(where, "must be an object")
     unknown = sorted(set(value) - set(rules))
     if unknown:
         raise ProtocolError(f"{where}.{unknown[0]}", "is not a field of this record")
-    missing = sorted(set(rules) - set(value))
+    missing = sorted(
+        name
+        for name, rule in rules.items()
+        if name not in value and not getattr(rule, "may_be_absent", False)
+    )
     if missing:
         raise ProtocolError(f"{where}.{missing[0]}", "is missing")
-    return {name: rule(f"{where}.{name}", value[name]) for name, rule in rules.items()}
+    return {name: rule(f"{where}.{name}", value[name]) for name, rule in rules.items()
+            if name in value}  # fmt: skip
 
 
 _TERM = {"slug": slug, "labels": localised(80)}
@@ -452,6 +470,8 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
         "language": language,
         "kiosk": kiosk_name,
         "created_at": iso_moment,
+        # Registered by a receptionist on the visitor's behalf (receptionist mode).
+        "assisted": optional(flag, may_be_absent=True),
     },
     "contact_request": {
         "id": uuid_text,
@@ -462,6 +482,7 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
         "expires_on": iso_date,
         "receipt_token_hash": sha256_hex,
         "created_at": iso_moment,
+        "assisted": optional(flag, may_be_absent=True),
     },
     "help_request": {
         "id": uuid_text,
@@ -487,14 +508,46 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
         "kiosk": kiosk_name,
         "created_at": iso_moment,
     },
+    # An introduction a receptionist made on the spot, at the kiosk. Visitors appear in it
+    # only as 'a visitor at this kiosk': never a name. Two visitors are introduced only when
+    # both said yes, there and then (both_agreed).
+    "introduction": {
+        "id": uuid_text,
+        "kind": one_of(*INTRODUCTION_KINDS),
+        "communities": list_of(uuid_text, 0, 2),
+        "note": optional(text(300), may_be_absent=True),  # left out when there is none
+        "follow_up_weeks": integer(1, 26),
+        "both_agreed": optional(flag, may_be_absent=True),
+        "kiosk": kiosk_name,
+        "created_at": iso_moment,
+    },
 }
+
+#: How many communities each kind of introduction names.
+INTRODUCTION_COMMUNITIES = {"visitor_community": 1, "community_community": 2, "visitor_visitor": 0}
+
+
+def check_introduction(fields: dict[str, Any], where: str) -> None:
+    """What the field rules alone cannot say about an introduction."""
+    communities = fields["communities"]
+    if len(communities) != INTRODUCTION_COMMUNITIES[fields["kind"]]:
+        raise ProtocolError(f"{where}.communities", "does not fit this kind of introduction")
+    if len(set(communities)) != len(communities):
+        raise ProtocolError(f"{where}.communities", "names the same community twice")
+    if fields["kind"] == "visitor_visitor" and fields.get("both_agreed") is not True:
+        raise ProtocolError(
+            f"{where}.both_agreed", "two visitors are introduced only when both agreed"
+        )
 
 
 def validate_fields(entity: str, fields: Any, where: str = "fields") -> dict[str, Any]:
     """The fields of one record, checked against the allowlist of its entity."""
     if entity not in RECORD_FIELDS:
         raise ProtocolError("entity", f"must be one of {', '.join(ENTITIES)}")
-    return validate_object(RECORD_FIELDS[entity], fields, where)
+    checked = validate_object(RECORD_FIELDS[entity], fields, where)
+    if entity == "introduction":
+        check_introduction(checked, where)
+    return checked
 
 
 OP_FIELDS: dict[str, Rule] = {

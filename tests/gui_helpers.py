@@ -20,3 +20,23 @@ def start(kiosk):
     """A finger on the attract screen: a visit begins."""
     kiosk.tap(screen(kiosk.app, nav.ATTRACT))
     assert kiosk.app.current_screen == nav.HOME
+
+
+def type_on(kiosk, keyboard, text):
+    """Type ``text`` on the on-screen keyboard, one tap per key."""
+    for char in text:
+        kiosk.tap(keyboard.key_for("space" if char == " " else char))
+
+
+def step(kiosk, button):
+    """Tap a button that moves a form on a step, at a human pace (the step guard ignores a
+    second tap within half a second: time travel, not sleeping)."""
+    kiosk.app.idle.clock.advance(1)
+    kiosk.tap(button)
+
+
+def tile(root, value):
+    """The choice tile for ``value`` under ``root``."""
+    from screens.widgets.common import ChoiceTile
+
+    return next(t for t in find(root, ChoiceTile) if t.value == value)

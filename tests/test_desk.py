@@ -226,15 +226,55 @@ def test_introductions_with_a_follow_up(desk, tmp_path, page: Page):
     page.get_by_role("button", name="Kennismaking vastleggen").click()
     expect(page.get_by_role("row", name=re.compile("Bezoeker \\(kiosk-hal"))).to_be_visible()
     assert "anna" not in page.content()
-    # Two visitors: refused, the kiosk does not ask for that consent.
+    # Two visitors: not from the desk; at a kiosk, where both say yes there and then.
     page.get_by_label("Soort").select_option("visitor_visitor")
     page.get_by_role("button", name="Kennismaking vastleggen").click()
-    expect(page.get_by_role("alert")).to_contain_text("allebei daarmee instemden")
+    expect(page.get_by_role("alert")).to_contain_text("in de receptiemodus")
     # The follow-up.
     row = page.get_by_role("row", name=re.compile("zaterdag"))
     row.get_by_label("Uitkomst").select_option("led_to_something")
     row.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_role("row", name=re.compile("zaterdag"))).to_contain_text("leidde tot iets")
+
+
+def test_introductions_made_on_the_spot_at_a_kiosk_reach_the_desk(desk, tmp_path, page: Page):
+    from kiosk.visitor_records import record_interest, record_introduction
+
+    password = account(desk, "sanne", "receptionist")
+    kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
+    SyncClient(kiosk).sync_once()
+    group, name = kiosk.conn.execute("SELECT id, name FROM communities LIMIT 1").fetchone()
+    made = new_record_id()
+    record_introduction(kiosk, made, "visitor_community", [group], "Komt dinsdag kijken", 4,
+                        "kiosk-hal")  # fmt: skip
+    record_introduction(kiosk, new_record_id(), "visitor_visitor", [], "Twee tuinders", 2,
+                        "kiosk-hal", both_agreed=True)  # fmt: skip
+    for _ in range(5):  # registered by reception on visitors' behalf
+        record_interest(kiosk, new_record_id(), ["natuur"], [], None, "nl", "kiosk-hal",
+                        assisted=True)  # fmt: skip
+    SyncClient(kiosk).sync_once()
+    kiosk.set_state("resend_from", "1")  # sent again from the archive: still made once
+    SyncClient(kiosk).sync_once()
+    log_in(page, desk, "sanne", password)
+    page.get_by_role("link", name="Kennismakingen").click()
+    row = page.get_by_role("row", name=re.compile("dinsdag"))
+    expect(row).to_contain_text("Bezoeker (bij kiosk kiosk-hal)")
+    expect(row).to_contain_text(name)
+    expect(row).to_contain_text((date.today() + timedelta(weeks=4)).isoformat())
+    expect(page.get_by_role("row", name=re.compile("Twee tuinders"))).to_contain_text(
+        "bezoeker – bezoeker"
+    )
+    assert page.get_by_role("row", name=re.compile("dinsdag")).count() == 1
+    page.get_by_role("link", name="Cijfers").click()
+    expect(page.get_by_role("row", name=re.compile("^Interesses 5"))).to_be_visible()
+    with desk.db() as conn:
+        actions = conn.execute(
+            "SELECT actor, action FROM audit_log WHERE action LIKE '%receptionist mode'"
+        ).fetchall()
+    assert sorted(actions) == [
+        ("kiosk kiosk-hal", "introduction made (visitor-community) in receptionist mode"),
+        ("kiosk kiosk-hal", "introduction made (visitor-visitor) in receptionist mode"),
+    ]
 
 
 def test_figures_hide_every_count_below_five(desk, tmp_path, page: Page):

@@ -5,25 +5,13 @@ import json
 import time
 from datetime import date, timedelta
 
-from gui_helpers import find, screen, start
+from gui_helpers import find, screen, start, step, type_on
 from kivy.base import EventLoop
 
 from kiosk import navigation as nav
 from kiosk.contact import unseal
 from kiosk.visitor_records import pending_outbox, token_hash
 from screens.widgets.common import ChoiceTile, Tile
-
-
-def type_on(kiosk, keyboard, text):
-    for char in text:
-        kiosk.tap(keyboard.key_for(char))
-
-
-def step(kiosk, button):
-    """Tap a button that moves a form on a step, at a human pace (the step guard ignores a
-    second tap within half a second: time travel, not sleeping)."""
-    kiosk.app.idle.clock.advance(1)
-    kiosk.tap(button)
 
 
 def entities(store):

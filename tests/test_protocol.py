@@ -228,3 +228,56 @@ def test_dates_only_in_the_one_iso_form():
     for bad in ("20261231", "2026-W52", "31-12-2026", 20261231):
         with pytest.raises(ProtocolError, match="a date like"):
             iso_date("d", bad)
+
+
+def introduction(**changes):
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": "visitor_community",
+        "communities": [str(uuid.uuid4())],
+        "note": "Komt dinsdag kijken",
+        "follow_up_weeks": 4,
+        "kiosk": "kiosk-hal",
+        "created_at": "2026-11-28T13:00:00+00:00",
+        **changes,
+    }
+
+
+def test_introduction_fields():
+    fields = introduction()
+    assert validate_fields("introduction", fields) == fields
+    bare = {k: v for k, v in fields.items() if k != "note"}  # the note may be left out
+    assert validate_fields("introduction", bare) == bare
+    two = [str(uuid.uuid4()), str(uuid.uuid4())]
+    agreed = introduction(kind="visitor_visitor", communities=[], both_agreed=True)
+    assert validate_fields("introduction", agreed)["both_agreed"] is True
+    for change, field in (
+        ({"kind": "visitor_visitor", "communities": []}, "fields.both_agreed"),  # one said yes
+        (
+            {"kind": "visitor_visitor", "communities": [], "both_agreed": False},
+            "fields.both_agreed",
+        ),
+        ({"communities": two}, "fields.communities"),  # a visitor and one group, not two
+        ({"kind": "community_community"}, "fields.communities"),
+        ({"kind": "community_community", "communities": [two[0], two[0]]}, "fields.communities"),
+        ({"kind": "visitor_friend"}, "fields.kind"),
+        ({"follow_up_weeks": 0}, "fields.follow_up_weeks"),
+        ({"note": "x" * 301}, "fields.note"),
+        ({"note": "Anna\n06-12345678"}, "fields.note"),
+        ({"visitor_name": "Anna"}, "fields.visitor_name"),  # a name has no field to go in
+    ):
+        with pytest.raises(ProtocolError) as error:
+            validate_fields("introduction", introduction(**change))
+        assert error.value.field == field
+
+
+def test_assisted_may_be_left_out_but_must_be_a_flag():
+    fields = {
+        "id": str(uuid.uuid4()), "themes": ["eten"], "gifts": [], "neighbourhood": None,
+        "language": "nl", "kiosk": "kiosk-hal", "created_at": "2026-11-28T13:00:00+00:00",
+    }  # fmt: skip
+    assert "assisted" not in validate_fields("interest", fields)  # queued before it existed
+    assert validate_fields("interest", {**fields, "assisted": True})["assisted"] is True
+    with pytest.raises(ProtocolError) as error:
+        validate_fields("interest", {**fields, "assisted": "yes"})
+    assert error.value.field == "fields.assisted"

@@ -19,6 +19,7 @@ LAYOUTS = {
     "text": ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "éëèïöüç"],
     "email": ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "@.-_", [".nl", ".com"]],
     "phone": ["123", "456", "789", "+0-"],
+    "pin": ["123", "456", "789", "0"],
 }
 BACKSPACE, CLEAR, SPACE = "backspace", "clear", "space"
 
@@ -57,7 +58,7 @@ class OnScreenKeyboard(BoxLayout):
                 line.add_widget(self._key(value, value))
             self.add_widget(line)
         last = BoxLayout(spacing=dp(8), size_hint_y=None, height=self.key_height)
-        if self.layout != "phone":
+        if self.layout not in ("phone", "pin"):
             last.add_widget(self._key(SPACE, _("space"), size_hint_x=2.4))
         last.add_widget(self._key(BACKSPACE, "‹ " + _("Delete"), size_hint_x=1.6))
         last.add_widget(self._key(CLEAR, _("Clear all"), size_hint_x=1.6))

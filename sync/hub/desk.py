@@ -74,8 +74,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "intro_same": "Kies twee verschillende partijen.",
         "intro_unknown visitor": "Kies bij een bezoeker een contactverzoek.",
         "intro_unknown community": "Kies bij een groep een groep.",
-        "intro_visitor_consent": "Twee bezoekers voorstellen kan alleen als allebei daarmee "
-        "instemden; de kiosk vraagt dat (nog) niet.",
+        "intro_visitor_consent": "Twee bezoekers stel je aan elkaar voor bij de kiosk, in de "
+        "receptiemodus: daar zeggen ze allebei ja.",
+        "at_kiosk": "bij kiosk", "assisted": "Door de receptie ingevuld bij een kiosk",
+        "assisted_interest": "Interesses", "assisted_contact_request": "Contactverzoeken",
         "intro_form": "Controleer het formulier.", "intro_unknown kind": "Kies een soort.",
         "figures_intro": "Anonieme aantallen. Minder dan 5 tonen we niet: dat zou naar een "
         "persoon kunnen wijzen.", "fewer_than_5": "minder dan 5",
@@ -149,8 +151,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "intro_same": "Choose two different parties.",
         "intro_unknown visitor": "For a visitor, choose a contact request.",
         "intro_unknown community": "For a group, choose a group.",
-        "intro_visitor_consent": "Two visitors can be introduced only when both agreed to it; "
-        "the kiosk does not ask that (yet).",
+        "intro_visitor_consent": "Introduce two visitors at a kiosk, in receptionist mode: "
+        "there both say yes.",
+        "at_kiosk": "at kiosk", "assisted": "Filled in by reception at a kiosk",
+        "assisted_interest": "Interests", "assisted_contact_request": "Contact requests",
         "intro_form": "Check the form.", "intro_unknown kind": "Choose a kind.",
         "figures_intro": "Anonymous counts. Counts below 5 are not shown: they could point at "
         "a person.", "fewer_than_5": "fewer than 5",
@@ -597,11 +601,17 @@ def _parties(conn) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 def _introductions_page(request: Request, session, status: int = 200, problem: str = ""):
     conn = _state(request).conn
     visitors, communities = _parties(conn)
-    labels = dict(communities) | {rid: f"{TEXTS[_lang(request)]['visitor']} ({label})"
-                                   for rid, label in visitors}  # fmt: skip
+    t = TEXTS[_lang(request)]
+    labels = dict(communities) | {rid: f"{t['visitor']} ({label})" for rid, label in visitors}
+
+    def label(party: str) -> str:
+        if party.startswith(hub_store.KIOSK_VISITOR):  # made on the spot, in receptionist mode
+            return f"{t['visitor']} ({t['at_kiosk']} {party.removeprefix(hub_store.KIOSK_VISITOR)})"
+        return labels.get(party, "—")
+
     today = datetime.now(UTC).date().isoformat()
     items = [
-        {**i, "a": labels.get(i["party_a"], "—"), "b": labels.get(i["party_b"], "—"),
+        {**i, "a": label(i["party_a"]), "b": label(i["party_b"]),
          "due": i["outcome"] == "open" and i["follow_up_on"] <= today}
         for i in desk_store.introductions(conn)
     ]  # fmt: skip
@@ -662,6 +672,7 @@ def figures_page(request: Request):
     labels["-"] = TEXTS[lang]["none_area"]
     states = ("taken", "closed", "delivered_by_email", "handed_over")
     labels.update({k: TEXTS[lang][k] for k in (*desk_store.INTRODUCTION_KINDS, *states)})
+    labels.update({k: TEXTS[lang][f"assisted_{k}"] for k in ("interest", "contact_request")})
     return _render(request, "figures.html", session, figures=desk_store.figures(conn),
                    labels=labels)  # fmt: skip
 

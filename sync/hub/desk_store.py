@@ -12,21 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sync.hub import keys
-from sync.hub.store import erase_contact_request, hash_secret, now_iso, write
+from sync.hub.store import audit, erase_contact_request, hash_secret, now_iso, write
+from sync.protocol import INTRODUCTION_KINDS
 
 ROLES = ("admin", "receptionist", "community_editor")
 SESSION_IDLE = timedelta(minutes=60)  # a desk left alone logs out
 SESSION_MAX = timedelta(hours=12)  # and no session outlives a working day
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-
-
-def audit(conn: sqlite3.Connection, actor: str, action: str, target: str = "") -> None:
-    """Who did what to which record (by id): never names, addresses or numbers."""
-    conn.execute(
-        "INSERT INTO audit_log (at, actor, action, target) VALUES (?, ?, ?, ?)",
-        [now_iso(), actor, action, target],
-    )
 
 
 # -- accounts, logins, sessions ---------------------------------------------------------------
@@ -275,7 +268,6 @@ def audit_entries(conn: sqlite3.Connection, limit: int = 200) -> list[dict]:
 
 # -- introductions ----------------------------------------------------------------------------
 
-INTRODUCTION_KINDS = ("visitor_community", "visitor_visitor", "community_community")
 OUTCOMES = ("open", "led_to_something", "not_yet", "nothing")
 
 
@@ -298,8 +290,9 @@ def make_introduction(
     communities = {"visitor_community": [party_b], "visitor_visitor": [],
                    "community_community": [party_a, party_b]}[kind]  # fmt: skip
     if kind == "visitor_visitor":
-        # Both must have agreed to meet other visitors; the kiosk's consent covers being
-        # contacted by the communities they chose, not that.
+        # Both must agree to meet each other, there and then: that happens at a kiosk in
+        # receptionist mode. The consent of a contact request covers being contacted by the
+        # communities a visitor chose, not by another visitor.
         raise IntroductionRefused("visitor_consent")
     for visitor in visitors:
         if contact_request(conn, visitor) is None:
@@ -361,4 +354,7 @@ def figures(conn: sqlite3.Connection) -> dict[str, list[tuple[str, int | None]]]
             "SELECT kind, count(*) FROM introductions GROUP BY kind ORDER BY kind")),
         "handled": shown(conn.execute(
             "SELECT state, count(*) FROM request_states GROUP BY state ORDER BY state")),
+        "assisted": shown(conn.execute(
+            "SELECT entity, count(*) FROM visitor_records"
+            " WHERE json_extract(fields, '$.assisted') = 1 GROUP BY entity ORDER BY entity")),
     }  # fmt: skip

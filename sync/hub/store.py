@@ -419,6 +419,37 @@ def withdraw_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
         erase_contact_request(conn, record_id)
 
 
+def audit(conn: sqlite3.Connection, actor: str, action: str, target: str = "") -> None:
+    """Who did what to which record (by id): never names, addresses or numbers."""
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, target) VALUES (?, ?, ?, ?)",
+        [now_iso(), actor, action, target],
+    )
+
+
+#: How an introduction made at a kiosk names the visitors in it: the kiosk, never a person.
+KIOSK_VISITOR = "kiosk:"
+
+
+def _introduction_from_kiosk(conn: sqlite3.Connection, kiosk: str, fields: dict, now: str) -> None:
+    kind, communities = fields["kind"], fields["communities"]
+    visitor = KIOSK_VISITOR + kiosk
+    party_a, party_b = {
+        "visitor_community": (visitor, communities[0] if communities else ""),
+        "community_community": tuple(communities[:2]) if len(communities) == 2 else ("", ""),
+        "visitor_visitor": (visitor, visitor),
+    }[kind]
+    follow_up = datetime.fromisoformat(now).date() + timedelta(weeks=fields["follow_up_weeks"])
+    made_by = f"kiosk {kiosk}"
+    new = conn.execute(
+        "INSERT INTO introductions (kind, party_a, party_b, note, follow_up_on, made_by,"
+        " made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [kind, party_a, party_b, fields.get("note") or "", follow_up.isoformat(), made_by, now],
+    ).lastrowid
+    audit(conn, made_by, f"introduction made ({kind.replace('_', '-')}) in receptionist mode",
+          str(new))  # fmt: skip
+
+
 def erase_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
     """Erase a contact request and its sealed details (inside a write transaction); the bare
     id stays in erased_records so that nothing brings it back."""
@@ -455,6 +486,8 @@ def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, no
             "INSERT OR IGNORE INTO contact_receipts (token_hash, id) VALUES (?, ?)",
             [fields["receipt_token_hash"], rid],
         )
+    elif entity == "introduction":
+        _introduction_from_kiosk(conn, kiosk, fields, now)
     elif entity == "community_edit":
         edit_community(
             conn, fields["community"], fields["changes"], fields["base_revision"],

@@ -1,0 +1,183 @@
+"""Receptionist mode: an introduction made on the spot. Which kind (this visitor and a
+group, two groups, two visitors), who, a short note and when to ask how it went. A visitor is
+never named: the record says only that a visitor at this kiosk took part. Two visitors are
+introduced only when both say yes, there and then."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.properties import OptionProperty, StringProperty
+
+from kiosk.i18n import _
+from kiosk.visitor_records import new_record_id, record_introduction
+from screens.widgets.common import ChoiceGrid, KioskScreen
+from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
+from sync.protocol import INTRODUCTION_COMMUNITIES
+
+STEPS = ("kind", "who", "note", "done")
+FOLLOW_UP_WEEKS = (2, 4, 8)
+AGREED = ("first_agrees", "second_agrees")
+
+
+class IntroduceScreen(KioskScreen):
+    step = OptionProperty(STEPS[0], options=STEPS)
+    error = StringProperty("")
+    kind = StringProperty("visitor_community")
+    hint = StringProperty("")
+
+    def on_kv_post(self, _base_widget):
+        self._keyboard = self.ids.keyboard.__self__  # kept while out of the layout
+        self._reset()
+
+    def _reset(self) -> None:
+        self.record_id = new_record_id()  # made when the form opens: a double tap stores once
+        self.chosen: list[str] = []
+        self.agreed: set[str] = set()
+        self.weeks = 4
+        self.kind = "visitor_community"
+
+    def show(self) -> None:
+        self._reset()
+        self._keyboard.text = ""
+        self.error = ""
+        if self.step == STEPS[0]:
+            self.refresh()
+        self.step = STEPS[0]
+
+    def on_step(self, *_args) -> None:
+        self.mark_step()
+        self.error = ""
+        self.refresh()
+
+    def candidates(self) -> list[tuple[str, str]]:
+        """The groups this visit has been about: opened last, kept, matched."""
+        session = self.app.session
+        ids = [session.last_community, *session.kept] if session else []
+        ids = list(dict.fromkeys(i for i in ids if i))
+        names = {c.id: c.name for c in self.app.store.communities(ids)}
+        return [(cid, names[cid]) for cid in ids if cid in names]
+
+    def refresh(self) -> None:
+        if self.app is None or self.app.session is None:
+            return
+        self._place_keyboard()
+        box = self.ids.choices_box
+        box.clear_widgets()
+        if self.step == "kind":
+            self.hint = _("Who did you put in touch? Names are never stored.")
+            kinds = [
+                ("visitor_community", _("This visitor and a group")),
+                ("community_community", _("Two groups")),
+                ("visitor_visitor", _("Two visitors")),
+            ]
+            box.add_widget(ChoiceGrid(kinds, {self.kind}, self._chosen, single=True,
+                                      required=True, cols=1))  # fmt: skip
+        elif self.step == "who" and self.kind == "visitor_visitor":
+            self.hint = _("Ask both visitors. Only when both say yes is this recorded.")
+            agreed = [
+                ("first_agrees", _("The first visitor agrees to meet the other")),
+                ("second_agrees", _("The second visitor agrees to meet the other")),
+            ]
+            box.add_widget(ChoiceGrid(agreed, self.agreed, self._chosen, cols=1))
+        elif self.step == "who":
+            groups = self.candidates()
+            if self.kind == "visitor_community":
+                self.hint = _("Which group?")
+            else:
+                self.hint = _("Which two groups?")
+            if not groups:
+                self.hint = _("Open a group first, or put groups on the list: they appear here.")
+            box.add_widget(ChoiceGrid(groups, set(self.chosen), self._chosen, cols=1))
+        elif self.step == "note":
+            self.hint = _(
+                "A short note if you like, without names or numbers. And when should the "
+                "desk ask how it went?"
+            )
+            box.add_widget(ChoiceGrid(
+                [(str(w), _("{weeks} weeks").format(weeks=w)) for w in FOLLOW_UP_WEEKS],
+                {str(self.weeks)}, self._chosen, single=True, required=True,
+                cols=len(FOLLOW_UP_WEEKS)))  # fmt: skip
+        else:
+            self.hint = _(
+                "Recorded. The desk asks in {weeks} weeks whether it led to something."
+            ).format(weeks=self.weeks)
+
+    def _place_keyboard(self) -> None:
+        keyboard, slot = self._keyboard, self.ids.keyboard_slot
+        if self.step == "note" and keyboard.parent is None:
+            slot.add_widget(keyboard)
+        elif self.step != "note" and keyboard.parent is not None:
+            slot.remove_widget(keyboard)
+
+    def _chosen(self, value: str, ticked: bool) -> None:
+        if self.step == "kind" and ticked:
+            self.kind = value
+            self.chosen = []
+        elif self.step == "who" and value in AGREED:
+            (self.agreed.add if ticked else self.agreed.discard)(value)
+        elif self.step == "who":
+            if ticked and value not in self.chosen:
+                self.chosen.append(value)
+            elif not ticked and value in self.chosen:
+                self.chosen.remove(value)
+        elif self.step == "note" and ticked:
+            self.weeks = int(value)
+        self.error = ""
+
+    def next_step(self) -> None:
+        if not self.settled():
+            return
+        if self.step == "kind":
+            self.step = "who"
+        elif self.step == "who":
+            problem = self._who_problem()
+            if problem:
+                self.error = problem
+                return
+            self.step = "note"
+        elif self.step == "note":
+            record_introduction(
+                self.app.store,
+                self.record_id,
+                self.kind,
+                self.chosen if self.kind != "visitor_visitor" else [],
+                self._keyboard.text,
+                self.weeks,
+                self.app.kiosk_config.kiosk_name,
+                both_agreed=self.agreed == set(AGREED),
+            )
+            self._keyboard.text = ""
+            self.step = "done"
+        else:
+            self.app.back()
+
+    def _who_problem(self) -> str:
+        if self.kind == "visitor_visitor":
+            if self.agreed != set(AGREED):
+                return _("Both visitors must agree. Without that, nothing is recorded.")
+            return ""
+        wanted = INTRODUCTION_COMMUNITIES[self.kind]
+        if len(self.chosen) != wanted:
+            return _("Choose one group.") if wanted == 1 else _("Choose two groups.")
+        return ""
+
+    def previous_step(self) -> None:
+        if not self.settled():
+            return
+        index = STEPS.index(self.step)
+        if index and self.step != "done":
+            self.step = STEPS[index - 1]
+        else:
+            self.app.back()
+
+    def wipe(self) -> None:
+        self._keyboard.text = ""
+        self.ids.choices_box.clear_widgets()
+        self.error = self.hint = ""
+        self._reset()
+        self.step = STEPS[0]
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
