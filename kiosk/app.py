@@ -17,20 +17,21 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
-from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import navigation as nav
 from kiosk.config import Config
-from kiosk.i18n import _
+from kiosk.i18n import _, is_rtl
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 from kiosk.presenters import staff_status_text
 from kiosk.receptionist import PinCheck
-from kiosk.session import ContactForm, IdleRules, VisitorSession
+from kiosk.session import MODES, ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
 from kiosk.visitor_records import new_record_id, record_help_request, record_interest
+from screens.widgets.style import theme
 from screens.widgets.translate import tr
 
 SCREEN_CLASSES = {
@@ -59,6 +60,7 @@ class KioskApp(App):
     # No settings panel on F1 or the menu key: a visitor with a keyboard must find no way out.
     use_kivy_settings = False
     lang = StringProperty("nl")
+    rtl = BooleanProperty(False)  # the language is written right to left: mirrored screens
     #: The visitor's session; None while the attract screen waits for someone.
     session = ObjectProperty(None, allownone=True)
     #: Seconds left before the idle wipe, shown by the 'Ben je er nog?' overlay.
@@ -67,6 +69,11 @@ class KioskApp(App):
     kept_count = NumericProperty(0)
     #: Shown on the attract screen after a visitor said 'I'm done'; cleared by the next touch.
     farewell = StringProperty("")
+    # Modes a visitor turns on for their visit (the 'Aa' panel); the visit's end turns them off.
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    low_reach = BooleanProperty(False)  # every control in the lower part of the screen
+    read_aloud = BooleanProperty(False)  # a 'Read aloud' button in the top bar
 
     def __init__(self, kiosk_config: Config, store: Store, clock=time.monotonic, **kwargs):
         super().__init__(**kwargs)
@@ -82,14 +89,21 @@ class KioskApp(App):
         self._staff_taps: list[float] = []
         self.pin_check = PinCheck(store, clock)
         self.reception_banner = None  # shown across the top in receptionist mode
+        self.options_panel = None  # languages and modes, built on first use
+        self.low_reach_space = None  # the empty upper part of the screen in low-reach mode
+        self.speaker = None  # espeak-ng, started on the first 'Read aloud'
         self.frame = None  # the banner (when shown) above the screens
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def build(self):
+        from screens.widgets import rtl
+
+        rtl.install()  # before the first label: Arabic joined, right to left, mirrored
         LabelBase.register(DEFAULT_FONT, str(FONT_REGULAR), fn_bold=str(FONT_BOLD))
         tr.forget_all()
         self.lang = self.kiosk_config.default_language
+        self.rtl = is_rtl(self.lang)
         tr.switch(self.lang)
         root = FloatLayout()
         # Overlays (a notice, the idle warning) go on the root; the frame holds the screens
@@ -150,6 +164,9 @@ class KioskApp(App):
 
     def on_stop(self):
         self._stopped = True
+        theme.apply()  # the theme object outlives this app (tests start several)
+        if self.speaker is not None:
+            self.speaker.stop()
         if self.sync_worker is not None:
             self.sync_worker.stop()
         Window.unbind(on_touch_down=self._any_touch)
@@ -202,7 +219,10 @@ class KioskApp(App):
             Clock.schedule_once(lambda _dt: self._clear_farewell(farewell), FAREWELL_SECONDS)
         self.hide_idle_warning()
         self.hide_notice()
+        self.hide_options()
         self.hide_reception_banner()
+        for mode in MODES:
+            self.set_mode(mode, False)
         self.set_language(self.kiosk_config.default_language)
         for screen in self.manager.screens:
             if hasattr(screen, "wipe"):
@@ -389,7 +409,9 @@ class KioskApp(App):
     def set_language(self, lang: str) -> None:
         if lang == self.lang:
             return
+        direction_changed = is_rtl(lang) != is_rtl(self.lang)
         self.lang = lang
+        self.rtl = is_rtl(lang)
         if self.session is not None:
             self.session.language = lang
         tr.switch(lang)
@@ -397,6 +419,63 @@ class KioskApp(App):
             refresh = getattr(screen, "refresh", None)
             if refresh is not None:
                 refresh()
+        if direction_changed:
+            from screens.widgets import rtl
+
+            rtl.redraw(self.root.walk())
+            for screen in self.manager.screens:  # those not on show are not in the root
+                rtl.redraw(screen.walk())
+
+    # -- languages and modes ---------------------------------------------------------------
+
+    def show_options(self) -> None:
+        """The panel with the languages and the modes (the top bar's language and 'Aa')."""
+        if self.options_panel is None:
+            from screens.widgets.options_panel import OptionsPanel
+
+            self.options_panel = OptionsPanel()
+        if self.options_panel.parent is None:
+            self.options_panel.refresh()
+            self.root.add_widget(self.options_panel)
+
+    def hide_options(self) -> None:
+        if self.options_panel is not None and self.options_panel.parent is not None:
+            self.options_panel.parent.remove_widget(self.options_panel)
+
+    def set_mode(self, mode: str, on: bool) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        if getattr(self, mode) == on:
+            return
+        setattr(self, mode, on)
+        if mode in ("large_text", "high_contrast"):
+            theme.apply(high_contrast=self.high_contrast, large_text=self.large_text)
+        elif mode == "low_reach":
+            self._place_low_reach_space()
+        elif mode == "read_aloud" and not on and self.speaker is not None:
+            self.speaker.stop()
+
+    def _place_low_reach_space(self) -> None:
+        """Low reach: an empty band across the upper part of the screen pushes every screen,
+        with all its controls, into the lower part (within reach from a wheelchair)."""
+        if self.low_reach_space is None:
+            from screens.widgets.low_reach import LowReachSpace
+
+            self.low_reach_space = LowReachSpace()
+        space = self.low_reach_space
+        if self.low_reach and space.parent is None:
+            self.frame.add_widget(space, index=len(self.frame.children))
+        elif not self.low_reach and space.parent is not None:
+            space.parent.remove_widget(space)
+
+    def read_screen_aloud(self) -> None:
+        """Read the current screen (and what lies over it) aloud in the visitor's language."""
+        from kiosk.speech import Speaker
+        from screens.widgets.read_aloud import screen_text
+
+        if self.speaker is None:
+            self.speaker = Speaker()
+        self.speaker.say(screen_text(self.root), self.lang)
 
     # -- idle ------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from kiosk.config import SUPPORTED_LANGUAGES, Config, ConfigError, load_config, 
 from kiosk.demo import DemoError
 from kiosk.kivy_env import kivy_environment, parse_size
 from kiosk.paths import DEMO_DIR
+from kiosk.session import MODES
 from kiosk.store import Store, StoreError, open_store
 
 EXIT_USAGE = 2
@@ -50,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     shots.add_argument("--demo", action="store_true", help="use the demo data (fresh store)")
     shots.add_argument("--lang", default=None, help="interface language, e.g. nl or en")
     shots.add_argument("--size", default="1080x1920", help="screen size in pixels, WxH")
+    shots.add_argument(
+        "--mode",
+        default="",
+        choices=["", *MODES],
+        help="a mode turned on in every visit: " + ", ".join(MODES),
+    )
     sub.add_parser("settings", help="list every setting with its default and help")
     enrol = sub.add_parser("enrol", help="join a hub with a one-time code from 'ontmoet-hub'")
     enrol.add_argument("hub_url", help="the hub's address, e.g. https://hub.example")
@@ -195,7 +202,7 @@ def _screenshots(config: Config, args: argparse.Namespace, size: tuple[int, int]
     os.environ.update(kivy_environment(size, 1.0, headless=True))
     from screens.capture import capture_all  # imports Kivy
 
-    for path in capture_all(config, store, args.dir):
+    for path in capture_all(config, store, args.dir, mode=args.mode):
         print(path)
     return 0
 

@@ -35,6 +35,10 @@ def _setting(default: Any, help: str, **kwargs: Any) -> Any:
     return field(default=default, metadata={"help": help, **kwargs})
 
 
+# Dutch, English, and the languages most spoken by newcomers in Dutch towns.
+SUPPORTED_LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk")
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = _setting(_default_data_dir, "Folder for kiosk.db and generated pictures.")
@@ -51,7 +55,7 @@ class Config:
         20, "Seconds of 'Ben je er nog?' countdown before the idle wipe.", minimum=5
     )
     languages: tuple[str, ...] = _setting(
-        lambda: ("nl", "en"), "Interface languages offered, first one is the default."
+        lambda: SUPPORTED_LANGUAGES, "Interface languages offered, first one is the default."
     )
     fullscreen: bool = _setting(False, "Fill the screen without borders (for the kiosk panel).")
     hub_public_key: str = _setting(
@@ -72,9 +76,6 @@ class Config:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "kiosk.db"
-
-
-SUPPORTED_LANGUAGES = ("nl", "en")
 
 
 def settings_help() -> list[tuple[str, str, Any]]:

@@ -20,7 +20,15 @@ from kiosk.paths import LOCALE_DIR
 DOMAIN = "ontmoet"
 SOURCE_LANGUAGE = "en"
 # Each language named in its own script: the language buttons show these, never flags.
-LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+LANGUAGE_NAMES = {
+    "nl": "Nederlands",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "pl": "Polski",
+    "uk": "Українська",
+}
+RTL_LANGUAGES = frozenset({"ar"})  # written right to left: the screens are mirrored
 
 _catalogues: dict[str, gettext.NullTranslations] = {}
 _current = "nl"
@@ -61,6 +69,11 @@ def set_language(lang: str) -> None:
 
 def current_language() -> str:
     return _current
+
+
+def is_rtl(lang: str | None = None) -> bool:
+    """Is the interface (or ``lang``) written right to left?"""
+    return (lang or _current) in RTL_LANGUAGES
 
 
 def _(message: str) -> str:

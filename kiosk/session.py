@@ -17,6 +17,9 @@ from kiosk.visitor_records import new_record_id, new_token
 
 Clock = Callable[[], float]
 
+#: What a visitor can turn on for their visit ('Aa'); the end of the visit turns them off.
+MODES = ("large_text", "high_contrast", "low_reach", "read_aloud")
+
 
 @dataclass
 class ContactForm:

@@ -19,7 +19,9 @@ class _StepClock:
         return self.now
 
 
-def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
+def capture_all(config: Config, store: Store, out_dir: Path, mode: str = "") -> list[Path]:
+    """Every screen as a PNG in ``out_dir``; with ``mode`` (large_text, high_contrast,
+    low_reach, read_aloud) turned on in every visit, as a visitor would."""
     from kiosk.app import KioskApp
     from screens.headless import HeadlessRunner
 
@@ -28,6 +30,8 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
     runner = HeadlessRunner(app)
     runner.start()
     shots: list[Path] = []
+    if mode:
+        app.bind(session=lambda _app, session: session and app.set_mode(mode, True))
 
     def shot(name: str) -> None:
         shots.append(runner.screenshot(out_dir / f"{name}.png"))
@@ -37,6 +41,9 @@ def capture_all(config: Config, store: Store, out_dir: Path) -> list[Path]:
         shot(nav.ATTRACT)
         app.start_session()
         shot(nav.HOME)
+        app.show_options()
+        shot("options")
+        app.hide_options()
         app.browse("theme")
         shot(f"{nav.BROWSE}-themes")
         app.browse("neighbourhood")

@@ -54,7 +54,10 @@ class CommunityScreen(KioskScreen):
         meetings = self.ids.meetings_box
         meetings.clear_widgets()
         for when, place in view.meetings:
-            meetings.add_widget(Body(text=f"[b]{_escape(when)}[/b]\n{_escape(place)}", markup=True))
+            # Two labels, not markup: a markup label is drawn word by word, which would put
+            # Arabic (the 'in Dutch:' before a community's own words) in the wrong order.
+            meetings.add_widget(Body(text=when, bold=True))
+            meetings.add_widget(Body(text=place))
         for box, labels in ((self.ids.gifts_box, view.gifts), (self.ids.themes_box, view.themes)):
             box.clear_widgets()
             for label in labels:
@@ -87,13 +90,6 @@ class CommunityScreen(KioskScreen):
         self.kept = self.can_meet = False
         for box in (self.ids.meetings_box, self.ids.gifts_box, self.ids.themes_box):
             box.clear_widgets()
-
-
-def _escape(text: str) -> str:
-    # Community text is data, never markup.
-    from kivy.utils import escape_markup
-
-    return escape_markup(text)
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -40,3 +40,16 @@ def tile(root, value):
     from screens.widgets.common import ChoiceTile
 
     return next(t for t in find(root, ChoiceTile) if t.value == value)
+
+
+def choose_language(kiosk, lang):
+    """The visitor taps the language in the top bar, then ``lang`` in the panel."""
+    from screens.widgets.common import LanguageButton, TopBar
+
+    app = kiosk.app
+    bar = find(app.screen(app.current_screen), TopBar)[0]
+    (current,) = find(bar, LanguageButton)
+    kiosk.tap(current)
+    (choice,) = [b for b in find(app.options_panel, LanguageButton) if b.lang == lang]
+    kiosk.tap(choice)
+    kiosk.tap(app.options_panel.ids.close_button)

@@ -10,7 +10,7 @@ from kiosk.config import Config, ConfigError, load_config, settings_help
 def test_defaults_without_file_or_environment():
     config = load_config(environ={})
     assert config.idle_timeout == 90
-    assert config.languages == ("nl", "en")
+    assert config.languages == ("nl", "en", "tr", "ar", "pl", "uk")
     assert config.default_language == "nl"
     assert config.db_path == config.data_dir / "kiosk.db"
 

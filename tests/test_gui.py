@@ -3,7 +3,7 @@ properties and store rows."""
 
 import time
 
-from gui_helpers import find, screen, start
+from gui_helpers import choose_language, find, screen, start
 from kivy.base import EventLoop
 
 from kiosk import navigation as nav
@@ -82,11 +82,29 @@ def test_language_switch_updates_the_screen_in_place(kiosk):
     start(kiosk)
     home = screen(app, nav.HOME)
     assert home.ids.themes_tile.label == "Kijk per thema"
-    (english,) = find(home, LanguageButton, lang="en")
-    kiosk.tap(english)
-    assert app.lang == "en"
+    (current,) = find(home, LanguageButton)  # six languages: the current one opens them all
+    assert current.text == "Nederlands"
+    kiosk.tap(current)
+    names = [b.text for b in find(app.options_panel, LanguageButton)]
+    assert sorted(names) == sorted(
+        ["Nederlands", "English", "Türkçe", "العربية", "Polski", "Українська"]
+    )
+    choose_language(kiosk, "en")
+    assert app.lang == "en" and current.text == "English"
     assert home.ids.themes_tile.label == "Look by theme"
-    assert english.selected
+    choose_language(kiosk, "tr")
+    assert home.ids.themes_tile.label == "Konuya göre bakın"
+
+
+def test_with_two_languages_both_are_in_the_top_bar(make_kiosk):
+    kiosk = make_kiosk(languages=("nl", "en"))
+    app = kiosk.app
+    start(kiosk)
+    home = screen(app, nav.HOME)
+    dutch, english = sorted(find(home, LanguageButton), key=lambda b: b.x)
+    assert (dutch.lang, english.lang) == ("nl", "en") and dutch.selected
+    kiosk.tap(english)
+    assert app.lang == "en" and english.selected and not dutch.selected
 
 
 def test_idle_warning_then_wipe_back_to_the_attract_screen(kiosk, clock):
@@ -94,8 +112,7 @@ def test_idle_warning_then_wipe_back_to_the_attract_screen(kiosk, clock):
     start(kiosk)
     kiosk.tap(screen(app, nav.HOME).ids.all_tile)
     kiosk.tap(visible_cards(app)[0])
-    (english,) = find(screen(app, nav.COMMUNITY), LanguageButton, lang="en")
-    kiosk.tap(english)
+    choose_language(kiosk, "en")
     assert app.current_screen == nav.COMMUNITY
 
     clock.advance(app.kiosk_config.idle_timeout - app.kiosk_config.idle_warning + 1)

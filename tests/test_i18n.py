@@ -1,5 +1,7 @@
-"""Every user-facing string has a Dutch translation, and the kiosk speaks Dutch by default."""
+"""Every user-facing string is translated into every language the kiosk offers, with the same
+placeholders; the kiosk speaks Dutch by default."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +9,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from kiosk import i18n
+from kiosk.config import SUPPORTED_LANGUAGES
 from kiosk.paths import LOCALE_DIR
+
+TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != i18n.SOURCE_LANGUAGE]
 
 ROOT = Path(__file__).resolve().parent.parent
 METHOD_MAP = [("kiosk/**.py", "python"), ("screens/**.py", "python"), ("screens/**.kv", "python")]
@@ -29,18 +34,43 @@ def test_extraction_finds_the_kv_strings_too():
     assert "All groups" in messages  # from Python and kv
 
 
-@pytest.mark.parametrize("lang", ["nl"])
-def test_every_message_is_translated(lang):
+def catalogue(lang):
     with (LOCALE_DIR / lang / "LC_MESSAGES" / "ontmoet.po").open("rb") as po:
-        catalogue = read_po(po, locale=lang)
+        return read_po(po, locale=lang)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_message_is_translated(lang):
     translated = {
         m.id if isinstance(m.id, str) else m.id[0]
-        for m in catalogue
+        for m in catalogue(lang)
         # A fuzzy entry is a guess that gettext does not use: it counts as missing.
         if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
     }
     missing = sorted(source_messages() - translated)
     assert not missing, f"not translated into {lang} (run ./tasks i18n): {missing}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_translations_keep_every_placeholder(lang):
+    wrong = []
+    for m in catalogue(lang):
+        if not m.id:
+            continue
+        source = m.id if isinstance(m.id, str) else m.id[0]
+        wanted = sorted(re.findall(r"\{\w*\}", source))
+        for text in m.string if isinstance(m.string, tuple) else (m.string,):
+            if sorted(re.findall(r"\{\w*\}", text)) != wanted:
+                wrong.append((source, text))
+    assert not wrong
+
+
+def test_every_supported_language_is_named_in_its_own_script():
+    assert set(i18n.LANGUAGE_NAMES) == set(SUPPORTED_LANGUAGES)
+    for lang in SUPPORTED_LANGUAGES:
+        i18n.set_language(lang)  # a catalogue that does not load fails here
+    i18n.set_language("nl")
+    assert i18n.LANGUAGE_NAMES["ar"] == "العربية" and i18n.LANGUAGE_NAMES["uk"] == "Українська"
 
 
 def test_translation_follows_the_language_switch():

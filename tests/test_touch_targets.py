@@ -33,6 +33,9 @@ def test_every_control_on_every_screen_is_large_enough(kiosk):
 
     start(kiosk)
     check(nav.HOME)
+    app.show_options()
+    check("options panel")
+    app.hide_options()
     for by in ("theme", "neighbourhood"):
         app.browse(by)
         check(f"{nav.BROWSE}-{by}")

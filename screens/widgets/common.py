@@ -7,7 +7,13 @@ from pathlib import Path
 from kivy.app import App
 from kivy.lang import Builder
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    OptionProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
@@ -39,12 +45,22 @@ class KioskScreen(Screen):
         return self.app.idle.clock() - self._step_at >= STEP_PAUSE
 
 
+# Variants are properties, not kv overrides of font_size or color: an instance rule that
+# overrides a class rule keeps both bindings to the theme, and after a mode change the one
+# that fires last would win.
+
+
 class Heading(Label):
-    """A wrapped heading whose height follows its text."""
+    """A wrapped heading whose height follows its text; ``big``: a screen's title."""
+
+    big = BooleanProperty(False)
 
 
 class Body(Label):
     """Wrapped body text whose height follows its text."""
+
+    tone = OptionProperty("ink", options=("ink", "muted", "primary", "accent"))
+    small = BooleanProperty(False)
 
 
 class BigButton(Button):
@@ -66,6 +82,7 @@ class ChoiceTile(ButtonBehavior, Label):
 
     value = StringProperty("")
     active = BooleanProperty(False)
+    box_x = NumericProperty(0)  # where the tick box is drawn
 
     def on_release(self):
         self.active = not self.active
@@ -110,6 +127,7 @@ class LanguageButton(Button):
 
     lang = StringProperty("")
     selected = BooleanProperty(False)
+    in_panel = BooleanProperty(False)  # a big button in the language panel
 
 
 class TopBar(BoxLayout):
@@ -124,15 +142,26 @@ class TopBar(BoxLayout):
         if app is None:
             return
         box = self.ids.languages_box
-        # A fixed order, whichever language is the default: buttons must not move around.
-        for lang in sorted(app.kiosk_config.languages, key=SUPPORTED_LANGUAGES.index):
-            button = LanguageButton(lang=lang, selected=lang == app.lang)
-            button.bind(on_release=lambda b: app.set_language(b.lang))
+        # Two languages: both at hand. More: the current one, which opens the panel with all
+        # of them (six buttons do not fit beside 'Back' and 'Home').
+        if len(app.kiosk_config.languages) <= 2:
+            # A fixed order, whichever language is the default: buttons must not move around.
+            for lang in sorted(app.kiosk_config.languages, key=SUPPORTED_LANGUAGES.index):
+                button = LanguageButton(lang=lang, selected=lang == app.lang)
+                button.bind(on_release=lambda b: app.set_language(b.lang))
+                box.add_widget(button)
+        else:
+            button = LanguageButton(lang=app.lang)
+            button.bind(on_release=lambda _b: app.show_options())
             box.add_widget(button)
         app.bind(lang=self._show_selected)
 
     def _show_selected(self, _app, lang: str) -> None:
-        for button in self.ids.languages_box.children:
+        buttons = self.ids.languages_box.children
+        if len(buttons) == 1 and len(App.get_running_app().kiosk_config.languages) > 2:
+            buttons[0].lang = lang
+            return
+        for button in buttons:
             button.selected = button.lang == lang
 
 

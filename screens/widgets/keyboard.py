@@ -54,10 +54,12 @@ class OnScreenKeyboard(BoxLayout):
         self.clear_widgets()
         for row in LAYOUTS[self.layout]:
             line = BoxLayout(spacing=dp(8), size_hint_y=None, height=self.key_height)
+            line.keep_ltr = True  # Latin letters and digits, also on an Arabic screen
             for value in row:
                 line.add_widget(self._key(value, value))
             self.add_widget(line)
         last = BoxLayout(spacing=dp(8), size_hint_y=None, height=self.key_height)
+        last.keep_ltr = True
         if self.layout not in ("phone", "pin"):
             last.add_widget(self._key(SPACE, _("space"), size_hint_x=2.4))
         last.add_widget(self._key(BACKSPACE, "‹ " + _("Delete"), size_hint_x=1.6))
