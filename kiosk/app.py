@@ -74,6 +74,8 @@ class KioskApp(App):
     high_contrast = BooleanProperty(False)
     low_reach = BooleanProperty(False)  # every control in the lower part of the screen
     read_aloud = BooleanProperty(False)  # a 'Read aloud' button in the top bar
+    #: The current screen's title (low reach shows it in the upper band, out of the way)
+    screen_title = StringProperty("")
 
     def __init__(self, kiosk_config: Config, store: Store, clock=time.monotonic, **kwargs):
         super().__init__(**kwargs)
@@ -188,6 +190,14 @@ class KioskApp(App):
         if self.session is not None and remember and self.manager.current != name:
             self.session.history.append(self.manager.current)
         self.manager.current = name
+        self.follow_title()
+
+    def follow_title(self) -> None:
+        from screens.widgets.common import TopBar
+
+        current = self.manager.current_screen if self.manager else None
+        bars = [w for w in current.walk(restrict=True) if isinstance(w, TopBar)] if current else []
+        self.screen_title = bars[0].title if bars else ""
 
     def back(self) -> None:
         history = self.session.history if self.session else []
@@ -484,6 +494,7 @@ class KioskApp(App):
         return False  # let the touch reach the widget under the finger
 
     def check_idle(self, *_args) -> None:
+        self._show_page_buttons()
         if self.session is None:
             # Staff walked away from the reception screen: back to the attract screen.
             if self.current_screen == nav.RECEPTION and self.idle.state() == IdleRules.EXPIRED:
@@ -498,6 +509,15 @@ class KioskApp(App):
             self.build_remaining()  # makes sure the overlay exists
             if self.idle_overlay.parent is None:
                 self.root.add_widget(self.idle_overlay)
+
+    def _show_page_buttons(self) -> None:
+        """'Up' and 'Down' in the bottom bar while the screen holds more than fits."""
+        from screens.widgets.common import BottomBar
+
+        current = self.manager.current_screen if self.manager else None
+        for widget in current.walk(restrict=True) if current else ():
+            if isinstance(widget, BottomBar):
+                widget.update_scrolling()
 
     def hide_idle_warning(self) -> None:
         if self.idle_overlay is not None and self.idle_overlay.parent is not None:

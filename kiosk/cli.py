@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["", *MODES],
         help="a mode turned on in every visit: " + ", ".join(MODES),
     )
+    shots.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="save smaller pictures as WebP, e.g. 0.5 (for the many pictures in docs/)",
+    )
     sub.add_parser("settings", help="list every setting with its default and help")
     enrol = sub.add_parser("enrol", help="join a hub with a one-time code from 'ontmoet-hub'")
     enrol.add_argument("hub_url", help="the hub's address, e.g. https://hub.example")
@@ -203,8 +209,22 @@ def _screenshots(config: Config, args: argparse.Namespace, size: tuple[int, int]
     from screens.capture import capture_all  # imports Kivy
 
     for path in capture_all(config, store, args.dir, mode=args.mode):
-        print(path)
+        print(_shrink(path, args.scale) if args.scale != 1.0 else path)
     return 0
+
+
+def _shrink(path: Path, scale: float) -> Path:
+    """The screenshot at ``scale`` as WebP (a fifth of the PNG's size), the PNG removed."""
+    from PIL import Image
+
+    if not 0.1 <= scale < 1.0:
+        raise ValueError("--scale must be between 0.1 and 1")
+    target = path.with_suffix(".webp")
+    with Image.open(path) as image:
+        size = (round(image.width * scale), round(image.height * scale))
+        image.convert("RGB").resize(size, Image.LANCZOS).save(target, quality=75, method=6)
+    path.unlink()
+    return target
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from babel.dates import format_date
+from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import OptionProperty, StringProperty
 
 from kiosk.contact import (
@@ -55,6 +57,7 @@ class ContactScreen(KioskScreen):
     def on_step(self, *_args) -> None:
         self.mark_step()
         self.error = ""
+        self.ids.scroller.scroll_y = 1  # each step starts at its top
         self.refresh()
 
     def refresh(self) -> None:
@@ -86,6 +89,8 @@ class ContactScreen(KioskScreen):
                 )
             )
             self._show_channel(form.channel)
+            # Where the keyboard leaves little room (low reach), the field stays in sight.
+            Clock.schedule_once(self._field_in_sight, 0)
         elif self.step == "consent":
             box.add_widget(
                 self._grid(
@@ -110,6 +115,10 @@ class ContactScreen(KioskScreen):
                 detail=form.masked,
                 date=format_date(until, "d MMMM y", locale=app.lang),
             )
+
+    def _field_in_sight(self, *_args) -> None:
+        if self.step == "how":
+            self.ids.scroller.scroll_to(self.ids.detail_label, padding=dp(12), animate=False)
 
     def _show_channel(self, channel: str) -> None:
         self._keyboard.layout = "email" if channel == "email" else "phone"

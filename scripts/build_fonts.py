@@ -22,11 +22,21 @@ from fontTools.ttLib import TTFont
 NOTO = Path("/usr/share/fonts/truetype/noto")
 OUT = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 WEIGHTS = ("Regular", "Bold")
+ARABIC_DESCENT = -440  # the deepest Arabic letter of Noto Sans Arabic reaches -421 units
 
 
 def build(weight: str) -> Path:
     sources = [NOTO / f"NotoSans-{weight}.ttf", NOTO / f"NotoSansArabic-{weight}.ttf"]
     merged = Merger().merge([str(p) for p in sources])
+    # The merger takes the tallest line of the two (Noto Sans Arabic's, 2.1 em): Dutch would
+    # get double spacing. Keep Noto Sans's ascent and go just below the deepest Arabic letter.
+    latin = TTFont(str(sources[0]))
+    ascent = latin["hhea"].ascent
+    descent = min(latin["hhea"].descent, ARABIC_DESCENT)
+    merged["hhea"].ascent, merged["hhea"].descent, merged["hhea"].lineGap = ascent, descent, 0
+    os2 = merged["OS/2"]
+    os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap = ascent, descent, 0
+    os2.usWinAscent, os2.usWinDescent = ascent, -descent
     # The merged font is a new font: it must not claim to be Noto Sans (OFL reserved names).
     family, full = "Ontmoet Sans", f"Ontmoet Sans {weight}"
     for record in merged["name"].names:

@@ -215,3 +215,35 @@ def test_a_language_on_the_attract_screen_starts_in_that_language(kiosk):
     kiosk.tap(english)
     assert app.current_screen == nav.HOME and app.lang == "en"
     assert screen(app, nav.HOME).ids.themes_tile.label == "Look by theme"
+
+
+def test_long_lists_page_with_up_and_down_no_swipe_needed(kiosk):
+    from screens.widgets.common import BottomBar
+
+    app = kiosk.app
+    start(kiosk)
+    kiosk.tap(screen(app, nav.HOME).ids.all_tile)
+    listing = screen(app, nav.LISTING)
+    (bar,) = find(listing, BottomBar)
+    kiosk.pump(5)
+    app.check_idle()
+    kiosk.pump(2)
+    assert bar.can_scroll and bar.ids.down_button.opacity == 1
+    view = listing.ids.cards_view
+    assert view.scroll_y == 1
+    kiosk.tap(bar.ids.down_button)
+    assert 0 < view.scroll_y < 1
+    for _ in range(30):  # sixty groups: a handful of pages
+        kiosk.tap(bar.ids.down_button)
+    assert view.scroll_y == 0  # the end of the list, reached by tapping only
+    kiosk.tap(bar.ids.up_button)
+    assert 0 < view.scroll_y < 1
+    # A screen that fits shows no page buttons.
+    app.go_home()
+    kiosk.tap(screen(app, nav.HOME).ids.talents_tile)
+    talents = screen(app, nav.TALENTS)
+    talents.step = "area"
+    kiosk.pump(5)
+    app.check_idle()
+    (talents_bar,) = find(talents, BottomBar)
+    assert not talents_bar.can_scroll and talents_bar.ids.up_button.disabled

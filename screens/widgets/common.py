@@ -20,6 +20,7 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 
 from kiosk.config import SUPPORTED_LANGUAGES
 
@@ -113,7 +114,40 @@ class ChoiceGrid(GridLayout):
 
 
 class BottomBar(BoxLayout):
-    """'Ask the reception' and 'I'm done', on every screen, within reach from a wheelchair."""
+    """'Ask the reception' and 'I'm done', on every screen, within reach from a wheelchair;
+    and 'Up' and 'Down' while the screen has more than fits: nothing needs a swipe."""
+
+    can_scroll = BooleanProperty(False)  # kept up to date by the app's idle check
+
+    def scroller(self) -> ScrollView | None:
+        """The largest visible view on this screen with more content than fits."""
+        screen = self.parent
+        while screen is not None and not isinstance(screen, Screen):
+            screen = screen.parent
+        if screen is None or screen.manager is None or screen.manager.current_screen is not screen:
+            return None
+        views = [
+            w
+            for w in screen.walk(restrict=True)
+            if isinstance(w, ScrollView)
+            and w.opacity > 0
+            and w.height > 0
+            and w.children
+            and w.children[0].height > w.height + 1
+        ]
+        return max(views, key=lambda w: w.height * w.width, default=None)
+
+    def update_scrolling(self) -> None:
+        self.can_scroll = self.scroller() is not None
+
+    def page(self, direction: int) -> None:
+        """One screenful up (+1) or down (-1), keeping a line of the last one in sight."""
+        view = self.scroller()
+        if view is None:
+            return
+        overflow = view.children[0].height - view.height
+        step = (view.height - dp(80)) / overflow
+        view.scroll_y = min(1.0, max(0.0, view.scroll_y + direction * step))
 
 
 class Chip(Label):
@@ -155,6 +189,11 @@ class TopBar(BoxLayout):
             button.bind(on_release=lambda _b: app.show_options())
             box.add_widget(button)
         app.bind(lang=self._show_selected)
+
+    def on_title(self, *_args) -> None:
+        app = App.get_running_app()
+        if app is not None and hasattr(app, "follow_title"):
+            app.follow_title()
 
     def _show_selected(self, _app, lang: str) -> None:
         buttons = self.ids.languages_box.children
