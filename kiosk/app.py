@@ -102,6 +102,9 @@ class KioskApp(App):
         from screens.widgets import rtl
 
         rtl.install()  # before the first label: Arabic joined, right to left, mirrored
+        # The theme outlives an app (the screenshots and the tests start several): standard.
+        # Not in on_stop: kv's 'app' would then re-bind to the app that is stopping.
+        theme.apply()
         LabelBase.register(DEFAULT_FONT, str(FONT_REGULAR), fn_bold=str(FONT_BOLD))
         tr.forget_all()
         self.lang = self.kiosk_config.default_language
@@ -166,7 +169,6 @@ class KioskApp(App):
 
     def on_stop(self):
         self._stopped = True
-        theme.apply()  # the theme object outlives this app (tests start several)
         if self.speaker is not None:
             self.speaker.stop()
         if self.sync_worker is not None:

@@ -25,13 +25,15 @@ from kiosk.contact import (
 )
 from kiosk.i18n import _
 from kiosk.visitor_records import record_contact_request
-from screens.widgets.common import ChoiceGrid, KioskScreen
+from screens.widgets.common import ChoiceGrid, SteppedScreen
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
 
 STEPS = ("who", "how", "consent", "receipt")
 
 
-class ContactScreen(KioskScreen):
+class ContactScreen(SteppedScreen):
+    STEPS = STEPS
+    CLOSING = "receipt"
     step = OptionProperty(STEPS[0], options=STEPS)
     error = StringProperty("")
     summary = StringProperty("")
@@ -203,15 +205,6 @@ class ContactScreen(KioskScreen):
         form.masked = detail.masked
         keyboard.text = ""  # the plain detail leaves the screen and the memory of the form
         self.step = "consent"
-
-    def previous_step(self) -> None:
-        if not self.settled():
-            return
-        index = STEPS.index(self.step)
-        if index and self.step != "receipt":
-            self.step = STEPS[index - 1]
-        else:
-            self.app.back()
 
     def wipe(self) -> None:
         self._keyboard.text = ""

@@ -12,7 +12,7 @@ from kivy.properties import OptionProperty, StringProperty
 
 from kiosk.i18n import _
 from kiosk.visitor_records import new_record_id, record_introduction
-from screens.widgets.common import ChoiceGrid, KioskScreen
+from screens.widgets.common import ChoiceGrid, SteppedScreen
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
 from sync.protocol import INTRODUCTION_COMMUNITIES
 
@@ -21,7 +21,9 @@ FOLLOW_UP_WEEKS = (2, 4, 8)
 AGREED = ("first_agrees", "second_agrees")
 
 
-class IntroduceScreen(KioskScreen):
+class IntroduceScreen(SteppedScreen):
+    STEPS = STEPS
+    CLOSING = "done"
     step = OptionProperty(STEPS[0], options=STEPS)
     error = StringProperty("")
     kind = StringProperty("visitor_community")
@@ -162,15 +164,6 @@ class IntroduceScreen(KioskScreen):
         if len(self.chosen) != wanted:
             return _("Choose one group.") if wanted == 1 else _("Choose two groups.")
         return ""
-
-    def previous_step(self) -> None:
-        if not self.settled():
-            return
-        index = STEPS.index(self.step)
-        if index and self.step != "done":
-            self.step = STEPS[index - 1]
-        else:
-            self.app.back()
 
     def wipe(self) -> None:
         self._keyboard.text = ""

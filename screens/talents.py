@@ -14,7 +14,7 @@ from kivy.metrics import dp
 from kivy.properties import OptionProperty
 
 from kiosk.i18n import _
-from screens.widgets.common import ChoiceGrid, Heading, KioskScreen
+from screens.widgets.common import ChoiceGrid, Heading, SteppedScreen
 
 STEPS = ("themes", "gifts", "area")
 GIFT_GROUPS = (
@@ -24,7 +24,8 @@ GIFT_GROUPS = (
 )
 
 
-class TalentsScreen(KioskScreen):
+class TalentsScreen(SteppedScreen):
+    STEPS = STEPS
     step = OptionProperty(STEPS[0], options=STEPS)
 
     def show(self) -> None:
@@ -89,15 +90,6 @@ class TalentsScreen(KioskScreen):
             self.step = STEPS[index + 1]
         else:
             self.app.show_matches()
-
-    def previous_step(self) -> None:
-        if not self.settled():
-            return
-        index = STEPS.index(self.step)
-        if index:
-            self.step = STEPS[index - 1]
-        else:
-            self.app.back()
 
     def wipe(self) -> None:
         self.ids.choices_box.clear_widgets()

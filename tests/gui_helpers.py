@@ -53,3 +53,33 @@ def choose_language(kiosk, lang):
     (choice,) = [b for b in find(app.options_panel, LanguageButton) if b.lang == lang]
     kiosk.tap(choice)
     kiosk.tap(app.options_panel.ids.close_button)
+
+
+def walk_every_screen(kiosk, check):
+    """Open every visitor screen in turn (and the language panel), calling ``check(name)`` on
+    each once it is laid out: for the tests that must hold on all of them."""
+    from kiosk import navigation as nav
+
+    app = kiosk.app
+    check(nav.HOME)
+    app.show_options()
+    check("options panel")
+    app.hide_options()
+    for by in ("theme", "neighbourhood"):
+        app.browse(by)
+        check(f"{nav.BROWSE}-{by}")
+    app.show_list(theme="eten")
+    check(nav.LISTING)
+    app.open_community(app.store.community_ids()[0])
+    check(nav.COMMUNITY)
+    for name in (nav.SEARCH, nav.TALENTS, nav.WHATS_ON):
+        app.open(name)
+        check(name)
+    app.session.liked_themes.add("eten")
+    app.show_matches()
+    check(nav.MATCHES)
+    app.keep(app.store.community_ids()[0])
+    app.meet(app.store.community_ids()[:1])
+    check(nav.CONTACT)
+    app.finish()
+    check(nav.DONE)

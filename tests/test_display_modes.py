@@ -8,7 +8,7 @@ import time
 import wave
 
 import pytest
-from gui_helpers import find, screen, start, tile
+from gui_helpers import find, screen, start, tile, walk_every_screen
 from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
@@ -112,27 +112,7 @@ def test_low_reach_puts_every_control_of_every_screen_in_the_lower_part(kiosk):
         kiosk.pump(5)
         seen[name] = controls_out_of_reach(app)
 
-    check(nav.HOME)
-    app.browse("theme")
-    check(nav.BROWSE)
-    app.show_list(theme="eten")
-    check(nav.LISTING)
-    app.open_community(app.store.community_ids()[0])
-    check(nav.COMMUNITY)
-    for name in (nav.SEARCH, nav.TALENTS, nav.WHATS_ON):
-        app.open(name)
-        check(name)
-    app.session.liked_themes.add("eten")
-    app.show_matches()
-    check(nav.MATCHES)
-    app.keep(app.store.community_ids()[0])
-    app.meet(app.store.community_ids()[:1])
-    check(nav.CONTACT)
-    app.show_options()
-    check("options panel")
-    app.hide_options()
-    app.finish()
-    check(nav.DONE)
+    walk_every_screen(kiosk, check)
     assert {name: out for name, out in seen.items() if out} == {}
     assert app.low_reach_space.parent is app.frame
     app.goodbye()

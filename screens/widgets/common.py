@@ -51,6 +51,24 @@ class KioskScreen(Screen):
 # that fires last would win.
 
 
+class SteppedScreen(KioskScreen):
+    """A form in steps (STEPS, in order). 'Previous' goes a step back, from the first step
+    back to where the visitor came from; from the closing step (CLOSING, when the form is
+    done and stored) there is no way back into the form."""
+
+    STEPS: tuple[str, ...] = ()
+    CLOSING: str | None = None
+
+    def previous_step(self) -> None:
+        if not self.settled():
+            return
+        index = self.STEPS.index(self.step)
+        if index and self.step != self.CLOSING:
+            self.step = self.STEPS[index - 1]
+        else:
+            self.app.back()
+
+
 class Heading(Label):
     """A wrapped heading whose height follows its text; ``big``: a screen's title."""
 
