@@ -193,6 +193,8 @@ class KioskApp(App):
             self.session.history.append(self.manager.current)
         self.manager.current = name
         self.follow_title()
+        # 'Up' and 'Down' once the new screen is laid out (and then every idle check).
+        Clock.schedule_once(lambda _dt: self.show_page_buttons(), 0)
 
     def follow_title(self) -> None:
         from screens.widgets.common import TopBar
@@ -399,7 +401,9 @@ class KioskApp(App):
 
             self.reception_banner = ReceptionBanner()
         if self.reception_banner.parent is None:
-            self.frame.add_widget(self.reception_banner, index=len(self.frame.children))
+            # Directly above the screens: in low-reach mode the empty band stays on top.
+            above_screens = self.frame.children.index(self.manager) + 1
+            self.frame.add_widget(self.reception_banner, index=above_screens)
 
     def hide_reception_banner(self) -> None:
         if self.reception_banner is not None and self.reception_banner.parent is not None:
@@ -496,7 +500,7 @@ class KioskApp(App):
         return False  # let the touch reach the widget under the finger
 
     def check_idle(self, *_args) -> None:
-        self._show_page_buttons()
+        self.show_page_buttons()
         if self.session is None:
             # Staff walked away from the reception screen: back to the attract screen.
             if self.current_screen == nav.RECEPTION and self.idle.state() == IdleRules.EXPIRED:
@@ -512,7 +516,7 @@ class KioskApp(App):
             if self.idle_overlay.parent is None:
                 self.root.add_widget(self.idle_overlay)
 
-    def _show_page_buttons(self) -> None:
+    def show_page_buttons(self) -> None:
         """'Up' and 'Down' in the bottom bar while the screen holds more than fits."""
         from screens.widgets.common import BottomBar
 

@@ -34,6 +34,8 @@ def capture_all(config: Config, store: Store, out_dir: Path, mode: str = "") -> 
         app.bind(session=lambda _app, session: session and app.set_mode(mode, True))
 
     def shot(name: str) -> None:
+        runner.pump(5)
+        app.show_page_buttons()  # as the idle check does twice a second on a kiosk
         shots.append(runner.screenshot(out_dir / f"{name}.png"))
 
     try:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import OptionProperty, StringProperty
 
 from kiosk.i18n import _
@@ -101,10 +103,15 @@ class IntroduceScreen(SteppedScreen):
                 [(str(w), _("{weeks} weeks").format(weeks=w)) for w in FOLLOW_UP_WEEKS],
                 {str(self.weeks)}, self._chosen, single=True, required=True,
                 cols=len(FOLLOW_UP_WEEKS)))  # fmt: skip
+            Clock.schedule_once(self._note_in_sight, 0)  # low reach leaves little room
         else:
             self.hint = _(
                 "Recorded. The desk asks in {weeks} weeks whether it led to something."
             ).format(weeks=self.weeks)
+
+    def _note_in_sight(self, *_args) -> None:
+        if self.step == "note":
+            self.ids.scroller.scroll_to(self.ids.note_label, padding=dp(12), animate=False)
 
     def _place_keyboard(self) -> None:
         keyboard, slot = self._keyboard, self.ids.keyboard_slot

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.lang import Builder
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 
 from screens.listing import card_rows
@@ -43,7 +44,7 @@ class SearchScreen(KioskScreen):
         grid.clear_widgets()
         for kind, terms in (("theme", store.themes()), ("neighbourhood", store.neighbourhoods())):
             for term in terms:
-                tile = Tile(label=term.label(lang), value=f"{kind}:{term.slug}", height=130)
+                tile = Tile(label=term.label(lang), value=f"{kind}:{term.slug}", min_height=dp(130))
                 tile.bind(on_release=self.choose)
                 grid.add_widget(tile)
 

@@ -40,3 +40,16 @@ def test_the_drawn_modules_match_the_matrix_upright(kiosk):
             pixel = image.getpixel((left + c * px + px // 2, top + r * px + px // 2))
             assert (pixel < 128) == dark, f"module ({r}, {c})"
     assert [s.data.decode() for s in decode(image)] == [with_link.join_url]
+
+
+def test_the_smaller_code_of_low_reach_still_reads(kiosk):
+    app = kiosk.app
+    store = app.store
+    with_link = next(c for c in store.communities(store.community_ids()) if c.join_url)
+    app.set_mode("low_reach", True)  # (a visitor turns it on; the visit below keeps it)
+    image = _shot_of_community(kiosk, with_link.id, "qr-low-reach.png")
+    qr = app.screen(nav.COMMUNITY).ids.join_qr
+    assert qr.module_px >= 5  # pixels a module: a phone at arm's length still resolves it
+    _x, top = qr.to_window(qr.x, qr.top)
+    assert top <= image.height * 0.6 + 1  # in the lower part, like everything else
+    assert [s.data.decode() for s in decode(image)] == [with_link.join_url]

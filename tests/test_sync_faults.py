@@ -127,8 +127,14 @@ def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub,
             os.kill(sync.pid, signal.SIGKILL)
             outcomes["killed"] += 1
         sync.wait(30)
-        progress["push"] += outbox_size(kiosk) < before_out
-        progress["pull"] += kiosk.get_state("pull_cursor", "0") != before_cursor
+        pushed = outbox_size(kiosk) < before_out
+        pulled = kiosk.get_state("pull_cursor", "0") != before_cursor
+        progress["push"] += pushed
+        progress["pull"] += pulled
+        if not (pushed or pulled):
+            # Killed before anything was committed: on a loaded machine rounds are slower
+            # than the last finished one said; aim the next kills later.
+            typical *= 1.3
         # The kiosk's store is whole after every kill.
         assert kiosk.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     print("kill -9 runs:", outcomes, "progress:", progress, "records:", len(created))

@@ -94,6 +94,7 @@ class Tile(ButtonBehavior, BoxLayout):  # noqa: D101
     label = StringProperty("")
     detail = StringProperty("")
     value = StringProperty("")  # the slug it stands for
+    min_height = NumericProperty(dp(170))
 
 
 class ChoiceTile(ButtonBehavior, Label):
@@ -172,6 +173,13 @@ class Chip(Label):
     """A small rounded tag: a gift a community welcomes, a state."""
 
     background = ListProperty([0.871, 0.925, 0.929, 1])
+
+
+class BarButton(Button):
+    """A button in the top bar: one line, as wide as its words."""
+
+    shown = BooleanProperty(True)
+    emphasis = BooleanProperty(False)  # larger letters ('Aa')
 
 
 class LanguageButton(Button):
