@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from kiosk.i18n import format_short_day
-from kiosk.models import Event, pick
+from kiosk.models import Event
+from kiosk.presenters import localised
 from kiosk.store import Store
 
 
@@ -15,7 +16,7 @@ class AgendaLine:
     event_id: str
     community_id: str
     when: str  # '14.00 – 16.00'
-    title: str  # in the visitor's language where the community gave one
+    title: str  # in the visitor's language where the community gave one, else marked
     community: str
     place: str
     day: str = ""  # 'do 3 dec'; empty for today
@@ -39,7 +40,7 @@ def _lines(store: Store, events: list[Event], now: datetime, lang: str) -> list[
     for e in events:
         day = "" if e.starts_at.date() == now.date() else format_short_day(e.starts_at.date(), lang)
         when = f"{clock_time(e.starts_at, lang)} – {clock_time(e.ends_at, lang)}"
-        title = pick(e.title, lang)[0]
+        title = localised(e.title, lang)  # 'In Dutch: ...' where the group wrote no other
         lines.append(
             AgendaLine(
                 e.id,
