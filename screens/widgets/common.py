@@ -103,6 +103,7 @@ class ChoiceTile(ButtonBehavior, Label):
     value = StringProperty("")
     active = BooleanProperty(False)
     box_x = NumericProperty(0)  # where the tick box is drawn
+    round = BooleanProperty(False)  # one of several to choose: a round button, not a box
 
     def on_release(self):
         self.active = not self.active
@@ -117,7 +118,7 @@ class ChoiceGrid(GridLayout):
         self.bind(minimum_height=self.setter("height"))
         self.single, self.required, self.on_change = single, required, on_change
         for value, label in items:
-            tile = ChoiceTile(text=label, value=value, active=value in chosen)
+            tile = ChoiceTile(text=label, value=value, active=value in chosen, round=single)
             tile.bind(active=self._toggled)
             self.add_widget(tile)
 

@@ -3,8 +3,8 @@
 Kivy without Pango draws Arabic letters unjoined and left to right, and a string that went
 through the bidi algorithm before Kivy wraps it ends up with its last words on line one
 (../shared/STYLE.md). So the core label is replaced by one that wraps the text in logical
-order, measuring each piece as it will be drawn (letters joined by arabic-reshaper), and puts
-only each finished line in visual order (python-bidi) when it draws it. Text without a
+order, measuring each piece as it will be drawn (letters joined by arabic-reshaper, in visual
+order by python-bidi), and puts only each finished line in visual order when it draws it. Text without a
 right-to-left letter is drawn exactly as before.
 
 In a right-to-left interface text aligned 'left' aligns right, and horizontal box and grid
@@ -73,12 +73,15 @@ def visual(line: str) -> str:
 
 
 class BidiCoreLabel(CoreLabel):
+    # Measured as drawn (joined and in visual order): the font's kerning between neighbours
+    # depends on their order, and a line measured in logical order can come out a few pixels
+    # wider than its texture, which cuts off its first letter on the right.
     def get_extents(self, text):
-        return super().get_extents(shaped(text) if has_rtl(text) else text)
+        return super().get_extents(visual(text) if has_rtl(text) else text)
 
     def get_cached_extents(self):
         measure = super().get_cached_extents()
-        return lambda text: measure(shaped(text) if has_rtl(text) else text)
+        return lambda text: measure(visual(text) if has_rtl(text) else text)
 
     def render_lines(self, lines, options, render_text, y, size):
         if i18n.is_rtl() and options["halign"] in ("left", "auto", "justify"):
