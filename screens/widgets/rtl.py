@@ -4,8 +4,8 @@ Kivy without Pango draws Arabic letters unjoined and left to right, and a string
 through the bidi algorithm before Kivy wraps it ends up with its last words on line one
 (../shared/STYLE.md). So the core label is replaced by one that wraps the text in logical
 order, measuring each piece as it will be drawn (letters joined by arabic-reshaper, in visual
-order by python-bidi), and puts only each finished line in visual order when it draws it. Text without a
-right-to-left letter is drawn exactly as before.
+order by python-bidi), and puts only each finished line in visual order when it draws it.
+Text without a right-to-left letter is drawn exactly as before.
 
 In a right-to-left interface text aligned 'left' aligns right, and horizontal box and grid
 layouts place their children from right to left: the whole screen is mirrored, except what
