@@ -197,6 +197,9 @@ class KioskApp(App):
         Clock.schedule_once(lambda _dt: self.show_page_buttons(), 0)
 
     def follow_title(self) -> None:
+        """Low reach shows the current screen's title in its upper band."""
+        if not self.low_reach:
+            return  # nobody shows it: no walk through the screen on every tap
         from screens.widgets.common import TopBar
 
         current = self.manager.current_screen if self.manager else None
@@ -480,6 +483,7 @@ class KioskApp(App):
             self.low_reach_space = LowReachSpace()
         space = self.low_reach_space
         if self.low_reach and space.parent is None:
+            self.follow_title()
             self.frame.add_widget(space, index=len(self.frame.children))
         elif not self.low_reach and space.parent is not None:
             space.parent.remove_widget(space)

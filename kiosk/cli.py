@@ -187,6 +187,8 @@ def _scratch_copy(config: Config, scratch: Path) -> tuple[Config, Store]:
 
 
 def _screenshots(config: Config, args: argparse.Namespace, size: tuple[int, int]) -> int:
+    if not 0.1 <= args.scale <= 1.0:
+        raise ValueError(f"--scale must be between 0.1 and 1, not {args.scale}")
     if args.lang:
         if args.lang not in SUPPORTED_LANGUAGES:
             raise ValueError(
@@ -217,8 +219,6 @@ def _shrink(path: Path, scale: float) -> Path:
     """The screenshot at ``scale`` as WebP (a fifth of the PNG's size), the PNG removed."""
     from PIL import Image
 
-    if not 0.1 <= scale < 1.0:
-        raise ValueError("--scale must be between 0.1 and 1")
     target = path.with_suffix(".webp")
     with Image.open(path) as image:
         size = (round(image.width * scale), round(image.height * scale))

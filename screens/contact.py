@@ -8,9 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from babel.dates import format_date
-from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.metrics import dp
 from kivy.properties import OptionProperty, StringProperty
 
 from kiosk.contact import (
@@ -34,6 +32,7 @@ STEPS = ("who", "how", "consent", "receipt")
 class ContactScreen(SteppedScreen):
     STEPS = STEPS
     CLOSING = "receipt"
+    TYPING = ("how", "detail_label")
     step = OptionProperty(STEPS[0], options=STEPS)
     error = StringProperty("")
     summary = StringProperty("")
@@ -41,10 +40,6 @@ class ContactScreen(SteppedScreen):
     receipt_url = StringProperty("")
 
     placeholder = StringProperty("")
-
-    def on_kv_post(self, _base_widget):
-        # A strong reference: ids are weak, and the keyboard is out of the layout at times.
-        self._keyboard = self.ids.keyboard.__self__
 
     @property
     def form(self):
@@ -67,7 +62,7 @@ class ContactScreen(SteppedScreen):
         if app.session is None or app.session.contact is None:
             return
         form = self.form
-        self._place_keyboard()
+        self.place_keyboard()
         box = self.ids.choices_box
         box.clear_widgets()
         if self.step == "who":
@@ -91,8 +86,6 @@ class ContactScreen(SteppedScreen):
                 )
             )
             self._show_channel(form.channel)
-            # Where the keyboard leaves little room (low reach), the field stays in sight.
-            Clock.schedule_once(self._field_in_sight, 0)
         elif self.step == "consent":
             box.add_widget(
                 self._grid(
@@ -118,23 +111,11 @@ class ContactScreen(SteppedScreen):
                 date=format_date(until, "d MMMM y", locale=app.lang),
             )
 
-    def _field_in_sight(self, *_args) -> None:
-        if self.step == "how":
-            self.ids.scroller.scroll_to(self.ids.detail_label, padding=dp(12), animate=False)
-
     def _show_channel(self, channel: str) -> None:
         self._keyboard.layout = "email" if channel == "email" else "phone"
         self.placeholder = (
             _("Type your e-mail address") if channel == "email" else _("Type your phone number")
         )
-
-    def _place_keyboard(self) -> None:
-        """The keyboard is in the layout only while typing (a hidden one would take touches)."""
-        keyboard, slot = self._keyboard, self.ids.keyboard_slot
-        if self.step == "how" and keyboard.parent is None:
-            slot.add_widget(keyboard)
-        elif self.step != "how" and keyboard.parent is not None:
-            slot.remove_widget(keyboard)
 
     def _grid(self, items, chosen: set[str], single: bool = False) -> ChoiceGrid:
         return ChoiceGrid(

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.metrics import dp
 from kivy.properties import OptionProperty, StringProperty
 
 from kiosk.i18n import _
@@ -26,13 +24,14 @@ AGREED = ("first_agrees", "second_agrees")
 class IntroduceScreen(SteppedScreen):
     STEPS = STEPS
     CLOSING = "done"
+    TYPING = ("note", "note_label")
     step = OptionProperty(STEPS[0], options=STEPS)
     error = StringProperty("")
     kind = StringProperty("visitor_community")
     hint = StringProperty("")
 
-    def on_kv_post(self, _base_widget):
-        self._keyboard = self.ids.keyboard.__self__  # kept while out of the layout
+    def on_kv_post(self, base_widget):
+        super().on_kv_post(base_widget)
         self._reset()
 
     def _reset(self) -> None:
@@ -66,7 +65,7 @@ class IntroduceScreen(SteppedScreen):
     def refresh(self) -> None:
         if self.app is None or self.app.session is None:
             return
-        self._place_keyboard()
+        self.place_keyboard()
         box = self.ids.choices_box
         box.clear_widgets()
         if self.step == "kind":
@@ -103,22 +102,10 @@ class IntroduceScreen(SteppedScreen):
                 [(str(w), _("{weeks} weeks").format(weeks=w)) for w in FOLLOW_UP_WEEKS],
                 {str(self.weeks)}, self._chosen, single=True, required=True,
                 cols=len(FOLLOW_UP_WEEKS)))  # fmt: skip
-            Clock.schedule_once(self._note_in_sight, 0)  # low reach leaves little room
         else:
             self.hint = _(
                 "Recorded. The desk asks in {weeks} weeks whether it led to something."
             ).format(weeks=self.weeks)
-
-    def _note_in_sight(self, *_args) -> None:
-        if self.step == "note":
-            self.ids.scroller.scroll_to(self.ids.note_label, padding=dp(12), animate=False)
-
-    def _place_keyboard(self) -> None:
-        keyboard, slot = self._keyboard, self.ids.keyboard_slot
-        if self.step == "note" and keyboard.parent is None:
-            slot.add_widget(keyboard)
-        elif self.step != "note" and keyboard.parent is not None:
-            slot.remove_widget(keyboard)
 
     def _chosen(self, value: str, ticked: bool) -> None:
         if self.step == "kind" and ticked:

@@ -48,6 +48,12 @@ def test_unknown_language_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_bad_scale_is_a_clear_error_before_anything_is_drawn(tmp_path):
+    result = run(["screenshots", str(tmp_path / "s"), "--demo", "--scale", "5"], tmp_path)
+    assert result.returncode == 2 and "--scale must be between 0.1 and 1" in result.stderr
+    assert not (tmp_path / "s").exists()
+
+
 def test_bad_size_is_a_clear_error(tmp_path):
     result = run(["--size", "big"], tmp_path)
     assert result.returncode == 2 and "1080x1920" in result.stderr

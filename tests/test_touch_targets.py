@@ -23,14 +23,20 @@ def small_controls(root):
     return found
 
 
-def test_every_control_on_every_screen_is_large_enough(kiosk):
-    app = kiosk.app
+def recorder(kiosk):
+    """({screen: its small controls}, check(name)) for walking the screens."""
     seen = {}
 
     def check(name):
         kiosk.pump(5)
-        seen[name] = small_controls(app.root)
+        seen[name] = small_controls(kiosk.app.root)
 
+    return seen, check
+
+
+def test_every_control_on_every_screen_is_large_enough(kiosk):
+    app = kiosk.app
+    seen, check = recorder(kiosk)
     start(kiosk)
     walk_every_screen(kiosk, check)
     app.ask_reception()
@@ -57,12 +63,7 @@ def test_every_control_on_every_screen_is_large_enough(kiosk):
 
 def test_controls_stay_large_enough_in_arabic_with_large_text_and_low_reach(kiosk):
     app = kiosk.app
-    seen = {}
-
-    def check(name):
-        kiosk.pump(5)
-        seen[name] = small_controls(app.root)
-
+    seen, check = recorder(kiosk)
     start(kiosk)
     app.set_language("ar")
     app.set_mode("large_text", True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import (
@@ -58,6 +59,31 @@ class SteppedScreen(KioskScreen):
 
     STEPS: tuple[str, ...] = ()
     CLOSING: str | None = None
+    #: (step, id of the field typed into) for a form with the on-screen keyboard (ids
+    #: 'keyboard', 'keyboard_slot', 'scroller'): the keyboard is in the layout only on that
+    #: step (a hidden one would still take touches), and the field is kept in sight above it.
+    TYPING: tuple[str, str] | None = None
+
+    def on_kv_post(self, _base_widget):
+        if self.TYPING:
+            # A strong reference: ids are weak, and the keyboard is out of the layout at times.
+            self._keyboard = self.ids.keyboard.__self__
+
+    def place_keyboard(self) -> None:
+        step, _field = self.TYPING
+        keyboard, slot = self._keyboard, self.ids.keyboard_slot
+        typing = self.step == step
+        if typing and keyboard.parent is None:
+            slot.add_widget(keyboard)
+        elif not typing and keyboard.parent is not None:
+            slot.remove_widget(keyboard)
+        if typing:  # where the keyboard leaves little room (low reach), once laid out
+            Clock.schedule_once(self._field_in_sight, 0)
+
+    def _field_in_sight(self, *_args) -> None:
+        step, field = self.TYPING
+        if self.step == step:
+            self.ids.scroller.scroll_to(self.ids[field], padding=dp(12), animate=False)
 
     def previous_step(self) -> None:
         if not self.settled():
@@ -219,7 +245,7 @@ class TopBar(BoxLayout):
 
     def on_title(self, *_args) -> None:
         app = App.get_running_app()
-        if app is not None and hasattr(app, "follow_title"):
+        if app is not None:
             app.follow_title()
 
     def _show_selected(self, _app, lang: str) -> None:
