@@ -1,12 +1,22 @@
 """Delivering a contact request to a community by e-mail, through the municipality's SMTP
-server. The visitor's detail is in the message body only: never in a subject line or a log."""
+server. The visitor's detail is in the message body only: never in a subject line or a log.
+
+The body holds decrypted contact details, so it travels encrypted to any server that is not
+this machine: STARTTLS or implicit TLS, with the server's certificate and name checked. Plain
+SMTP is for a relay on localhost only; anything else is refused before a connection is made.
+"""
 
 from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+
+TLS_MODES = ("starttls", "implicit", "none")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+MAX_MAILBOX_LENGTH = 254  # RFC 5321's limit on a forward path, less the brackets
 
 
 @dataclass(frozen=True)
@@ -14,24 +24,38 @@ class MailSettings:
     host: str = ""
     port: int = 25
     sender: str = ""
-    starttls: bool = False
+    tls: str = "starttls"  # one of TLS_MODES; checked by send(), so a typo never stops the hub
     username: str = ""
     password: str = ""
+    ca_file: str = ""  # a municipality's own CA, trusted besides the system's
 
     @property
     def configured(self) -> bool:
         return bool(self.host and self.sender)
 
+    @property
+    def local(self) -> bool:
+        return self.host.strip("[]").lower() in LOCAL_HOSTS
+
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> MailSettings:
         env = os.environ if environ is None else environ
+        host = env.get("ONTMOET_SMTP_HOST", "")
+        tls = env.get("ONTMOET_SMTP_TLS", "").strip().lower()
+        if not tls:
+            # ONTMOET_SMTP_STARTTLS=1 is how configs said it before ONTMOET_SMTP_TLS existed.
+            legacy = env.get("ONTMOET_SMTP_STARTTLS", "") in ("1", "true", "yes")
+            local = host.strip("[]").lower() in LOCAL_HOSTS
+            tls = "starttls" if legacy or not local else "none"
+        default_port = "465" if tls == "implicit" else "25"
         return cls(
-            host=env.get("ONTMOET_SMTP_HOST", ""),
-            port=int(env.get("ONTMOET_SMTP_PORT", "25")),
+            host=host,
+            port=int(env.get("ONTMOET_SMTP_PORT") or default_port),
             sender=env.get("ONTMOET_MAIL_FROM", ""),
-            starttls=env.get("ONTMOET_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+            tls=tls,
             username=env.get("ONTMOET_SMTP_USER", ""),
             password=env.get("ONTMOET_SMTP_PASSWORD", ""),
+            ca_file=env.get("ONTMOET_SMTP_CA_FILE", ""),
         )
 
 
@@ -39,12 +63,42 @@ class MailError(Exception):
     """The message could not be handed to the SMTP server; nothing was marked delivered."""
 
 
+def valid_mailbox(text: str) -> str:
+    """Exactly one plain address (name@example.nl), normalised. A list, a display name or a
+    line break would let whoever sets a group's mailbox send a visitor's details elsewhere
+    too (an extra recipient, an injected Bcc: header), so each is refused by name."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("an e-mail address cannot hold a line break or other control character")
+    text = text.strip()
+    if not text:
+        raise ValueError("the e-mail address is empty")
+    if len(text) > MAX_MAILBOX_LENGTH:
+        raise ValueError(f"an e-mail address has at most {MAX_MAILBOX_LENGTH} characters")
+    if any(c in text for c in ",;") or text.count("@") > 1:
+        raise ValueError("give one e-mail address, not a list")
+    if any(c in text for c in '<>"') or any(c.isspace() for c in text):
+        raise ValueError("give the bare address (name@example.nl), without a name or spaces")
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"this is not a valid e-mail address ({exc})") from None
+
+
+def _checked_mailbox(to: str) -> str:
+    try:
+        return valid_mailbox(to)
+    except ValueError as exc:
+        raise MailError(f"the group's e-mail address cannot be used: {exc}") from None
+
+
 def contact_message(
     settings: MailSettings, to: str, community: str, channel: str, detail: str, until: str
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
-    message["To"] = to
+    message["To"] = _checked_mailbox(to)
     message["Subject"] = f"Iemand wil graag kennismaken met {community}"
     how = "e-mail" if channel == "email" else "telefoon"
     message.set_content(
@@ -58,15 +112,52 @@ def contact_message(
     return message
 
 
-def send(settings: MailSettings, message: EmailMessage) -> None:
+def _refusal(settings: MailSettings, message: EmailMessage) -> str | None:
+    """Why nothing may be sent with these settings, or None."""
     if not settings.configured:
-        raise MailError("no SMTP server is set (ONTMOET_SMTP_HOST and ONTMOET_MAIL_FROM)")
+        return "no SMTP server is set (ONTMOET_SMTP_HOST and ONTMOET_MAIL_FROM)"
+    if settings.tls not in TLS_MODES:
+        return f"ONTMOET_SMTP_TLS is '{settings.tls}'; set it to one of {', '.join(TLS_MODES)}"
+    if settings.tls == "none" and not settings.local:
+        return (
+            f"contact details are never sent unencrypted to {settings.host}: set "
+            "ONTMOET_SMTP_TLS=starttls (or implicit, for port 465), or relay through localhost"
+        )
+    _checked_mailbox(str(message["To"] or ""))  # a message not made by contact_message too
+    return None
+
+
+def _tls_context(settings: MailSettings) -> ssl.SSLContext:
+    context = ssl.create_default_context()  # verifies the certificate and the host name
+    if settings.ca_file:
+        try:
+            context.load_verify_locations(cafile=settings.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            message = f"ONTMOET_SMTP_CA_FILE {settings.ca_file} cannot be used ({exc})"
+            raise MailError(message) from None
+    return context
+
+
+def send(settings: MailSettings, message: EmailMessage) -> None:
+    refusal = _refusal(settings, message)
+    if refusal:
+        raise MailError(refusal)
+    context = _tls_context(settings) if settings.tls != "none" else None
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=20) as smtp:
-            if settings.starttls:
-                smtp.starttls()
+        if settings.tls == "implicit":
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=20, context=context)
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=20)
+        with smtp:
+            if settings.tls == "starttls":
+                smtp.starttls(context=context)  # refused unless the server offers it
             if settings.username:
                 smtp.login(settings.username, settings.password)
             smtp.send_message(message)
+    except ssl.SSLCertVerificationError as exc:
+        raise MailError(
+            f"the SMTP server's certificate is not trusted ({exc.verify_message}); if the "
+            "municipality uses its own CA, set ONTMOET_SMTP_CA_FILE to its certificate"
+        ) from None
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"the SMTP server refused or could not be reached ({exc})") from None
