@@ -49,11 +49,11 @@ class HubProcess:
         if demo:
             hub_cli(data_dir, "load-demo")
 
-    def start(self, env: dict[str, str] | None = None) -> HubProcess:
-        """Serve; ``env``: extra environment (the SMTP server, say)."""
+    def start(self, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> HubProcess:
+        """Serve; ``env``: extra environment (the SMTP server, say); ``args``: for serve."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--data-dir", str(self.data_dir),
-             "--port", str(self.port), "--log-level", "info"],
+             "--port", str(self.port), "--log-level", "info", *args],
             cwd=ROOT,
             env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,

@@ -190,38 +190,6 @@ def record_take_home_list(
     return _insert_with_outbox(store, "take_home_list", "take_home_lists", row, fields)
 
 
-def record_community_edit(
-    store: Store, record_id: str, community_id: str, changes: dict, kiosk: str
-) -> bool:
-    """An edit of a community's record made at this kiosk (by a receptionist on a visitor's
-    behalf, say). It shows here at once and goes to the hub with the revision it was based
-    on; where someone else changed the same field meanwhile, the hub keeps its value and shows
-    the desk this one (SYNC.md rule 10)."""
-    current = store.community_record(community_id)
-    if current is None:
-        raise ValueError(f"no community {community_id}")
-    row = {
-        "id": record_id,
-        "community_id": community_id,
-        "base_revision": current["revision"],
-        "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
-        "created_at": utcnow(),
-    }
-    fields = {
-        "id": record_id,
-        "community": community_id,
-        "base_revision": current["revision"],
-        "changes": changes,
-        "kiosk": kiosk,
-        "created_at": row["created_at"],
-    }
-    with transaction(store.conn):
-        if not _insert_with_outbox(store, "community_edit", "community_edits", row, fields):
-            return False
-        store.upsert_communities([{**current, **changes}])
-    return True
-
-
 def pending_outbox(store: Store) -> list[dict]:
     """The queued operations, oldest first (what the sync worker will push)."""
     cursor = store.conn.execute(

@@ -559,6 +559,16 @@ OP_FIELDS: dict[str, Rule] = {
 }
 
 
+#: Records a kiosk's token may not send, and why. A kiosk token is a machine's credential:
+#: whoever holds a stolen kiosk.db must not change what visitors see. Such a record from an
+#: older kiosk is quarantined with this reason and the attempt audited; a community's record
+#: changes only through the desk, or the group's own edit link, with a person's yes.
+NOT_FROM_KIOSKS = {
+    "community_edit": "a kiosk cannot change a community's record: changes go through the "
+    "desk, where a person reviews them",
+}
+
+
 def validate_op(op: Any, where: str = "op") -> dict[str, Any]:
     """One operation of a push batch: its envelope, its version, then its record."""
     if not isinstance(op, dict):
@@ -573,6 +583,8 @@ def validate_op(op: Any, where: str = "op") -> dict[str, Any]:
         checked[name] = rule(f"{where}.{name}", op[name])
     if checked["version"] not in ACCEPTED_VERSIONS:
         raise ProtocolError(f"{where}.version", UPDATE_NEEDED)
+    if checked["entity"] in NOT_FROM_KIOSKS:
+        raise ProtocolError(f"{where}.entity", NOT_FROM_KIOSKS[checked["entity"]])
     checked["fields"] = validate_fields(checked["entity"], op.get("fields"), f"{where}.fields")
     if checked["fields"]["id"] != checked["record_id"]:
         raise ProtocolError(f"{where}.record_id", "differs from the record's own id")
@@ -717,12 +729,21 @@ def parse_pull_reply(body: bytes) -> dict[str, Any]:
 
 
 def open_sealed(payload_b64: str, private_key: Any) -> tuple[str, str]:
-    """(channel, value) of a sealed contact detail. Only the hub calls this."""
+    """(channel, value) of a sealed contact detail. Only the hub calls this. Whatever a kiosk
+    sealed (a stolen one can seal anything) either opens to a channel and a text, or raises
+    ProtocolError."""
+    from nacl.exceptions import CryptoError
     from nacl.public import SealedBox
 
-    plain = SealedBox(private_key).decrypt(base64.b64decode(payload_b64))
-    data = json.loads(plain.decode().rstrip())
-    return data["channel"], data["value"]
+    try:
+        plain = SealedBox(private_key).decrypt(base64.b64decode(payload_b64, validate=True))
+        data = json.loads(plain.decode().rstrip())
+        channel, value = data["channel"], data["value"]
+    except (CryptoError, ValueError, TypeError, KeyError, UnicodeDecodeError):
+        raise ProtocolError("sealed_payload", "does not open to a contact detail") from None
+    if channel not in ("email", "phone") or not isinstance(value, str) or not value:
+        raise ProtocolError("sealed_payload", "does not open to a contact detail")
+    return channel, value
 
 
 def mask(channel: str, value: str) -> str:

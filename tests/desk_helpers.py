@@ -5,14 +5,21 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 
-def account(hub, name: str, role: str, community: str = "") -> str:
-    """An account made the way an admin makes one (in the hub's store), its password."""
+def account(hub, name: str, role: str, community: str = "", first: bool = False) -> str:
+    """An account made the way an admin makes one (in the hub's store), its password: the
+    generated one with ``first`` (to be changed at the first login), otherwise one that its
+    owner has already chosen instead."""
     from sync.hub import desk_store
     from sync.hub import store as hub_store
 
     conn = hub_store.connect(hub.data_dir / "hub.db")
     try:
-        return desk_store.create_account(conn, "test", name, role, community)
+        generated = desk_store.create_account(conn, "test", name, role, community)
+        if first:
+            return generated
+        chosen = f"eigen-{generated}-gekozen"
+        desk_store.change_password(conn, name, generated, chosen)
+        return chosen
     finally:
         conn.close()
 

@@ -139,13 +139,13 @@ def test_a_session_ends_after_an_hour_idle(desk, page: Page):
     expect(page).to_have_url(f"{desk.url}/desk/login")
 
 
-def test_five_wrong_passwords_lock_the_account(desk, page: Page):
+def test_five_wrong_passwords_lock_the_account_for_that_address(desk, page: Page):
     password = account(desk, "sanne", "receptionist")
     for _ in range(5):
         log_in(page, desk, "sanne", "not-her-password")
         expect(page.get_by_role("alert")).to_have_text("Naam of wachtwoord klopt niet.")
     log_in(page, desk, "sanne", password)  # even the right one, for now
-    expect(page.get_by_role("alert")).to_contain_text("15 minuten op slot")
+    expect(page.get_by_role("alert")).to_contain_text("Wacht een kwartier")
 
 
 def test_expired_requests_are_erased_with_nobody_logged_in(tmp_path):
@@ -219,10 +219,16 @@ def test_introductions_with_a_follow_up(desk, tmp_path, page: Page):
     expect(row).to_contain_text(a_name)
     expect(row).to_contain_text(b_name)
     expect(row).to_contain_text((date.today() + timedelta(weeks=2)).isoformat())
-    # A visitor and a community: the visitor by their request, never by name.
+    # A visitor and a community: the visitor by their request, never by name, and only with
+    # a group the visitor chose.
     page.get_by_label("Soort").select_option("visitor_community")
     page.get_by_label("Wie", exact=True).select_option(visitor)
     page.get_by_label("Met wie").select_option(b)
+    page.get_by_role("button", name="Kennismaking vastleggen").click()
+    expect(page.get_by_role("alert")).to_contain_text("koos die groep niet")
+    page.get_by_label("Soort").select_option("visitor_community")
+    page.get_by_label("Wie", exact=True).select_option(visitor)
+    page.get_by_label("Met wie").select_option(a)
     page.get_by_role("button", name="Kennismaking vastleggen").click()
     expect(page.get_by_role("row", name=re.compile("Bezoeker \\(kiosk-hal"))).to_be_visible()
     assert "anna" not in page.content()
@@ -430,26 +436,30 @@ def test_the_receptionist_pin_set_at_the_desk_reaches_the_kiosks_hashed(desk, tm
     kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
     SyncClient(kiosk).sync_once()
     pins = PinCheck(kiosk)
-    assert not pins.available and not pins.check("4711")
+    assert not pins.available and not pins.check("471147")
     log_in(page, desk, "admin2", password)
     page.goto(f"{desk.url}/desk/kiosks")
-    page.get_by_label("Pincode voor de receptie op de kiosken").fill("12")
+    field = page.get_by_label("Pincode voor de receptie op de kiosken")
+    # A 4-digit PIN falls offline in minutes from a stolen kiosk: the hub refuses it, also
+    # when the browser's own check (pattern, minlength) is out of the way.
+    field.evaluate("e => { e.removeAttribute('pattern'); e.removeAttribute('minlength'); }")
+    field.fill("4711")
     page.get_by_role("button", name="Pincode instellen").click()
-    expect(page.get_by_role("alert")).to_have_text("Een pincode heeft 4 tot 8 cijfers.")
-    page.get_by_label("Pincode voor de receptie op de kiosken").fill("4711")
+    expect(page.get_by_role("alert")).to_have_text("Een pincode heeft 6 tot 8 cijfers.")
+    page.get_by_label("Pincode voor de receptie op de kiosken").fill("471147")
     page.get_by_role("button", name="Pincode instellen").click()
     expect(page.get_by_role("status")).to_contain_text("volgende synchronisatie")
     SyncClient(kiosk).sync_once()
     stored = kiosk.get_state("receptionist_pin_hash")
-    assert stored.startswith("$argon2id$") and "4711" not in stored
+    assert stored.startswith("$argon2id$") and "471147" not in stored
     conn = sqlite3.connect(desk.data_dir / "hub.db")
-    assert b"4711" not in (desk.data_dir / "hub.db").read_bytes()
-    assert "4711" not in " ".join(r[0] for r in conn.execute("SELECT data FROM changes"))
+    assert b"471147" not in (desk.data_dir / "hub.db").read_bytes()
+    assert "471147" not in " ".join(r[0] for r in conn.execute("SELECT data FROM changes"))
     now = [0.0]
     pins = PinCheck(kiosk, clock=lambda: now[0])
-    assert pins.available and pins.check("4711")
+    assert pins.available and pins.check("471147")
     for _ in range(MAX_TRIES):
-        assert not pins.check("0000")
-    assert pins.locked and not pins.check("4711")  # locked, even for the right PIN
+        assert not pins.check("000000")
+    assert pins.locked and not pins.check("471147")  # locked, even for the right PIN
     now[0] += LOCK_SECONDS + 1
-    assert pins.check("4711")
+    assert pins.check("471147")

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 import requests
-from hub_helpers import HubProcess, enrolled_kiosk, visit
+from hub_helpers import HubProcess, enrolled_kiosk, hub_cli, visit
 
 from sync.client import SyncClient
 
@@ -237,11 +237,9 @@ def test_unknown_public_pages_are_a_friendly_404(hub, path):
 def test_unusual_valid_input_is_accepted_and_shown_escaped(hub, tmp_path):
     kiosk = enrolled_kiosk(hub, tmp_path, "kiosk-unicode")
     SyncClient(kiosk).sync_once()
-    from kiosk.visitor_records import new_record_id, record_community_edit
-
     target = sorted(hub.communities())[0]
     name = "Repair café 🛠️ مقهى الإصلاح שלום <script>alert(1)</script> & '; DROP TABLE x; --"
-    record_community_edit(kiosk, new_record_id(), target, {"name": name}, "kiosk-unicode")
+    hub_cli(hub.data_dir, "edit-community", target, "name=" + json.dumps(name))
     visit(kiosk, "kiosk-unicode", [target], n=1)
     SyncClient(kiosk).sync_once()
     page = requests.get(f"{hub.url}/c/{target}", timeout=10)

@@ -27,7 +27,6 @@ from hub_helpers import (
     visit,
 )
 
-from kiosk.visitor_records import new_record_id, record_community_edit
 from sync.client import OutcomeUnknown, SyncClient, SyncError, status
 from sync.hub import store as hub_store
 
@@ -226,7 +225,7 @@ def test_hub_restored_from_an_older_backup(hub, tmp_path):
 
 def test_a_restore_keeps_erasures_and_revocations_made_after_the_backup(hub, tmp_path):
     from kiosk.contact import check_contact, load_public_key, seal
-    from kiosk.visitor_records import new_token, record_contact_request
+    from kiosk.visitor_records import new_record_id, new_token, record_contact_request
 
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     thief = enrolled_kiosk(hub, tmp_path / "t", "kiosk-stolen")
@@ -526,37 +525,49 @@ def test_disk_full_at_the_kiosk_keeps_its_cursor_and_says_so(hub, tmp_path, smal
 # -- conflicts (rule 10) ----------------------------------------------------------------------
 
 
-def test_one_listing_edited_at_the_hub_and_at_a_kiosk_at_once(hub, tmp_path):
+def _hub_conn(hub):
+    from sync.hub import store as hub_store
+
+    return hub_store.connect(hub.data_dir / "hub.db")
+
+
+def test_one_listing_edited_at_the_hub_and_by_its_group_at_once(hub, tmp_path):
+    """Rule 10: the group proposes on top of revision 1 while the hub changes the pitch; when
+    the desk approves, the hub's pitch is kept, the losing value is kept for the desk, and the
+    field nobody else changed is applied and reaches the kiosks."""
+    from sync.hub import proposals
+
     a = enrolled_kiosk(hub, tmp_path / "a", "kiosk-a")
-    b = enrolled_kiosk(hub, tmp_path / "b", "kiosk-b")
     SyncClient(a).sync_once()
-    SyncClient(b).sync_once()
     target = sorted(hub.communities())[0]
-    # Both start from revision 1: the hub changes the pitch, the kiosk the pitch and the state.
+    conn = _hub_conn(hub)
+    proposals.propose(conn, target, {"pitch": {"nl": "Van de groep."}, "state": "resting"},
+                      "community", "community test")  # fmt: skip
     hub_cli(hub.data_dir, "edit-community", target, 'pitch={"nl": "Van de hub."}')
-    record_community_edit(
-        a, new_record_id(), target, {"pitch": {"nl": "Van de kiosk."}, "state": "resting"},
-        "kiosk-a",
-    )  # fmt: skip
-    assert a.community(target).pitch == {"nl": "Van de kiosk."}  # shown at once on the kiosk
+    (waiting,) = proposals.pending(conn, "review", target)
+    assert proposals.decide(conn, waiting["ref"], True, "sanne", "review")
+    conn.close()
     SyncClient(a).sync_once()
-    SyncClient(b).sync_once()
-    for kiosk in (a, b):
-        community = kiosk.community(target)
-        # The hub's pitch is kept, the state (changed by nobody else) is applied.
-        assert community.pitch == {"nl": "Van de hub."} and community.state == "resting"
+    community = a.community(target)
+    assert community.pitch == {"nl": "Van de hub."} and community.state == "resting"
     (conflict,) = [json.loads(x) for x in hub_cli(hub.data_dir, "conflicts").stdout.splitlines()]
-    assert conflict["field"] == "pitch" and conflict["source"] == "kiosk kiosk-a"
-    assert json.loads(conflict["proposed_value"]) == {"nl": "Van de kiosk."}  # never dropped
+    assert conflict["field"] == "pitch"
+    assert json.loads(conflict["proposed_value"]) == {"nl": "Van de groep."}  # never dropped
     assert json.loads(conflict["kept_value"]) == {"nl": "Van de hub."}
 
 
 def test_an_edit_of_a_listing_deleted_at_the_hub_is_kept_for_the_desk(hub, tmp_path):
+    from sync.hub import proposals
+
     a = enrolled_kiosk(hub, tmp_path / "a", "kiosk-a")
     SyncClient(a).sync_once()
     target = sorted(hub.communities())[0]
+    conn = _hub_conn(hub)
+    proposals.propose(conn, target, {"pitch": {"nl": "Nog open!"}}, "community", "community t")
     hub_cli(hub.data_dir, "delete-community", target)
-    record_community_edit(a, new_record_id(), target, {"pitch": {"nl": "Nog open!"}}, "kiosk-a")
+    (waiting,) = proposals.pending(conn, "review", target)
+    proposals.decide(conn, waiting["ref"], True, "sanne", "review")
+    conn.close()
     SyncClient(a).sync_once()
     assert a.community(target) is None
     (conflict,) = [json.loads(x) for x in hub_cli(hub.data_dir, "conflicts").stdout.splitlines()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -18,10 +19,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
+import anyio
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sync import protocol
 from sync.hub import desk_store, keys, ledger, mail
@@ -33,6 +37,7 @@ API = "/api/v1"
 VERSION = "0.1.0"
 SEEN_EVERY = 15  # seconds
 PURGE_EVERY = 600  # seconds between two runs of the purge of expired contact requests
+LOGIN_CHECKS = 2  # password checks at once: this machine's cores
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -149,6 +154,22 @@ class HubApp:
         hub_store.create_schema(self.conn)  # an older store is migrated before serving
         self._seen: dict[str, tuple[float, dict]] = {}
         self.stopping = threading.Event()
+        self._login_turns: anyio.Semaphore | None = None
+
+    def base_url(self, request: Request) -> str:
+        """Where links point (edit links, calendar files, enrolment replies): the configured
+        public address. Without one (a hub on this machine only), the address the request
+        came to, whose host the TrustedHostMiddleware has checked against the allow-list:
+        never a Host header someone made up."""
+        return self.public_url or str(request.base_url).rstrip("/")
+
+    def login_turns(self) -> anyio.Semaphore:
+        """Turns at the password check (argon2: 64 MiB and most of a core each): at most
+        LOGIN_CHECKS at once, so forty parallel logins cannot starve the kiosks' syncs or
+        take a gigabyte. Made on first use, inside the server's event loop."""
+        if self._login_turns is None:
+            self._login_turns = anyio.Semaphore(LOGIN_CHECKS)
+        return self._login_turns
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -224,8 +245,22 @@ def _kiosk_facts(request: Request) -> dict[str, Any]:
     return facts
 
 
-def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def allowed_hosts(public_url: str, extra: str = "") -> list[str]:
+    """The Host headers the hub answers: its public address's host, the names in ``extra``
+    (comma-separated; ONTMOET_HUB_ALLOWED_HOSTS) and this machine's own names."""
+    hosts = [h.strip().lower() for h in extra.split(",") if h.strip()]
+    if public_url:
+        hosts.append((urlsplit(public_url).hostname or "").lower())
+    return sorted({*hosts, *LOOPBACK_NAMES} - {""})
+
+
+def create_app(data_dir: Path, public_url: str = "", hosts: str | None = None) -> FastAPI:
     state = HubApp(data_dir, public_url)
+    if hosts is None:
+        hosts = os.environ.get("ONTMOET_HUB_ALLOWED_HOSTS", "")
     app = FastAPI(
         title="Ontmoet hub",
         version=VERSION,
@@ -307,7 +342,7 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
                 "hub_public_key": state.public_key,
                 # Without a configured public address, QR codes point where this kiosk
                 # reached the hub.
-                "public_url": state.public_url or str(request.base_url).rstrip("/"),
+                "public_url": state.base_url(request),
                 "epoch": state.epoch(),
             }
         )
@@ -388,7 +423,10 @@ def create_app(data_dir: Path, public_url: str = "") -> FastAPI:
     app.include_router(edit_router)
 
     _add_error_schema(app)
-    app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES)
+    # A made-up Host header is refused before anything could build a link from it.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(public_url, hosts))
+    app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES,
+                       https=state.public_url.startswith("https://"))  # fmt: skip
     return app
 
 
@@ -441,6 +479,8 @@ def _push(state: HubApp, kiosk: str, ops: list[dict], facts: dict) -> Response:
         return _json_response({"detail": f"Refused: {mismatch}.", "epoch": state.epoch()}, 409)
     except sqlite3.Error as exc:
         raise _store_failure(exc) from None
+    if outcome.quarantined:
+        _alert_quarantine(state, kiosk, outcome.quarantined)
     return _json_response(
         {
             "epoch": state.epoch(),
@@ -450,6 +490,22 @@ def _push(state: HubApp, kiosk: str, ops: list[dict], facts: dict) -> Response:
             "quarantined": [{"device_seq": s, "problem": p} for s, p in outcome.quarantined],
         }
     )
+
+
+def _alert_quarantine(state: HubApp, kiosk: str, quarantined: list[tuple[int, str]]) -> None:
+    """Refused records are audited, and the kiosk shows an alert at the desk: a kiosk that
+    sends what it may not (a community edit, a flood) may be in the wrong hands."""
+    first = quarantined[0][1]
+    try:
+        with hub_store.write(state.conn):
+            desk_store.audit(state.conn, f"kiosk {kiosk}",
+                             f"{len(quarantined)} records quarantined: {first}"[:300])  # fmt: skip
+            state.conn.execute(
+                "UPDATE kiosks SET last_alert = ? WHERE name = ?",
+                [f"{hub_store.now_iso()} quarantined {len(quarantined)}: {first}"[:300], kiosk],
+            )
+    except sqlite3.Error:
+        logging.getLogger("ontmoet.hub").exception("could not note quarantined records")
 
 
 async def _json_body(request: Request) -> bytes:

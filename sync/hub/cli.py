@@ -10,9 +10,11 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sqlite3
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sync import protocol
@@ -58,8 +60,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--public-url", default=None, help="overrides the one set at init")
     serve.add_argument("--log-level", default="info", choices=["warning", "info", "debug"])
-    backup = sub.add_parser("backup", parents=[common], help="copy the store to FILE (online)")
-    backup.add_argument("file", type=Path)
+    serve.add_argument(
+        "--trusted-proxies", default=None, metavar="ADDRESSES",
+        help="proxies whose X-Forwarded-For is believed, comma-separated addresses or "
+        "networks (default: $ONTMOET_HUB_TRUSTED_PROXIES, else none)",
+    )  # fmt: skip
+    backup = sub.add_parser(
+        "backup", parents=[common], help="copy the store to FILE, or to a new file in --dir"
+    )
+    backup.add_argument("file", type=Path, nargs="?")
+    backup.add_argument(
+        "--dir", type=Path, help="write hub-YYYYMMDD-HHMMSS.db (UTC) here and rotate old ones"
+    )
+    backup.add_argument(
+        "--keep-days", type=int, default=BACKUP_KEEP_DAYS,
+        help=f"with --dir: remove backups older than this (default {BACKUP_KEEP_DAYS})",
+    )  # fmt: skip
     restore = sub.add_parser(
         "restore", parents=[common], help="replace the store with a backup; starts a new epoch"
     )
@@ -70,8 +86,20 @@ def _parser() -> argparse.ArgumentParser:
     delete = sub.add_parser("delete-community", parents=[common], help="delete a community")
     delete.add_argument("id")
     sub.add_parser("conflicts", parents=[common], help="list edit conflicts for the desk")
-    sub.add_parser("maintain", parents=[common], help="housekeeping: forget old tombstones")
+    sub.add_parser(
+        "maintain", parents=[common],
+        help="housekeeping: erase expired contact requests and old quarantined payloads,"
+        " forget old tombstones",
+    )  # fmt: skip
     sub.add_parser("quarantine", parents=[common], help="list pushed records that were refused")
+    account = sub.add_parser(
+        "account", parents=[common],
+        help="list desk accounts, or disable, enable, reset the password of, or log out one",
+    )  # fmt: skip
+    account.add_argument(
+        "action", choices=["list", "disable", "enable", "reset-password", "end-sessions"]
+    )
+    account.add_argument("name", nargs="?", default="")
     return parser
 
 
@@ -103,11 +131,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not has_admin:
         password = _admin_password()
         with hub_store.write(conn):
+            # A generated password was printed: it must be changed at the first login.
             conn.execute(
-                "INSERT INTO accounts (username, password_hash, role, created_at)"
-                " VALUES (?, ?, 'admin', ?)",
-                [args.admin, keys.hash_password(password[0]), hub_store.now_iso()],
-            )
+                "INSERT INTO accounts (username, password_hash, role, created_at,"
+                " must_change_password) VALUES (?, ?, 'admin', ?, ?)",
+                [args.admin, keys.hash_password(password[0]), hub_store.now_iso(),
+                 int(password[1])],
+            )  # fmt: skip
         if password[1]:
             print(f"Admin account '{args.admin}', password (shown once): {password[0]}")
     print(f"Hub {'created' if fresh else 'already set up'} in {data_dir}")
@@ -197,10 +227,10 @@ def cmd_kiosks(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import ipaddress
     import logging
 
-    import uvicorn
-
+    from sync.hub import server
     from sync.hub.app import create_app
 
     data_dir = _data_dir(args)
@@ -208,27 +238,83 @@ def cmd_serve(args: argparse.Namespace) -> int:
     public_url = args.public_url
     if public_url is None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
-        public_url = row[0] if row else ""  # then: the address each kiosk enrolled at
+        public_url = row[0] if row else ""  # then: this machine only (below)
+    try:
+        proxies = server.trusted_proxies(
+            args.trusted_proxies
+            if args.trusted_proxies is not None
+            else os.environ.get("ONTMOET_HUB_TRUSTED_PROXIES", "")
+        )
+    except ValueError as exc:
+        raise HubCliError(str(exc)) from None
+    try:
+        loopback = args.host == "localhost" or ipaddress.ip_address(args.host).is_loopback
+    except ValueError:  # a host name
+        loopback = False
+    if not public_url and not loopback:
+        # Links (edit links, calendars, enrolment replies) are made from the public address
+        # only, never from a Host header that a client chose.
+        raise HubCliError(
+            f"a hub served on {args.host} needs its public address: "
+            "'ontmoet-hub serve --public-url https://...' (or 'init --public-url')"
+        )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     app = create_app(data_dir, public_url)
-    # uvicorn's own access log would print paths with tokens: the hub logs requests itself.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level,
-                timeout_graceful_shutdown=5)  # fmt: skip
+    server.serve(app, args.host, args.port, args.log_level, proxies)
     return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    if (args.file is None) == (args.dir is None):
+        raise HubCliError("say where the backup goes: FILE, or --dir DIR")
+    if args.keep_days < 1:
+        raise HubCliError("--keep-days must be 1 or more")
     conn = _open(args)
-    target = args.file
+    now = datetime.now(UTC)
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = args.dir / now.strftime(f"{BACKUP_PREFIX}%Y%m%d-%H%M%S.db")
+    else:
+        target = args.file
     if target.exists():
         raise HubCliError(f"{target} exists already; choose a new file")
+    # The copy takes every page as it is, free ones too: secure_delete zeroed erased rows in
+    # them. The live WAL may still hold the frames that wrote those rows (an erasure's own
+    # checkpoint held up by a reader): empty it now too, every night at least.
+    hub_store.checkpoint_after_erasure(conn)
     # Created for the hub's user only from the first byte: it holds sealed contact details.
     os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     copy = sqlite3.connect(target)
     conn.backup(copy)  # a consistent copy while the hub keeps serving
     copy.close()
     print(f"Backed up to {target}")
+    if args.dir is not None:
+        for old in _expired_backups(args.dir, now - timedelta(days=args.keep_days)):
+            old.unlink()
+            print(f"Removed {old}, older than {args.keep_days} days")
     return 0
+
+
+#: Backups in a --dir are kept as long as the longest consent a visitor can give (a year:
+#: kiosk.contact.CONSENT_DAYS, which a test compares), so none outlives a consent it holds.
+BACKUP_KEEP_DAYS = 365
+BACKUP_PREFIX = "hub-"
+# Ours (hub-20270301-031500.db), and those the first backup unit named (hub-20270301-0315.db).
+_BACKUP_NAME = re.compile(r"hub-(\d{8}-\d{4}(?:\d{2})?)\.db")
+
+
+def _expired_backups(folder: Path, before: datetime) -> list[Path]:
+    """Backups in ``folder`` made before ``before``, by the time in their names (a copied
+    file keeps it; its mtime would not). Files with other names are never touched."""
+    found = []
+    for path in folder.iterdir():
+        match = _BACKUP_NAME.fullmatch(path.name)
+        if match and path.is_file():
+            stamp = match[1]
+            made = datetime.strptime(stamp, "%Y%m%d-%H%M%S" if len(stamp) == 15 else "%Y%m%d-%H%M")
+            if made.replace(tzinfo=UTC) < before:
+                found.append(path)
+    return sorted(found)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -294,7 +380,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     )
     return _json_lines(
         {"kiosk": kiosk, "device_seq": seq, "problem": problem, "received_at": received,
-         "payload": json.loads(payload)}
+         "payload": json.loads(payload) if payload else None}  # None: forgotten (purge)
         for kiosk, seq, problem, received, payload in rows
     )  # fmt: skip
 
@@ -304,14 +390,41 @@ def cmd_maintain(args: argparse.Namespace) -> int:
 
     conn = _open(args)
     hub_store.create_schema(conn)  # an older store gets the tables it lacks
-    erased = desk_store.purge_expired(conn)
+    erased = desk_store.purge_expired(conn)  # also old quarantined payloads, and checkpoints
     purged = hub_store.purge_tombstones(conn)
     print(f"Erased {erased} contact requests whose period ended.")
     print(f"Forgot {purged} tombstones older than {hub_store.TOMBSTONE_DAYS} days.")
     return 0
 
 
+def cmd_account(args: argparse.Namespace) -> int:
+    """Account management for an admin at the hub's console: also when nobody can log in."""
+    from sync.hub import desk_store
+
+    conn = _open(args)
+    if args.action == "list":
+        return _json_lines(desk_store.accounts(conn))
+    if not args.name:
+        raise HubCliError(f"say which account: ontmoet-hub account {args.action} NAME")
+    actor = "console"
+    try:
+        if args.action in ("disable", "enable"):
+            desk_store.set_disabled(conn, actor, args.name, args.action == "disable")
+            print(f"Account '{args.name}' {args.action}d.")
+        elif args.action == "reset-password":
+            password = desk_store.reset_password(conn, actor, args.name)
+            print(f"New password for '{args.name}' (shown once; to be changed at the next "
+                  f"login): {password}")  # fmt: skip
+        else:
+            ended = desk_store.end_sessions(conn, actor, args.name)
+            print(f"Ended {ended} sessions of '{args.name}'.")
+    except desk_store.AccountRefused as refused:
+        raise HubCliError(str(refused)) from None
+    return 0
+
+
 COMMANDS = {
+    "account": cmd_account,
     "maintain": cmd_maintain,
     "init": cmd_init,
     "load-demo": cmd_load_demo,

@@ -15,7 +15,9 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sync import protocol
@@ -27,6 +29,8 @@ router = APIRouter(prefix="/desk", include_in_schema=False)
 COOKIE = "ontmoet_desk"
 PRE_COOKIE = "ontmoet_desk_login"
 ONLINE_WITHIN = timedelta(minutes=3)  # a kiosk seen this recently counts as online
+LOGIN_WAIT = 5.0  # seconds a login waits for its turn at the password check
+QUEUE_SHOWN = 100  # requests on the queue page at most: a flood must not make it megabytes
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -34,7 +38,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kiosks": "Kiosken", "accounts": "Accounts", "audit": "Logboek", "log_out": "Uitloggen",
         "log_in": "Inloggen", "username": "Naam", "password": "Wachtwoord",
         "login_wrong": "Naam of wachtwoord klopt niet.",
-        "login_locked": "Te vaak een verkeerd wachtwoord: dit account is 15 minuten op slot.",
+        "login_locked": "Te vaak een verkeerd wachtwoord vanaf deze computer. Wacht een kwartier "
+        "en probeer het dan opnieuw.",
         "queue_intro": "Mensen bij een kiosk die graag hulp willen. Deze lijst ververst zichzelf.",
         "queue_empty": "Niemand wacht op dit moment.",
         "kiosk": "Kiosk", "asked_at": "Gevraagd om", "state": "Stand", "take": "Ik ga",
@@ -100,8 +105,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "awaiting_community": "wacht op de groep",
         "community_of_editor": "Groep (voor een groepsredacteur)",
         "pin": "Pincode voor de receptie op de kiosken",
-        "pin_rule": "Een pincode heeft 4 tot 8 cijfers.", "set_pin": "Pincode instellen",
+        "pin_rule": "Een pincode heeft 6 tot 8 cijfers.", "set_pin": "Pincode instellen",
         "pin_done": "De nieuwe pincode gaat met de volgende synchronisatie naar de kiosken.",
+        "login_busy": "Het is even druk. Probeer het over een paar seconden opnieuw.",
+        "login_disabled": "Dit account staat uit. Vraag het een beheerder.",
+        "password_page": "Wachtwoord wijzigen", "must_change": "Kies eerst een eigen "
+        "wachtwoord. Het wachtwoord dat je kreeg, werkt maar één keer.",
+        "current_password": "Huidig wachtwoord",
+        "new_password_label": "Nieuw wachtwoord (minstens 12 tekens)",
+        "repeat_password": "Nieuw wachtwoord nog een keer",
+        "password_changed": "Je wachtwoord is gewijzigd. Op andere computers ben je uitgelogd.",
+        "passwords_differ": "De twee nieuwe wachtwoorden zijn niet gelijk.",
+        "account_too_short": "Een wachtwoord heeft minstens 12 tekens.",
+        "account_too_long": "Een wachtwoord heeft hoogstens 256 tekens.",
+        "account_has_name": "Zet je naam niet in je wachtwoord.",
+        "account_wrong_current": "Je huidige wachtwoord klopt niet.",
+        "account_same": "Kies een ander wachtwoord dan je huidige.",
+        "account_no_account": "Dat account bestaat niet.",
+        "account_self_disable": "Je eigen account kun je niet uitzetten.",
+        "account_self_reset": "Je eigen wachtwoord wijzig je met je huidige wachtwoord.",
+        "disable": "Uitzetten", "enable": "Aanzetten", "reset_password": "Nieuw wachtwoord",
+        "end_sessions": "Overal uitloggen", "disabled": "staat uit", "status": "Stand",
+        "active_account": "actief", "sessions": "Ingelogd", "locked_somewhere": "op slot "
+        "voor een adres", "actions": "Doen", "sessions_ended": "Uitgelogd op alle computers:",
+        "account_changed": "Aangepast:", "first_login": "moet wachtwoord nog kiezen",
+        "pin_stolen": "Is een kiosk gestolen of kwijt? Trek de toegang in en stel meteen een "
+        "nieuwe pincode in.",
+        "close_selected": "Gekozen verzoeken afronden", "select": "Kiezen",
+        "close_kiosk": "Alles van deze kiosk afronden", "more_waiting": "Nog meer verzoeken "
+        "wachten. Rond eerst deze af.",
+        "unreadable": "Deze gegevens zijn niet te openen: ze kwamen beschadigd binnen. Vraag "
+        "de bezoeker om het opnieuw te doen.",
+        "intro_not_chosen": "Deze bezoeker koos die groep niet. Kies een groep uit het "
+        "verzoek.", "mailbox_invalid": "Vul precies één geldig e-mailadres in.",
+        "revoke_link": "Link intrekken", "link_revoked": "De link werkt niet meer.",
+        "one_link": "Een nieuwe link maakt de vorige ongeldig.",
         "editor_intro": "Dit is jullie groep op de kiosk. Wat je aanpast, kijkt de receptie "
         "even na.", "in_review": "Bij de receptie om na te kijken:",
     },
@@ -110,7 +148,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "kiosks": "Kiosks", "accounts": "Accounts", "audit": "Audit log", "log_out": "Log out",
         "log_in": "Log in", "username": "Name", "password": "Password",
         "login_wrong": "Name or password is not right.",
-        "login_locked": "Too many wrong passwords: this account is locked for 15 minutes.",
+        "login_locked": "Too many wrong passwords from this computer. Wait a quarter of an hour, "
+        "then try again.",
         "queue_intro": "People at a kiosk who would like help. This list refreshes itself.",
         "queue_empty": "Nobody is waiting right now.",
         "kiosk": "Kiosk", "asked_at": "Asked at", "state": "State", "take": "I'm going",
@@ -174,9 +213,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "edit_result": "Done:", "applied": "changed at once",
         "awaiting_community": "waiting for the group",
         "community_of_editor": "Group (for a community editor)",
-        "pin": "Receptionist PIN on the kiosks", "pin_rule": "A PIN has 4 to 8 digits.",
+        "pin": "Receptionist PIN on the kiosks", "pin_rule": "A PIN has 6 to 8 digits.",
         "set_pin": "Set the PIN",
         "pin_done": "The new PIN reaches the kiosks with their next sync.",
+        "login_busy": "It is busy right now. Try again in a few seconds.",
+        "login_disabled": "This account is disabled. Ask an admin.",
+        "password_page": "Change password", "must_change": "First choose a password of your "
+        "own. The password you were given works only once.",
+        "current_password": "Current password",
+        "new_password_label": "New password (at least 12 characters)",
+        "repeat_password": "New password again",
+        "password_changed": "Your password was changed. You were logged out elsewhere.",
+        "passwords_differ": "The two new passwords are not the same.",
+        "account_too_short": "A password has at least 12 characters.",
+        "account_too_long": "A password has at most 256 characters.",
+        "account_has_name": "Do not put your name in your password.",
+        "account_wrong_current": "Your current password is not right.",
+        "account_same": "Choose a password other than your current one.",
+        "account_no_account": "There is no such account.",
+        "account_self_disable": "You cannot disable your own account.",
+        "account_self_reset": "Change your own password with your current one.",
+        "disable": "Disable", "enable": "Enable", "reset_password": "New password",
+        "end_sessions": "Log out everywhere", "disabled": "disabled", "status": "State",
+        "active_account": "active", "sessions": "Logged in", "locked_somewhere": "locked for "
+        "an address", "actions": "Actions", "sessions_ended": "Logged out everywhere:",
+        "account_changed": "Changed:", "first_login": "still to choose a password",
+        "pin_stolen": "A kiosk stolen or lost? Revoke its access and set a new PIN at once.",
+        "close_selected": "Close the chosen requests", "select": "Choose",
+        "close_kiosk": "Close everything from this kiosk", "more_waiting": "More requests are "
+        "waiting. Close these first.",
+        "unreadable": "These details cannot be opened: they arrived damaged. Ask the visitor "
+        "to do it again.",
+        "intro_not_chosen": "This visitor did not choose that group. Choose a group from the "
+        "request.", "mailbox_invalid": "Fill in exactly one valid e-mail address.",
+        "revoke_link": "Revoke the link", "link_revoked": "The link no longer works.",
+        "one_link": "A new link makes the previous one invalid.",
         "editor_intro": "This is your group on the kiosk. The reception has a quick look at "
         "what you change.", "in_review": "With the reception for review:",
     },
@@ -213,7 +284,8 @@ def _session(request: Request) -> desk_store.DeskSession | None:
     return desk_store.session_for(_state(request).conn, request.cookies.get(COOKIE))
 
 
-def _render(request: Request, template: str, session, status: int = 200, **context) -> Response:
+def _render(request: Request, template: str, session, status: int = 200,
+            headers: dict[str, str] | None = None, **context) -> Response:  # fmt: skip
     lang = _lang(request)
     nav = [name for name, roles in PAGES.items() if session and session.role in roles]
     response = templates.TemplateResponse(
@@ -222,7 +294,7 @@ def _render(request: Request, template: str, session, status: int = 200, **conte
         {"lang": lang, "t": TEXTS[lang], "other": "en" if lang == "nl" else "nl",
          "session": session, "nav": nav, **context},
         status_code=status,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )  # fmt: skip
     if "lang" in request.query_params and request.query_params["lang"] in LANGUAGES:
         response.set_cookie("ontmoet_lang", lang, samesite="strict", path="/desk")
@@ -233,11 +305,19 @@ def _to_login(request: Request) -> RedirectResponse:
     return RedirectResponse("/desk/login", status_code=303)
 
 
+def _secure(request: Request) -> bool:
+    """Cookies are Secure whenever the hub's public address is https, whatever a proxy says."""
+    return _state(request).public_url.startswith("https://") or request.url.scheme == "https"
+
+
 def _page_session(request: Request, page: str):
-    """The session for a page, or the response to give instead (login, or 403)."""
+    """The session for a page, or the response to give instead (login, the password to
+    choose first, or 403)."""
     session = _session(request)
     if session is None:
         return None, _to_login(request)
+    if session.must_change_password:
+        return None, RedirectResponse("/desk/password", status_code=303)
     if session.role not in PAGES[page]:
         return None, _render(request, "forbidden.html", session, status=403)
     return session, None
@@ -261,6 +341,8 @@ def home(request: Request):
     session = _session(request)
     if session is None:
         return _to_login(request)
+    if session.must_change_password:
+        return RedirectResponse("/desk/password", status_code=303)
     if session.role == "community_editor":
         return _editor_page(request, session)
     return RedirectResponse("/desk/queue", status_code=303)
@@ -291,6 +373,8 @@ async def editor_send(request: Request):
     session = _session(request)
     if session is None:
         return _to_login(request)
+    if session.must_change_password:
+        return RedirectResponse("/desk/password", status_code=303)
     if session.role != "community_editor" or not hmac.compare_digest(
         fields.get("csrf", "").encode(), session.csrf.encode()
     ):
@@ -314,12 +398,12 @@ def login_page(request: Request):
     token = secrets.token_urlsafe(24)
     response = _render(request, "login.html", None, pre=token)
     response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", path="/desk",
-                        secure=request.url.scheme == "https")  # fmt: skip
+                        secure=_secure(request))  # fmt: skip
     return response
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
+async def login(
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
@@ -330,29 +414,93 @@ def login(
     cookie = request.cookies.get(PRE_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), pre.encode()):
         return _render(request, "login.html", None, status=403, pre="", error="bad_form")
-    if state.login_limit.blocked(client):
+    # The address's slot is taken before the password is checked (a success gives it back):
+    # a burst of parallel guesses cannot all pass before the first failure is counted.
+    if not state.login_limit.take(client):
         return _render(request, "login.html", None, status=429, pre=pre, error="login_locked")
+    # A password check costs 64 MiB and most of a core: at most LOGIN_CHECKS at once. The
+    # others wait here without a thread, and after LOGIN_WAIT seconds are asked to retry.
+    turn, my_turn = state.login_turns(), False
+    with anyio.move_on_after(LOGIN_WAIT):
+        await turn.acquire()
+        my_turn = True
+    if not my_turn:
+        state.login_limit.forgive(client)
+        return _render(request, "login.html", None, status=503, pre=pre, error="login_busy",
+                       headers={"Retry-After": "5"})  # fmt: skip
     try:
-        token, _session_ = desk_store.log_in(state.conn, username, password)
+        # state.conn inside the worker thread: each thread has its own connection.
+        token, _session_ = await run_in_threadpool(
+            lambda: desk_store.log_in(state.conn, username, password, client)
+        )
     except desk_store.LoginRefused as refused:
-        state.login_limit.failed(client)
-        error = "login_locked" if str(refused) == "locked" else "login_wrong"
-        return _render(request, "login.html", None, status=401, pre=pre, error=error)
+        status = {"locked": 429, "disabled": 403}.get(str(refused), 401)
+        if str(refused) == "disabled":
+            state.login_limit.forgive(client)
+        return _render(
+            request,
+            "login.html",
+            None,
+            status=status,
+            pre=pre,
+            error=f"login_{refused}" if str(refused) != "wrong" else "login_wrong",
+        )
+    finally:
+        turn.release()
+    state.login_limit.forgive(client)
     response = RedirectResponse("/desk/", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/desk",
-                        secure=request.url.scheme == "https")  # fmt: skip
+                        secure=_secure(request))  # fmt: skip
     response.delete_cookie(PRE_COOKIE, path="/desk")
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = ""):
+def logout(request: Request):
+    """Ends the server's session, so a copy of the cookie is worth nothing afterwards. No CSRF
+    check: the cookie is SameSite=Strict, and a forced logout harms nobody."""
+    token = request.cookies.get(COOKIE)
     session = _session(request)
-    if session is not None and hmac.compare_digest(csrf.encode(), session.csrf.encode()):
-        desk_store.log_out(_state(request).conn, request.cookies[COOKIE], session.username)
+    if session is not None and token:
+        desk_store.log_out(_state(request).conn, token, session.username)
     response = _to_login(request)
     response.delete_cookie(COOKIE, path="/desk")
     return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_page(request: Request):
+    session = _session(request)
+    if session is None:
+        return _to_login(request)
+    return _render(request, "password.html", session)
+
+
+@router.post("/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    current: Annotated[str, Form(max_length=256)] = "",
+    new: Annotated[str, Form(max_length=300)] = "",
+    repeat: Annotated[str, Form(max_length=300)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    """Everyone changes their own password here (and must, after a generated one)."""
+    session = _session(request)
+    if session is None:
+        return _to_login(request)
+    if not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
+        return _render(request, "forbidden.html", session, status=403, bad_form=True)
+    t = TEXTS[_lang(request)]
+    if new != repeat:
+        return _render(request, "password.html", session, status=400,
+                       problem=t["passwords_differ"])  # fmt: skip
+    try:
+        desk_store.change_password(_state(request).conn, session.username, current, new,
+                                   keep=request.cookies.get(COOKIE, ""))  # fmt: skip
+    except desk_store.AccountRefused as refused:
+        return _render(request, "password.html", session, status=400,
+                       problem=t[f"account_{refused.code}"])  # fmt: skip
+    return _render(request, "password.html", _session(request), done=True)
 
 
 # -- the queue --------------------------------------------------------------------------------
@@ -363,8 +511,28 @@ def queue(request: Request):
     session, refusal = _page_session(request, "queue")
     if refusal is not None:
         return refusal
-    items = desk_store.help_queue(_state(request).conn)
-    return _render(request, "queue.html", session, items=items)
+    items = desk_store.help_queue(_state(request).conn, limit=QUEUE_SHOWN + 1)
+    kiosks = sorted({i["kiosk"] for i in items})
+    return _render(request, "queue.html", session, items=items[:QUEUE_SHOWN],
+                   more=len(items) > QUEUE_SHOWN, kiosks=kiosks)  # fmt: skip
+
+
+@router.post("/queue")
+async def queue_close_many(request: Request):
+    """Close the chosen requests, or every open one from one kiosk (a flood from a stolen
+    kiosk is closed in one go)."""
+    form = await request.form(max_fields=QUEUE_SHOWN + 10)
+    session, refusal = _checked_form(request, "queue", str(form.get("csrf", ""))[:100])
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    kiosk = str(form.get("kiosk", ""))[:64]
+    if kiosk:
+        desk_store.close_help_requests(conn, session.username, kiosk=kiosk)
+    else:
+        chosen = [str(v)[:64] for v in form.getlist("request")][:QUEUE_SHOWN]
+        desk_store.close_help_requests(conn, session.username, ids=chosen)
+    return RedirectResponse("/desk/queue", status_code=303)
 
 
 @router.post("/queue/{record_id}")
@@ -410,7 +578,11 @@ def _contact_page(request: Request, session, record_id: str, message: str = "",
     if found is None:
         return _render(request, "forbidden.html", session, status=404, gone=True)
     # Opened here, inside the hub process, for the receptionist handling it.
-    channel, value = protocol.open_sealed(found["sealed_payload"], keys.private_key(state.data_dir))
+    opened = _opened(state, found)
+    if opened is None:
+        return _render(request, "forbidden.html", session, status=422,
+                       problem=TEXTS[_lang(request)]["unreadable"])  # fmt: skip
+    channel, value = opened
     groups = [
         {"id": cid, "name": name, "mailbox": desk_store.mailbox(state.conn, cid)}
         for cid, name in zip(found["communities"], _names(state.conn, found["communities"]),
@@ -422,6 +594,15 @@ def _contact_page(request: Request, session, record_id: str, message: str = "",
         desk_store.audit(state.conn, session.username, "contact request opened", record_id)
     return _render(request, "contact.html", session, status=status, item=found, channel=channel,
                    value=value, groups=groups, state=handled, message=message)  # fmt: skip
+
+
+def _opened(state, found: dict) -> tuple[str, str] | None:
+    """The visitor's channel and detail, or None when the sealed bytes do not open (a kiosk
+    sent them damaged: a stolen kiosk can send anything)."""
+    try:
+        return protocol.open_sealed(found["sealed_payload"], keys.private_key(state.data_dir))
+    except protocol.ProtocolError:
+        return None
 
 
 @router.get("/contacts/{record_id}", response_class=HTMLResponse)
@@ -450,15 +631,22 @@ def contact_action(
         return _render(request, "forbidden.html", session, status=404, gone=True)
     t = TEXTS[_lang(request)]
     if action == "mailbox":
-        if community not in found["communities"] or "@" not in email or " " in email.strip():
+        if community not in found["communities"]:
             return _contact_page(request, session, record_id, t["bad_form"], 400)
-        desk_store.set_mailbox(state.conn, session.username, community, email.strip())
+        try:
+            address = mail.valid_mailbox(email)
+        except ValueError:
+            return _contact_page(request, session, record_id, t["mailbox_invalid"], 400)
+        desk_store.set_mailbox(state.conn, session.username, community, address)
         return _contact_page(request, session, record_id)
     if action == "in_person":
         desk_store.set_state(state.conn, "contact_request", record_id, "handed_over",
                              session.username)  # fmt: skip
         return RedirectResponse("/desk/contacts", status_code=303)
-    channel, value = protocol.open_sealed(found["sealed_payload"], keys.private_key(state.data_dir))
+    opened = _opened(state, found)
+    if opened is None:
+        return _render(request, "forbidden.html", session, status=422, problem=t["unreadable"])
+    channel, value = opened
     try:
         for cid, name in zip(found["communities"], _names(state.conn, found["communities"]),
                              strict=True):  # fmt: skip
@@ -534,7 +722,7 @@ def _set_pin(request: Request, session, pin: str) -> Response:
     """The receptionist PIN for every kiosk: kept and sent only as an argon2 hash."""
     conn = _state(request).conn
     t = TEXTS[_lang(request)]
-    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+    if not (pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 8):
         return _kiosks_page(request, session, status=400, problem=t["pin_rule"])
     with hub_store.write(conn):
         hub_store.put_shared(conn, "settings", {"id": "kiosk-settings",
@@ -568,6 +756,40 @@ def create_account(
     except ValueError as exc:
         return _accounts_page(request, session, status=400, problem=str(exc))
     return _accounts_page(request, session, created=username, password=password)
+
+
+@router.post("/accounts/{username}", response_class=HTMLResponse)
+def account_action(
+    request: Request,
+    username: str,
+    action: Annotated[str, Form(pattern="^(disable|enable|reset-password|end-sessions)$")],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    """An admin disables or enables an account, gives it a new generated password (shown
+    once, to be changed at its next login), or logs it out everywhere."""
+    session, refusal = _checked_form(request, "accounts", csrf)
+    if refusal is not None:
+        return refusal
+    conn = _state(request).conn
+    t = TEXTS[_lang(request)]
+    try:
+        if action == "reset-password":
+            if username == session.username:  # one's own: with the current one, on /password
+                raise desk_store.AccountRefused("self_reset")
+            password = desk_store.reset_password(conn, session.username, username)
+            return _accounts_page(request, session, created=username, password=password)
+        if action == "end-sessions":
+            keep = request.cookies.get(COOKIE, "") if username == session.username else ""
+            desk_store.end_sessions(conn, session.username, username, keep=keep)
+        else:
+            desk_store.set_disabled(conn, session.username, username, action == "disable")
+    except desk_store.AccountRefused as refused:
+        return _accounts_page(request, session, status=400,
+                              problem=t[f"account_{refused.code}"])  # fmt: skip
+    return _accounts_page(request, session, changed=f"{username} ({t[ACCOUNT_DONE[action]]})")
+
+
+ACCOUNT_DONE = {"disable": "disabled", "enable": "active_account", "end-sessions": "end_sessions"}
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -637,7 +859,7 @@ def introduction_action(
     party_b: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
     weeks: Annotated[int, Form(ge=1, le=26)] = 4,
-    introduction: Annotated[int, Form(ge=0)] = 0,
+    introduction: Annotated[int, Form(ge=0, le=2**62)] = 0,
     outcome: Annotated[str, Form(max_length=32)] = "",
 ):
     session, refusal = _checked_form(request, "introductions", csrf)
@@ -713,16 +935,19 @@ def communities_action(
     request: Request,
     community: Annotated[str, Form(max_length=64)],
     csrf: Annotated[str, Form(max_length=100)] = "",
+    action: Annotated[str, Form(pattern="^(link|revoke)$")] = "link",
 ):
     session, refusal = _checked_form(request, "communities", csrf)
     if refusal is not None:
         return refusal
-    try:
-        token = proposals.new_edit_link(_state(request).conn, session.username, community)
-    except ValueError:
+    conn = _state(request).conn
+    if hub_store.shared_record(conn, "community", community) is None:
         return _communities_page(request, session, status=400)
-    base = _state(request).public_url or str(request.base_url).rstrip("/")
-    url = f"{base}/edit/{token}"
+    if action == "revoke":
+        proposals.revoke_edit_links(conn, session.username, community)
+        return _communities_page(request, session, revoked=community)
+    token = proposals.new_edit_link(conn, session.username, community)
+    url = f"{_state(request).base_url(request)}/edit/{token}"
     return _communities_page(request, session, link=url, link_for=community,
                              link_qr=_qr_svg(url))  # fmt: skip
 
@@ -794,13 +1019,14 @@ def review_page(request: Request):
 @router.post("/review", response_class=HTMLResponse)
 def review_action(
     request: Request,
-    proposal: Annotated[int, Form(ge=1)],
+    proposal: Annotated[str, Form(max_length=64)],
     answer: Annotated[str, Form(pattern="^(approve|decline)$")],
     csrf: Annotated[str, Form(max_length=100)] = "",
 ):
     session, refusal = _checked_form(request, "review", csrf)
     if refusal is not None:
         return refusal
-    proposals.decide(_state(request).conn, proposal, answer == "approve", session.username,
-                     "review")  # fmt: skip
+    proposals.decide(
+        _state(request).conn, proposal, answer == "approve", session.username, "review"
+    )  # fmt: skip  (an unknown reference decides nothing)
     return RedirectResponse("/desk/review", status_code=303)

@@ -8,18 +8,28 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sync.hub import keys
-from sync.hub.store import audit, erase_contact_request, hash_secret, now_iso, write
+from sync.hub import keys, ledger
+from sync.hub.store import (
+    audit,
+    checkpoint_after_erasure,
+    erase_contact_request,
+    hash_secret,
+    now_iso,
+    write,
+)
 from sync.protocol import INTRODUCTION_KINDS
 
 ROLES = ("admin", "receptionist", "community_editor")
 SESSION_IDLE = timedelta(minutes=60)  # a desk left alone logs out
 SESSION_MAX = timedelta(hours=12)  # and no session outlives a working day
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILURES = 5  # wrong passwords per account and address before that address waits
+LOCKOUT = timedelta(minutes=15)  # the first wait; it doubles for each lock within a day
+MAX_LOCKOUT = timedelta(days=1)
+FAILURE_MEMORY = timedelta(hours=1)  # failures older than this are forgotten
 
 
 # -- accounts, logins, sessions ---------------------------------------------------------------
@@ -30,6 +40,7 @@ class DeskSession:
     username: str
     role: str
     csrf: str
+    must_change_password: bool = False
 
 
 class LoginRefused(Exception):
@@ -39,8 +50,8 @@ class LoginRefused(Exception):
 def create_account(
     conn: sqlite3.Connection, actor: str, username: str, role: str, community: str = ""
 ) -> str:
-    """A new account with a generated password, returned once. A community editor belongs to
-    one community, and sees and edits only that one."""
+    """A new account with a generated password, returned once and to be changed at the first
+    login. A community editor belongs to one community, and sees and edits only that one."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if (
@@ -59,7 +70,8 @@ def create_account(
         if conn.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchone():
             raise ValueError(f"there is already an account '{username}'")
         conn.execute(
-            "INSERT INTO accounts (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO accounts (username, password_hash, role, created_at,"
+            " must_change_password) VALUES (?, ?, ?, ?, 1)",
             [username, keys.hash_password(password), role, now_iso()],
         )
         if role == "community_editor":
@@ -79,60 +91,127 @@ def editor_community(conn: sqlite3.Connection, username: str) -> str | None:
 
 
 def accounts(conn: sqlite3.Connection) -> list[dict]:
-    rows = conn.execute("SELECT username, role, created_at FROM accounts ORDER BY username")
-    return [{"username": u, "role": r, "created_at": c} for u, r, c in rows]
+    rows = conn.execute(
+        "SELECT a.username, a.role, a.created_at, a.disabled_at, a.must_change_password,"
+        " (SELECT count(*) FROM desk_sessions s WHERE s.username = a.username),"
+        " (SELECT max(locked_until) FROM login_throttle t WHERE t.username = a.username)"
+        " FROM accounts a ORDER BY a.username"
+    )
+    now = datetime.now(UTC).isoformat()
+    return [
+        {"username": u, "role": r, "created_at": c, "disabled_at": d, "must_change": bool(m),
+         "sessions": n, "locked_somewhere": bool(lock and lock > now)}
+        for u, r, c, d, m, n, lock in rows
+    ]  # fmt: skip
 
 
-def log_in(conn: sqlite3.Connection, username: str, password: str) -> tuple[str, DeskSession]:
-    """A new session (its token, once) for a right name and password. After MAX_FAILURES
-    wrong passwords the account is locked for LOCKOUT, whoever tries."""
-    now = datetime.now(UTC)
+# Unknown names are checked against this hash, so that they cost what known ones do and a
+# login's time does not tell which names exist.
+_dummy: list[str] = []
+_dummy_lock = threading.Lock()
+
+
+def _dummy_hash() -> str:
+    with _dummy_lock:
+        if not _dummy:
+            _dummy.append(keys.hash_password(secrets.token_hex(16)))
+        return _dummy[0]
+
+
+def _take_attempt(conn: sqlite3.Connection, username: str, address: str, now: datetime) -> None:
+    """Count this attempt as a failure *before* the password is checked, in one write: a
+    burst of parallel guesses cannot all slip in before the lock (the count is refunded on
+    success). Failures are counted per account and address, so a stranger cannot lock a
+    receptionist out at her own desk."""
     with write(conn):
-        locked = conn.execute(
-            "SELECT locked_until FROM login_failures WHERE username = ?", [username]
+        row = conn.execute(
+            "SELECT failures, locks, locked_until, last_failure FROM login_throttle"
+            " WHERE username = ? AND address = ?",
+            [username, address],
         ).fetchone()
-    if locked and locked[0] and locked[0] > now.isoformat():
-        raise LoginRefused("locked")
+        failures, locks, locked_until, last = row or (0, 0, None, now.isoformat())
+        if locked_until and locked_until > now.isoformat():
+            raise LoginRefused("locked")
+        since = now - datetime.fromisoformat(last)
+        if since > FAILURE_MEMORY:
+            failures = 0  # a few typos spread over days lock nobody out
+        if since > timedelta(days=1):
+            locks = 0
+        if failures >= MAX_FAILURES:  # guesses in flight already fill the allowance
+            raise LoginRefused("locked")
+        conn.execute(
+            "INSERT INTO login_throttle (username, address, failures, locks, last_failure)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (username, address) DO UPDATE SET"
+            " failures = excluded.failures, locks = excluded.locks,"
+            " last_failure = excluded.last_failure",
+            [username, address, failures + 1, locks, now.isoformat()],
+        )
+
+
+def _attempt_failed(conn: sqlite3.Connection, username: str, address: str, now: datetime) -> None:
+    """A wrong password: after MAX_FAILURES, this address waits LOCKOUT, doubled for every
+    lock within a day (at most MAX_LOCKOUT), and the admins see it in the audit log."""
+    with write(conn):
+        failures, locks, locked_until = conn.execute(
+            "SELECT failures, locks, locked_until FROM login_throttle"
+            " WHERE username = ? AND address = ?",
+            [username, address],
+        ).fetchone()
+        if failures >= MAX_FAILURES and not (locked_until and locked_until > now.isoformat()):
+            wait = min(LOCKOUT * 2**locks, MAX_LOCKOUT)
+            conn.execute(
+                "UPDATE login_throttle SET failures = 0, locks = locks + 1, locked_until = ?"
+                " WHERE username = ? AND address = ?",
+                [(now + wait).isoformat(), username, address],
+            )
+            audit(conn, "hub", f"login locked for {int(wait.total_seconds() // 60)} minutes"
+                  f" after {MAX_FAILURES} wrong passwords from {address}", username)  # fmt: skip
+
+
+def log_in(
+    conn: sqlite3.Connection, username: str, password: str, address: str = "?"
+) -> tuple[str, DeskSession]:
+    """A new session (its token, once) for a right name and password from ``address``."""
+    now = datetime.now(UTC)
+    _take_attempt(conn, username, address, now)
     row = conn.execute(
-        "SELECT password_hash, role FROM accounts WHERE username = ?", [username]
+        "SELECT password_hash, role, disabled_at, must_change_password FROM accounts"
+        " WHERE username = ?",
+        [username],
     ).fetchone()
-    # Verify even for an unknown name, so the answer takes as long either way.
-    stored = row[0] if row else keys.hash_password(secrets.token_hex(8))
-    if not keys.verify_password(stored, password) or row is None:
-        with write(conn):
-            failures = conn.execute(
-                "INSERT INTO login_failures (username, failures) VALUES (?, 1)"
-                " ON CONFLICT (username) DO UPDATE SET failures = failures + 1"
-                " RETURNING failures",
-                [username],
-            ).fetchone()[0]
-            if failures >= MAX_FAILURES:
-                conn.execute(
-                    "UPDATE login_failures SET failures = 0, locked_until = ? WHERE username = ?",
-                    [(now + LOCKOUT).isoformat(), username],
-                )
-                audit(conn, username, "locked after failed logins")
+    right = keys.verify_password(row[0] if row else _dummy_hash(), password) and bool(row)
+    if not right:
+        _attempt_failed(conn, username, address, now)
         raise LoginRefused("wrong")
+    with write(conn):
+        conn.execute(
+            "DELETE FROM login_throttle WHERE username = ? AND address = ?", [username, address]
+        )
+        if row[2]:  # told only to whoever knows the password
+            audit(conn, username, "log in refused: account disabled")
+    if row[2]:
+        raise LoginRefused("disabled")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     with write(conn):
-        conn.execute("DELETE FROM login_failures WHERE username = ?", [username])
         conn.execute(
             "INSERT INTO desk_sessions (token_hash, username, csrf, created_at, last_used)"
             " VALUES (?, ?, ?, ?, ?)",
             [hash_secret(token), username, csrf, now.isoformat(), now.isoformat()],
         )
         audit(conn, username, "log in")
-    return token, DeskSession(username, row[1], csrf)
+    return token, DeskSession(username, row[1], csrf, bool(row[3]))
 
 
 def session_for(conn: sqlite3.Connection, token: str | None) -> DeskSession | None:
-    """The session behind a cookie, if it is still valid (idle and absolute limits)."""
+    """The session behind a cookie, if it is still valid (idle and absolute limits) and its
+    account is not disabled."""
     if not token or len(token) > 100:
         return None
     now = datetime.now(UTC)
     row = conn.execute(
-        "SELECT s.username, a.role, s.csrf, s.created_at, s.last_used FROM desk_sessions s"
-        " JOIN accounts a ON a.username = s.username WHERE s.token_hash = ?",
+        "SELECT s.username, a.role, s.csrf, s.created_at, s.last_used, a.must_change_password"
+        " FROM desk_sessions s JOIN accounts a ON a.username = s.username"
+        " WHERE s.token_hash = ? AND a.disabled_at IS NULL",
         [hash_secret(token)],
     ).fetchone()
     if row is None:
@@ -148,7 +227,7 @@ def session_for(conn: sqlite3.Connection, token: str | None) -> DeskSession | No
                 "UPDATE desk_sessions SET last_used = ? WHERE token_hash = ?",
                 [now.isoformat(), hash_secret(token)],
             )
-    return DeskSession(row[0], row[1], row[2])
+    return DeskSession(row[0], row[1], row[2], bool(row[5]))
 
 
 def log_out(conn: sqlite3.Connection, token: str, username: str) -> None:
@@ -157,18 +236,135 @@ def log_out(conn: sqlite3.Connection, token: str, username: str) -> None:
         audit(conn, username, "log out")
 
 
+# -- managing accounts ------------------------------------------------------------------------
+
+MIN_PASSWORD = 12
+
+
+#: Why an account change cannot be made, in English for the console; the desk shows its own
+#: words for each code.
+ACCOUNT_REFUSALS = {
+    "no_account": "there is no such account",
+    "self_disable": "you cannot disable your own account",
+    "self_reset": "change your own password with your current one",
+    "too_short": f"a password needs at least {MIN_PASSWORD} characters",
+    "too_long": "a password has at most 256 characters",
+    "has_name": "a password must not contain the account's name",
+    "wrong_current": "the current password is not right",
+    "same": "choose a password other than the current one",
+}
+
+
+class AccountRefused(ValueError):
+    """An account change that cannot be made; ``code`` says why (ACCOUNT_REFUSALS)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(ACCOUNT_REFUSALS[code])
+        self.code = code
+
+
+def _account_exists(conn: sqlite3.Connection, username: str) -> None:
+    if not conn.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchone():
+        raise AccountRefused("no_account")
+
+
+def end_sessions(conn: sqlite3.Connection, actor: str, username: str, keep: str = "") -> int:
+    """Log ``username`` out everywhere (but the session with token ``keep``)."""
+    with write(conn):
+        _account_exists(conn, username)
+        ended = conn.execute(
+            "DELETE FROM desk_sessions WHERE username = ? AND token_hash != ?",
+            [username, hash_secret(keep) if keep else ""],
+        ).rowcount
+        audit(conn, actor, f"ended {ended} sessions", username)
+    return ended
+
+
+def set_disabled(conn: sqlite3.Connection, actor: str, username: str, disabled: bool) -> None:
+    """Disable (and log out everywhere) or enable an account. Nobody disables themselves:
+    a desk must not lose its last admin by a slip."""
+    if disabled and username == actor:
+        raise AccountRefused("self_disable")
+    with write(conn):
+        _account_exists(conn, username)
+        conn.execute(
+            "UPDATE accounts SET disabled_at = ? WHERE username = ?",
+            [now_iso() if disabled else None, username],
+        )
+        if disabled:
+            conn.execute("DELETE FROM desk_sessions WHERE username = ?", [username])
+        audit(conn, actor, "account disabled" if disabled else "account enabled", username)
+
+
+def reset_password(conn: sqlite3.Connection, actor: str, username: str) -> str:
+    """A new generated password, shown once, to be changed at the next login; every session
+    of the account ends, and its login locks are lifted."""
+    password = keys.generate_password()
+    hashed = keys.hash_password(password)
+    with write(conn):
+        _account_exists(conn, username)
+        conn.execute(
+            "UPDATE accounts SET password_hash = ?, must_change_password = 1 WHERE username = ?",
+            [hashed, username],
+        )
+        conn.execute("DELETE FROM desk_sessions WHERE username = ?", [username])
+        conn.execute("DELETE FROM login_throttle WHERE username = ?", [username])
+        audit(conn, actor, "password reset", username)
+    return password
+
+
+def password_problem(username: str, new: str) -> str | None:
+    """Why ``new`` will not do as a password (a code of ACCOUNT_REFUSALS), or None."""
+    if len(new) < MIN_PASSWORD:
+        return "too_short"
+    if len(new) > 256:
+        return "too_long"
+    if username.casefold() in new.casefold():
+        return "has_name"
+    return None
+
+
+def change_password(
+    conn: sqlite3.Connection, username: str, current: str, new: str, keep: str = ""
+) -> None:
+    """Change one's own password (the current one is asked again); every other session of the
+    account ends."""
+    problem = password_problem(username, new)
+    if problem:
+        raise AccountRefused(problem)
+    row = conn.execute(
+        "SELECT password_hash FROM accounts WHERE username = ?", [username]
+    ).fetchone()
+    if row is None or not keys.verify_password(row[0], current):
+        raise AccountRefused("wrong_current")
+    if current == new:
+        raise AccountRefused("same")
+    hashed = keys.hash_password(new)
+    with write(conn):
+        conn.execute(
+            "UPDATE accounts SET password_hash = ?, must_change_password = 0 WHERE username = ?",
+            [hashed, username],
+        )
+        conn.execute(
+            "DELETE FROM desk_sessions WHERE username = ? AND token_hash != ?",
+            [username, hash_secret(keep) if keep else ""],
+        )
+        audit(conn, username, "password changed")
+
+
 # -- requests from the kiosks -----------------------------------------------------------------
 
 
-def help_queue(conn: sqlite3.Connection) -> list[dict]:
-    """'Ask the reception' requests not closed yet, oldest first."""
+def help_queue(conn: sqlite3.Connection, limit: int = -1) -> list[dict]:
+    """'Ask the reception' requests not closed yet, oldest first (at most ``limit``)."""
     rows = conn.execute(
         "SELECT v.id, v.kiosk, json_extract(v.fields, '$.language'),"
         " json_extract(v.fields, '$.created_at'), v.received_at, s.state, s.handled_by"
         " FROM visitor_records v LEFT JOIN request_states s"
         " ON s.entity = 'help_request' AND s.id = v.id"
         " WHERE v.entity = 'help_request' AND coalesce(s.state, 'new') != 'closed'"
-        " ORDER BY v.received_at, v.id"
+        " ORDER BY v.received_at, v.id LIMIT ?",
+        [limit],
     )
     return [
         {"id": i, "kiosk": k, "language": lang, "asked_at": asked, "received_at": received,
@@ -195,6 +391,36 @@ def set_state(
         )
         audit(conn, actor, f"{entity.replace('_', ' ')}: {state.replace('_', ' ')}", record_id)
     return True
+
+
+def close_help_requests(
+    conn: sqlite3.Connection, actor: str, ids: list[str] | None = None, kiosk: str = ""
+) -> int:
+    """Close many 'ask the reception' requests at once: the chosen ones, or every open one
+    from ``kiosk``. One audit line, however many."""
+    with write(conn):
+        if kiosk:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT v.id FROM visitor_records v LEFT JOIN request_states s"
+                    " ON s.entity = 'help_request' AND s.id = v.id WHERE v.entity ="
+                    " 'help_request' AND v.kiosk = ? AND coalesce(s.state, 'new') != 'closed'",
+                    [kiosk],
+                )
+            ]
+        closed = 0
+        for rid in ids or []:
+            closed += conn.execute(
+                "INSERT INTO request_states (entity, id, state, handled_by, updated_at)"
+                " SELECT 'help_request', id, 'closed', ?, ? FROM visitor_records"
+                " WHERE entity = 'help_request' AND id = ? ON CONFLICT (entity, id) DO UPDATE"
+                " SET state = 'closed', handled_by = excluded.handled_by,"
+                " updated_at = excluded.updated_at",
+                [actor, now_iso(), rid],
+            ).rowcount
+        audit(conn, actor, f"help requests closed: {closed}", kiosk)
+    return closed
 
 
 def contact_requests(conn: sqlite3.Connection) -> list[dict]:
@@ -225,9 +451,12 @@ def contact_request(conn: sqlite3.Connection, record_id: str) -> dict | None:
 def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
     """Erase contact requests whose chosen period has ended: the sealed details and the
     request go, and only the bare id stays (a kiosk pushing it again cannot bring it back).
-    Runs on a schedule in the hub, whether anybody is logged in or not."""
+    Quarantined payloads past their days go too. Runs on a schedule in the hub, whether
+    anybody is logged in or not; each run also retries the WAL checkpoint that an earlier
+    erasure could not finish, so erased details leave hub.db-wal within one run."""
     today_text = (today or datetime.now(UTC).date()).isoformat()
     with write(conn):
+        ledger.expire_quarantined_payloads(conn, datetime.now(UTC))
         expired = [
             r[0]
             for r in conn.execute(
@@ -239,6 +468,7 @@ def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
         for rid in expired:
             erase_contact_request(conn, rid)
             audit(conn, "hub", "contact request erased: period ended", rid)
+    checkpoint_after_erasure(conn)
     return len(expired)
 
 
@@ -295,8 +525,12 @@ def make_introduction(
         # communities a visitor chose, not by another visitor.
         raise IntroductionRefused("visitor_consent")
     for visitor in visitors:
-        if contact_request(conn, visitor) is None:
+        request = contact_request(conn, visitor)
+        if request is None:
             raise IntroductionRefused("unknown visitor")
+        # The visitor consented to be contacted by the groups they chose, and no others.
+        if any(c not in request["communities"] for c in communities):
+            raise IntroductionRefused("not_chosen")
     for community in communities:
         if not conn.execute(
             "SELECT 1 FROM shared_records WHERE entity = 'community' AND id = ?"

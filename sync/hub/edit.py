@@ -109,10 +109,17 @@ async def edit_send(request: Request, token: str):
         proposals.confirm(conn, record["id"], who)
         return RedirectResponse(f"/edit/{token}?done=confirmed", status_code=303)
     if "proposal" in fields:
-        if not fields["proposal"].isdigit():
-            return _page(request, record, status=400, problem="?")
-        proposals.decide(conn, int(fields["proposal"]), fields.get("answer") == "yes", who,
-                         "awaiting_community")  # fmt: skip
+        # Only this group's own proposals: a link of one group decides nothing for another.
+        if not proposals.decide(
+            conn,
+            fields["proposal"][:64],
+            fields.get("answer") == "yes",
+            who,
+            "awaiting_community",
+            community_id=record["id"],
+        ):
+            waiting = proposals.pending(conn, "awaiting_community", record["id"])
+            return _page(request, record, status=404, waiting=waiting)
         return RedirectResponse(f"/edit/{token}", status_code=303)
     try:
         changes = form_changes(record, fields)

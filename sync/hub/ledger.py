@@ -19,7 +19,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync.protocol import ProtocolError, op_digest, validate_op
@@ -117,19 +117,24 @@ def _apply(
         if conn.execute("SELECT 1 FROM pushed_ops WHERE op_id = ?", [op["op_id"]]).fetchone():
             raise ReplayMismatch(f"op_id {op['op_id']} came again under device_seq {seq}")
         status, problem, payload = "applied", None, None
+        # The record's own writes can be undone alone: an applier may still refuse it (a
+        # kiosk over its quota) after it started, and then nothing of it stays.
+        conn.execute("SAVEPOINT op")
         try:
             checked = validate_op(op)
             named = checked["fields"].get("kiosk")
             if named is not None and named != kiosk:
                 # A kiosk speaks for itself only (it cannot send the reception elsewhere).
                 raise ProtocolError("op.fields.kiosk", f"is not the kiosk that sent it ({kiosk})")
+            apply_record(conn, kiosk, checked, now)
         except ProtocolError as refusal:
+            conn.execute("ROLLBACK TO op")
             status, problem = "quarantined", str(refusal)
             payload = json.dumps(op, ensure_ascii=False, sort_keys=True)
             outcome.quarantined.append((seq, problem))
         else:
-            apply_record(conn, kiosk, checked, now)
             outcome.applied += 1
+        conn.execute("RELEASE op")
         conn.execute(
             "INSERT INTO pushed_ops (kiosk, device_seq, op_id, digest, status, problem, payload,"
             " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -142,3 +147,38 @@ def _apply(
         [kiosk, outcome.acked_seq],
     )
     return outcome
+
+
+#: How long a refused record keeps its payload for whoever looks into it: a refused contact
+#: request holds sealed contact details, which must not outlive their purpose.
+QUARANTINE_PAYLOAD_DAYS = 30
+
+# A payload is the op as the kiosk sent it: its record id is the envelope's or the record's.
+_PAYLOAD_OF = (
+    "status = 'quarantined' AND payload IS NOT NULL"
+    " AND (json_extract(payload, '$.record_id') {0} OR json_extract(payload, '$.fields.id') {0})"
+)
+
+
+def erase_quarantined_payloads(conn: sqlite3.Connection, record_id: str) -> int:
+    """Forget the payloads of refused ops of an erased record (inside a write transaction);
+    the kiosk, seq, problem and time stay, so the quarantine still lists them."""
+    return conn.execute(
+        f"UPDATE pushed_ops SET payload = NULL WHERE {_PAYLOAD_OF.format('= ?1')}", [record_id]
+    ).rowcount
+
+
+def expire_quarantined_payloads(conn: sqlite3.Connection, now: datetime) -> int:
+    """Forget the payloads of refused ops older than QUARANTINE_PAYLOAD_DAYS, and of any that
+    came in for a record already erased (inside a write transaction)."""
+    cutoff = (now - timedelta(days=QUARANTINE_PAYLOAD_DAYS)).isoformat(timespec="seconds")
+    old = conn.execute(
+        "UPDATE pushed_ops SET payload = NULL WHERE status = 'quarantined'"
+        " AND payload IS NOT NULL AND received_at < ?",
+        [cutoff],
+    ).rowcount
+    erased = conn.execute(
+        "UPDATE pushed_ops SET payload = NULL WHERE "
+        + _PAYLOAD_OF.format("IN (SELECT id FROM erased_records)")
+    ).rowcount
+    return old + erased

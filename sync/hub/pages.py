@@ -228,15 +228,19 @@ def take_home_page(request: Request, token: str):
 
 
 def _consent_view(conn, found: dict, lang: str, data_dir: Path) -> dict[str, Any]:
-    # The details are opened here, inside the hub process, only to show them masked.
-    channel, value = protocol.open_sealed(found["sealed_payload"], keys.private_key(data_dir))
+    # The details are opened here, inside the hub process, only to show them masked. Damaged
+    # ones show as a dash: the visitor can still withdraw the request.
+    try:
+        channel, value = protocol.open_sealed(found["sealed_payload"], keys.private_key(data_dir))
+        shown = {"channel": TEXTS[lang][channel], "masked": protocol.mask(channel, value)}
+    except protocol.ProtocolError:
+        shown = {"channel": "—", "masked": "—"}
     names = []
     for cid in found["communities"]:
         data = hub_store.shared_record(conn, "community", cid)
         names.append(data["name"] if data else "—")
     return {
-        "channel": TEXTS[lang][channel],
-        "masked": protocol.mask(channel, value),
+        **shown,
         "communities": names,
         "until": date.fromisoformat(found["expires_on"]),
     }
@@ -281,9 +285,7 @@ def event_calendar(request: Request, event_file: str) -> Response:
         return _not_found(request, lang)
     community = hub_store.shared_record(conn, "community", data["community_id"])
     return Response(
-        calendar_file(
-            data, community, lang, _state(request).public_url or str(request.base_url).rstrip("/")
-        ),
+        calendar_file(data, community, lang, _state(request).base_url(request)),
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{event_id}.ics"'},
     )

@@ -22,12 +22,15 @@ FORM_FIELDS = ("name", "pitch", "story", "welcome", "accessibility", "contact", 
 
 
 def new_edit_link(conn: sqlite3.Connection, actor: str, community_id: str) -> str:
-    """A token for /edit/<token>, valid LINK_DAYS; only its hash is kept."""
+    """A token for /edit/<token>, valid LINK_DAYS; only its hash is kept. The group's older
+    links stop working: one link per group, so a link handed to someone who left the group
+    ends when the group asks for a new one."""
     if shared_record(conn, "community", community_id) is None:
         raise ValueError("unknown community")
     token = secrets.token_urlsafe(24)
     expires = datetime.now(UTC) + timedelta(days=LINK_DAYS)
     with write(conn):
+        _revoke(conn, community_id)
         conn.execute(
             "INSERT INTO edit_links (token_hash, community_id, expires_at, created_by,"
             " created_at) VALUES (?, ?, ?, ?, ?)",
@@ -37,11 +40,27 @@ def new_edit_link(conn: sqlite3.Connection, actor: str, community_id: str) -> st
     return token
 
 
+def _revoke(conn: sqlite3.Connection, community_id: str) -> int:
+    return conn.execute(
+        "UPDATE edit_links SET revoked_at = ? WHERE community_id = ? AND revoked_at IS NULL",
+        [now_iso(), community_id],
+    ).rowcount
+
+
+def revoke_edit_links(conn: sqlite3.Connection, actor: str, community_id: str) -> int:
+    """End every edit link of a group at once."""
+    with write(conn):
+        ended = _revoke(conn, community_id)
+        desk_store.audit(conn, actor, f"edit links revoked: {ended}", community_id)
+    return ended
+
+
 def community_for_link(conn: sqlite3.Connection, token: str) -> str | None:
     if not token or len(token) > 64:
         return None
     row = conn.execute(
-        "SELECT community_id, expires_at FROM edit_links WHERE token_hash = ?",
+        "SELECT community_id, expires_at FROM edit_links WHERE token_hash = ?"
+        " AND revoked_at IS NULL",
         [hash_secret(token)],
     ).fetchone()
     if row is None or row[1] < datetime.now(UTC).isoformat():
@@ -88,9 +107,9 @@ def _file(conn, record: dict, changes: dict, source: str, status: str, actor: st
     with write(conn):
         conn.execute(
             "INSERT INTO proposals (community_id, base_revision, changes, source, status,"
-            " made_by, made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " made_by, made_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [record["id"], record["revision"], json.dumps(changes, ensure_ascii=False), source,
-             status, actor, now_iso()],
+             status, actor, now_iso(), secrets.token_hex(16)],
         )  # fmt: skip
         desk_store.audit(conn, actor, f"change proposed ({status.replace('_', ' ')})",
                          record["id"])  # fmt: skip
@@ -112,30 +131,35 @@ def _apply(conn, community_id: str, base: int, changes: dict, author: str, actor
 
 
 def pending(conn: sqlite3.Connection, status: str, community_id: str | None = None) -> list:
-    sql = "SELECT id, community_id, changes, made_by, made_at FROM proposals WHERE status = ?"
+    """Proposals in ``status``; each named in forms by its ``ref``, an unguessable reference
+    (a row id would let whoever holds one group's link try the next numbers)."""
+    sql = "SELECT id, ref, community_id, changes, made_by, made_at FROM proposals WHERE status = ?"
     params: list = [status]
     if community_id:
         sql, params = sql + " AND community_id = ?", [status, community_id]
     return [
-        {"id": i, "community_id": c, "changes": json.loads(ch), "made_by": by, "made_at": at}
-        for i, c, ch, by, at in conn.execute(sql + " ORDER BY id", params)
-    ]
+        {"id": i, "ref": ref, "community_id": c, "changes": json.loads(ch), "made_by": by,
+         "made_at": at}
+        for i, ref, c, ch, by, at in conn.execute(sql + " ORDER BY id", params)
+    ]  # fmt: skip
 
 
 def decide(
-    conn: sqlite3.Connection, proposal_id: int, approve: bool, actor: str, expected: str
-) -> bool:
-    """Approve or decline a proposal in state ``expected`` ('review' at the desk,
-    'awaiting_community' on the community's page). False when there is no such proposal."""
+    conn: sqlite3.Connection, ref: str, approve: bool, actor: str, expected: str,
+    community_id: str | None = None,
+) -> bool:  # fmt: skip
+    """Approve or decline the proposal ``ref`` in state ``expected`` ('review' at the desk,
+    'awaiting_community' on the community's page, where ``community_id`` must be the group's
+    own). False when there is no such proposal."""
     with write(conn):
         row = conn.execute(
-            "SELECT community_id, base_revision, changes, source FROM proposals"
-            " WHERE id = ? AND status = ?",
-            [proposal_id, expected],
+            "SELECT id, community_id, base_revision, changes, source FROM proposals"
+            " WHERE ref = ? AND status = ? AND community_id = coalesce(?, community_id)",
+            [ref, expected, community_id],
         ).fetchone()
         if row is None:
             return False
-        community_id, base, changes, source = row
+        proposal_id, community_id, base, changes, source = row
         if approve:
             _apply(conn, community_id, base, json.loads(changes), source, actor)
         conn.execute(

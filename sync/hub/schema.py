@@ -245,6 +245,38 @@ def m002_kiosk_settings(db: Database) -> None:
     )
 
 
+@migration
+def m003_safe_to_go_live(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Accounts can be disabled, and a generated password must be changed at first login.
+        ALTER TABLE accounts ADD COLUMN disabled_at TEXT;
+        ALTER TABLE accounts ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+        -- Failed logins per account *and* address: a stranger elsewhere cannot lock a
+        -- receptionist out. 'locks' grows the next lock (15 min, 30, 60, ... at most a day).
+        CREATE TABLE login_throttle (
+            username TEXT NOT NULL,
+            address TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locks INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            last_failure TEXT NOT NULL,
+            PRIMARY KEY (username, address)
+        ) STRICT;
+        DROP TABLE login_failures;
+        -- A new edit link for a group ends its older ones; a link can be revoked.
+        ALTER TABLE edit_links ADD COLUMN revoked_at TEXT;
+        -- Forms that grant rights name a proposal by an unguessable reference, not its row id.
+        ALTER TABLE proposals ADD COLUMN ref TEXT;
+        UPDATE proposals SET ref = lower(hex(randomblob(16)));
+        CREATE UNIQUE INDEX proposals_ref ON proposals (ref);
+        -- Per-kiosk quotas count a kiosk's recent records of one kind.
+        CREATE INDEX visitor_records_by_kiosk ON visitor_records (kiosk, entity, received_at)
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

@@ -50,12 +50,18 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+BUSY_TIMEOUT_MS = 10_000
+
+
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")  # no acknowledgement of a commit a power cut loses
     conn.execute("PRAGMA foreign_keys = ON")
+    # Erased rows are overwritten with zeros, in their page and in freed pages, so that a
+    # withdrawn contact request cannot be read back from hub.db (or a copy of it).
+    conn.execute("PRAGMA secure_delete = ON")
     return conn
 
 
@@ -417,6 +423,7 @@ def withdraw_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
     never be delivered; only the bare id stays, so that nothing brings it back."""
     with write(conn):
         erase_contact_request(conn, record_id)
+    checkpoint_after_erasure(conn)
 
 
 def audit(conn: sqlite3.Connection, actor: str, action: str, target: str = "") -> None:
@@ -457,11 +464,59 @@ def erase_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
         "DELETE FROM visitor_records WHERE entity = 'contact_request' AND id = ?", [record_id]
     )
     conn.execute("DELETE FROM contact_receipts WHERE id = ?", [record_id])
+    ledger.erase_quarantined_payloads(conn, record_id)  # a refused copy holds the details too
     conn.execute(
         "INSERT OR IGNORE INTO erased_records (entity, id, erased_at)"
         " VALUES ('contact_request', ?, ?)",
         [record_id, now_iso()],
     )
+
+
+#: How long an erasure's checkpoint waits for readers; it holds up writers meanwhile.
+CHECKPOINT_WAIT_MS = 1000
+
+
+def checkpoint_after_erasure(conn: sqlite3.Connection) -> bool:
+    """Call after an erasure committed (outside a transaction). secure_delete zeroes erased
+    rows, but the WAL still holds the frames that wrote them until it is checkpointed and
+    emptied. A reader on an older snapshot can keep that from finishing: then False, the
+    frames stay for now, and the next purge (every 10 minutes) tries again."""
+    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        busy, _frames, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.OperationalError:  # locked past the wait
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return busy == 0
+
+
+#: What one kiosk may send per hour, per kind of record: far above what a busy hall makes,
+#: far below a flood from a stolen kiosk (5,000 help requests in seconds). Over it, records
+#: are quarantined (kept for a person to look at, acknowledged so the queue moves on) and the
+#: kiosk shows an alert at the desk.
+QUOTAS_PER_HOUR = {
+    "help_request": 30,
+    "contact_request": 60,
+    "introduction": 60,
+    "interest": 300,
+    "take_home_list": 300,
+}
+OVER_QUOTA = "is over this kiosk's quota"
+
+
+def _within_quota(conn: sqlite3.Connection, kiosk: str, entity: str, now: str) -> None:
+    from sync.protocol import ProtocolError
+
+    since = (datetime.fromisoformat(now) - timedelta(hours=1)).isoformat(timespec="seconds")
+    count = conn.execute(
+        "SELECT count(*) FROM visitor_records WHERE kiosk = ? AND entity = ? AND received_at > ?",
+        [kiosk, entity, since],
+    ).fetchone()[0]
+    if count >= QUOTAS_PER_HOUR.get(entity, 300):
+        raise ProtocolError(
+            "op.entity", f"{OVER_QUOTA} ({QUOTAS_PER_HOUR.get(entity, 300)} {entity} an hour)"
+        )
 
 
 def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, now: str) -> None:
@@ -472,6 +527,7 @@ def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, no
         "SELECT 1 FROM erased_records WHERE entity = ? AND id = ?", [entity, rid]
     ).fetchone():
         return
+    _within_quota(conn, kiosk, entity, now)
     if not ledger.insert_record(conn, kiosk, checked, now):
         return
     if entity == "take_home_list":
@@ -488,11 +544,6 @@ def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, no
         )
     elif entity == "introduction":
         _introduction_from_kiosk(conn, kiosk, fields, now)
-    elif entity == "community_edit":
-        edit_community(
-            conn, fields["community"], fields["changes"], fields["base_revision"],
-            f"kiosk {kiosk}", rid,
-        )  # fmt: skip
 
 
 def visitor_records(conn: sqlite3.Connection, entity: str | None = None) -> list[dict]:

@@ -12,8 +12,9 @@ from collections import deque
 
 log = logging.getLogger("ontmoet.hub")
 
-# Tokens in public page paths (/m/<token>, /w/<token>) are secrets: never logged.
-_SECRET_PATH = re.compile(r"^/(m|w)/[^/]+")
+# Tokens in public page paths (/m/<token>, /w/<token>, /edit/<token>) are secrets: never
+# logged.
+_SECRET_PATH = re.compile(r"^/(m|w|edit)/[^/]+")
 
 
 def loggable_path(path: str) -> str:
@@ -36,9 +37,13 @@ class LimitsMiddleware:
         ),
     ]
 
-    def __init__(self, app, max_body: int) -> None:
+    HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+    def __init__(self, app, max_body: int, https: bool = False) -> None:
         self.app = app
         self.max_body = max_body
+        # Whenever the hub's public address is https, browsers are told to keep to it.
+        self.headers = self.HEADERS + ([self.HSTS] if https else [])
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -67,7 +72,7 @@ class LimitsMiddleware:
                 # for a browser's developer tools.
                 ms = (time.perf_counter() - started) * 1000
                 timing = (b"server-timing", f"app;dur={ms:.2f}".encode())
-                message["headers"] = list(message.get("headers", [])) + self.HEADERS + [timing]
+                message["headers"] = list(message.get("headers", [])) + self.headers + [timing]
             await send(message)
 
         try:
@@ -123,6 +128,23 @@ class RateLimit:
     def blocked(self, key: str) -> bool:
         with self._lock:
             return len(self._recent(key)) >= self.limit
+
+    def take(self, key: str) -> bool:
+        """Count an attempt as failed *before* it is checked, if the key has room: parallel
+        attempts cannot all pass the check before the first failure is counted. False when
+        blocked. A success gives the slot back with ``forgive``."""
+        with self._lock:
+            hits = self._recent(key)
+            if len(hits) >= self.limit:
+                return False
+            hits.append(self.clock())
+            return True
+
+    def forgive(self, key: str) -> None:
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits:
+                hits.pop()
 
     def failed(self, key: str) -> None:
         with self._lock:
