@@ -50,7 +50,11 @@ class HubProcess:
             hub_cli(data_dir, "load-demo")
 
     def start(self, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> HubProcess:
-        """Serve; ``env``: extra environment (the SMTP server, say); ``args``: for serve."""
+        """Serve; ``env``: extra environment (the SMTP server, say); ``args``: for serve. A
+        restart without them serves as the last start did."""
+        if env is None and not args:
+            env, args = getattr(self, "_last", (None, ()))
+        self._last = (env, args)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sync.hub.cli", "serve", "--data-dir", str(self.data_dir),
              "--port", str(self.port), "--log-level", "info", *args],

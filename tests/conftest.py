@@ -175,12 +175,17 @@ def english():
     i18n.set_language("nl")
 
 
+#: The sync tests make hundreds of visitors a second; the per-kiosk quotas (which
+#: tests/test_attacks.py checks at their real size) would quarantine them.
+LOAD_TEST_QUOTAS = {"ONTMOET_HUB_QUOTA_FACTOR": "100"}
+
+
 @pytest.fixture
 def hub(tmp_path):
     """A real hub process on 127.0.0.1 with the demo, for one test."""
     from hub_helpers import HubProcess
 
-    process = HubProcess(tmp_path / "hub").start()
+    process = HubProcess(tmp_path / "hub").start(env=LOAD_TEST_QUOTAS)
     yield process
     process.stop()
 
@@ -190,7 +195,7 @@ def module_hub(tmp_path_factory):
     """A real hub process with the demo, shared by the tests of one module."""
     from hub_helpers import HubProcess
 
-    process = HubProcess(tmp_path_factory.mktemp("hub")).start()
+    process = HubProcess(tmp_path_factory.mktemp("hub")).start(env=LOAD_TEST_QUOTAS)
     yield process
     process.stop()
 

@@ -456,7 +456,9 @@ def test_a_flood_of_help_requests_is_capped_and_closed_at_once(served, tmp_path)
         ).fetchone()[0]
     finally:
         conn.close()
-    assert from_flood == QUOTAS_PER_HOUR["help_request"] and quarantined == 200 - from_flood
+    # Made within seconds: one hour's quota (two, when those seconds straddle an hour).
+    quota = QUOTAS_PER_HOUR["help_request"]
+    assert quota <= from_flood <= 2 * quota and quarantined == 200 - from_flood
     assert applied  # the queue still has them, for a person to close
     password = account(served, "wim", "receptionist")
     web = desk_login(served, "wim", password).web

@@ -488,7 +488,7 @@ def fill(folder, leave: int) -> None:
 
 
 def test_disk_full_at_the_hub_acknowledges_nothing_it_did_not_store(tmp_path, small_disk):
-    hub = HubProcess(small_disk / "hub").start()
+    hub = HubProcess(small_disk / "hub").start(env={"ONTMOET_HUB_QUOTA_FACTOR": "100"})
     try:
         kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
         SyncClient(kiosk).sync_once()
