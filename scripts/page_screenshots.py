@@ -98,6 +98,9 @@ def desk_screenshots(out: Path) -> None:
         SyncClient(kiosk).sync_once()
         conn = hub_store.connect(hub.data_dir / "hub.db")
         password = desk_store.create_account(conn, "setup", "sanne", "admin")
+        desk_store.create_account(conn, "setup", "pieter", "receptionist")
+        desk_store.set_disabled(conn, "setup", "pieter", True)
+        desk_store.create_account(conn, "setup", "fatima", "receptionist")
         from sync.hub import proposals
 
         token = proposals.new_edit_link(conn, "setup", ids[0])
@@ -118,6 +121,13 @@ def desk_screenshots(out: Path) -> None:
             page.get_by_label("Naam").fill("sanne")
             page.get_by_label("Wachtwoord").fill(password)
             page.get_by_role("button", name="Inloggen").click()
+            # A generated password works once: the first thing is choosing one's own.
+            page.screenshot(path=out / "desk-password.png")
+            page.get_by_label("Huidig wachtwoord").fill(password)
+            page.get_by_label("Nieuw wachtwoord (minstens 12 tekens)").fill("eigen-wachtwoord-1")
+            page.get_by_label("Nieuw wachtwoord nog een keer").fill("eigen-wachtwoord-1")
+            page.get_by_role("button", name="Wachtwoord wijzigen").click()
+            page.goto(f"{hub.url}/desk/queue")
             page.get_by_role("row").nth(1).get_by_role("button", name="Ik ga").click()
             for name in ("queue", "contacts", f"contacts/{contact_id}", "introductions",
                          "figures", "communities", "review", "kiosks", "accounts",

@@ -131,7 +131,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "account_changed": "Aangepast:", "first_login": "moet wachtwoord nog kiezen",
         "pin_stolen": "Is een kiosk gestolen of kwijt? Trek de toegang in en stel meteen een "
         "nieuwe pincode in.",
-        "close_selected": "Gekozen verzoeken afronden", "select": "Kiezen",
         "close_kiosk": "Alles van deze kiosk afronden", "more_waiting": "Nog meer verzoeken "
         "wachten. Rond eerst deze af.",
         "unreadable": "Deze gegevens zijn niet te openen: ze kwamen beschadigd binnen. Vraag "
@@ -239,7 +238,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "an address", "actions": "Actions", "sessions_ended": "Logged out everywhere:",
         "account_changed": "Changed:", "first_login": "still to choose a password",
         "pin_stolen": "A kiosk stolen or lost? Revoke its access and set a new PIN at once.",
-        "close_selected": "Close the chosen requests", "select": "Choose",
         "close_kiosk": "Close everything from this kiosk", "more_waiting": "More requests are "
         "waiting. Close these first.",
         "unreadable": "These details cannot be opened: they arrived damaged. Ask the visitor "
@@ -518,20 +516,16 @@ def queue(request: Request):
 
 
 @router.post("/queue")
-async def queue_close_many(request: Request):
-    """Close the chosen requests, or every open one from one kiosk (a flood from a stolen
-    kiosk is closed in one go)."""
-    form = await request.form(max_fields=QUEUE_SHOWN + 10)
-    session, refusal = _checked_form(request, "queue", str(form.get("csrf", ""))[:100])
+def queue_close_kiosk(
+    request: Request,
+    kiosk: Annotated[str, Form(max_length=64)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    """Close every open request from one kiosk: a flood from a stolen kiosk in one go."""
+    session, refusal = _checked_form(request, "queue", csrf)
     if refusal is not None:
         return refusal
-    conn = _state(request).conn
-    kiosk = str(form.get("kiosk", ""))[:64]
-    if kiosk:
-        desk_store.close_help_requests(conn, session.username, kiosk=kiosk)
-    else:
-        chosen = [str(v)[:64] for v in form.getlist("request")][:QUEUE_SHOWN]
-        desk_store.close_help_requests(conn, session.username, ids=chosen)
+    desk_store.close_help_requests(_state(request).conn, session.username, kiosk)
     return RedirectResponse("/desk/queue", status_code=303)
 
 

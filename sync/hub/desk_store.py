@@ -393,32 +393,18 @@ def set_state(
     return True
 
 
-def close_help_requests(
-    conn: sqlite3.Connection, actor: str, ids: list[str] | None = None, kiosk: str = ""
-) -> int:
-    """Close many 'ask the reception' requests at once: the chosen ones, or every open one
-    from ``kiosk``. One audit line, however many."""
+def close_help_requests(conn: sqlite3.Connection, actor: str, kiosk: str) -> int:
+    """Close every open 'ask the reception' request from ``kiosk`` at once; one audit line."""
     with write(conn):
-        if kiosk:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT v.id FROM visitor_records v LEFT JOIN request_states s"
-                    " ON s.entity = 'help_request' AND s.id = v.id WHERE v.entity ="
-                    " 'help_request' AND v.kiosk = ? AND coalesce(s.state, 'new') != 'closed'",
-                    [kiosk],
-                )
-            ]
-        closed = 0
-        for rid in ids or []:
-            closed += conn.execute(
-                "INSERT INTO request_states (entity, id, state, handled_by, updated_at)"
-                " SELECT 'help_request', id, 'closed', ?, ? FROM visitor_records"
-                " WHERE entity = 'help_request' AND id = ? ON CONFLICT (entity, id) DO UPDATE"
-                " SET state = 'closed', handled_by = excluded.handled_by,"
-                " updated_at = excluded.updated_at",
-                [actor, now_iso(), rid],
-            ).rowcount
+        closed = conn.execute(
+            "INSERT INTO request_states (entity, id, state, handled_by, updated_at)"
+            " SELECT 'help_request', v.id, 'closed', ?, ? FROM visitor_records v"
+            " WHERE v.entity = 'help_request' AND v.kiosk = ?"
+            " ON CONFLICT (entity, id) DO UPDATE SET state = 'closed',"
+            " handled_by = excluded.handled_by, updated_at = excluded.updated_at"
+            " WHERE state != 'closed'",
+            [actor, now_iso(), kiosk],
+        ).rowcount
         audit(conn, actor, f"help requests closed: {closed}", kiosk)
     return closed
 
