@@ -467,3 +467,44 @@ def test_a_flood_of_help_requests_is_capped_and_closed_at_once(served, tmp_path)
     csrf = csrf_of(web, f"{served.url}/desk/queue")
     web.post(f"{served.url}/desk/queue", timeout=10, data={"csrf": csrf, "kiosk": "kiosk-flood"})
     assert "kiosk-flood" not in web.get(f"{served.url}/desk/queue", timeout=10).text
+
+
+# -- the new routes, attacked -------------------------------------------------------------------
+
+NEW_FORMS = {
+    "/desk/accounts/sanne": {"action": "disable"},
+    "/desk/password": {"current": "x", "new": "y" * 12, "repeat": "y" * 12},
+    "/desk/queue": {"kiosk": "kiosk-hal"},
+    "/desk/communities": {"community": "?", "action": "revoke"},
+}
+
+
+def test_the_new_forms_need_a_session_the_role_and_the_csrf_token(served):
+    community = sorted(served.communities())[0]
+    editor = desk_login(served, "redactie", account(served, "redactie", "community_editor",
+                                                    community=community)).web  # fmt: skip
+    clerk = desk_login(served, "balie", account(served, "balie", "receptionist")).web
+    csrf = csrf_of(clerk, f"{served.url}/desk/queue")
+    for path, form in NEW_FORMS.items():
+        url = served.url + path
+        nobody = requests.post(url, data=form, timeout=10, allow_redirects=False)
+        assert nobody.headers.get("location") == "/desk/login", path
+        foreign = clerk.post(url, data={**form, "csrf": "niet-de-mijne"}, timeout=10,
+                             allow_redirects=False)  # fmt: skip
+        assert foreign.status_code == 403, path
+        huge = clerk.post(url, data={**{k: "x" * 100_000 for k in form}, "csrf": csrf},
+                          timeout=10, allow_redirects=False)  # fmt: skip
+        assert 300 <= huge.status_code < 500, (path, huge.status_code)
+    for path in ("/desk/accounts/sanne", "/desk/queue", "/desk/communities"):
+        csrf_editor = csrf_of(editor, f"{served.url}/desk/")
+        refused = editor.post(served.url + path, data={**NEW_FORMS[path], "csrf": csrf_editor},
+                              timeout=10, allow_redirects=False)  # fmt: skip
+        assert refused.status_code == 403, path
+    admin_only = clerk.post(f"{served.url}/desk/accounts/sanne", timeout=10,
+                            data={"csrf": csrf, "action": "disable"})  # fmt: skip
+    assert admin_only.status_code == 403
+    boss = desk_login(served, "baas", account(served, "baas", "admin")).web
+    boss_csrf = csrf_of(boss, f"{served.url}/desk/accounts")
+    unknown = boss.post(f"{served.url}/desk/accounts/{'x' * 300}", timeout=10,
+                        data={"csrf": boss_csrf, "action": "disable"})  # fmt: skip
+    assert unknown.status_code == 400 and "bestaat niet" in unknown.text
