@@ -52,9 +52,8 @@ class ContactScreen(SteppedScreen):
         self.refresh()
 
     def on_step(self, *_args) -> None:
-        self.mark_step()
+        self.start_step()
         self.error = ""
-        self.ids.scroller.scroll_y = 1  # each step starts at its top
         self.refresh()
 
     def refresh(self) -> None:

@@ -50,7 +50,7 @@ class IntroduceScreen(SteppedScreen):
         self.step = STEPS[0]
 
     def on_step(self, *_args) -> None:
-        self.mark_step()
+        self.start_step()
         self.error = ""
         self.refresh()
 

@@ -33,7 +33,7 @@ class TalentsScreen(SteppedScreen):
         self.refresh()
 
     def on_step(self, *_args) -> None:
-        self.mark_step()
+        self.start_step()
         self.refresh()
 
     def refresh(self) -> None:

@@ -80,10 +80,19 @@ class SteppedScreen(KioskScreen):
         if typing:  # where the keyboard leaves little room (low reach), once laid out
             Clock.schedule_once(self._field_in_sight, 0)
 
+    def start_step(self) -> None:
+        """A new step: the same button now means something else, and the step starts at its
+        top (not where the visitor had scrolled the previous one)."""
+        self.mark_step()
+        self.ids.scroller.scroll_y = 1
+
     def _field_in_sight(self, *_args) -> None:
         step, field = self.TYPING
-        if self.step == step:
-            self.ids.scroller.scroll_to(self.ids[field], padding=dp(12), animate=False)
+        view = self.ids.scroller
+        # Only a view with more than fits is scrolled: where everything fits the field is in
+        # sight already, and a scroll there would leave the view out of its bounds.
+        if self.step == step and view.children[0].height > view.height:
+            view.scroll_to(self.ids[field], padding=dp(12), animate=False)
 
     def previous_step(self) -> None:
         if not self.settled():
