@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kiosk import search
 from kiosk.models import Community, Event, Meeting, Term
+from kiosk.private_files import prepare_private_database
 from kiosk.schema import MIGRATION_SET, apply_migrations, migration_names
 
 
@@ -447,11 +448,10 @@ def open_store(path: Path) -> Store:
     applied: list[str] = []
     if path.exists():
         applied = _inspect_existing(path)
-    else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"The data folder {path.parent} cannot be created: {exc}.") from None
+    try:
+        prepare_private_database(path)  # token, PIN hash, sealed details: 0600 in 0700
+    except OSError as exc:
+        raise StoreError(f"The data folder {path.parent} cannot be created: {exc}.") from None
     try:
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 5000")

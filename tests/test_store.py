@@ -177,3 +177,44 @@ def test_sync_state_values(store):
     store.set_state("cursor", "12")
     store.set_state("cursor", "13")
     assert store.get_state("cursor") == "13"
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most systems start services with (0644 files): the store must not rely on
+    a stricter one."""
+    import os
+
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def modes(folder):
+    return {p.name: p.stat().st_mode & 0o777 for p in [folder, *folder.glob("kiosk.db*")]}
+
+
+def test_the_store_is_private_to_the_kiosk(config, usual_umask):
+    # kiosk.db holds the bearer token, the PIN hash and sealed contact details.
+    store = open_store(config.db_path)
+    store.set_state("token", "x" * 43)  # a write: SQLite makes its -wal and -shm files
+    found = modes(config.data_dir)
+    store.close()
+    assert found == {"data": 0o700, "kiosk.db": 0o600, "kiosk.db-wal": 0o600, "kiosk.db-shm": 0o600}
+
+
+def test_a_store_made_readable_by_an_older_version_is_tightened(config, usual_umask):
+    config.data_dir.mkdir(mode=0o755)
+    old = sqlite3.connect(config.db_path)
+    old.execute("PRAGMA journal_mode = WAL")
+    apply_migrations(old)
+    held = sqlite3.connect(config.db_path)  # keeps the -wal and -shm files in place
+    held.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    old.close()
+    for path in [config.data_dir, *config.data_dir.glob("kiosk.db*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    assert set(modes(config.data_dir)) == {"data", "kiosk.db", "kiosk.db-wal", "kiosk.db-shm"}
+    open_store(config.db_path).close()
+    found = modes(config.data_dir)
+    held.close()
+    assert found == {"data": 0o700, "kiosk.db": 0o600, "kiosk.db-wal": 0o600, "kiosk.db-shm": 0o600}
