@@ -331,6 +331,10 @@ class KioskApp(App):
                 record_help_request(
                     self.store, self.session.help_id, self.lang, self.kiosk_config.kiosk_name
                 )
+            if self.sync_worker is not None:
+                # The screen says the reception has been asked: send it now, not with the
+                # next regular round (up to a minute later) or at the end of the visit.
+                self.sync_worker.nudge(0)
             message = _(
                 "We have asked the reception to come to you. That usually takes a few "
                 "minutes. You can go on looking in the meantime."

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,7 +52,7 @@ class SyncWorker:
         self.rounds = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._delay = 0.0
+        self._due: float | None = None  # when a nudge wants a round (monotonic seconds)
         self._lock = threading.Lock()
         self._status: dict = {}
         self._thread = threading.Thread(target=self._run, name="ontmoet-sync", daemon=True)
@@ -65,9 +66,11 @@ class SyncWorker:
         self._thread.join(timeout)
 
     def nudge(self, delay: float = SOON) -> None:
-        """Run a round within ``delay`` seconds (a visitor just finished)."""
+        """Run a round within ``delay`` seconds (a visitor just finished; with 0: someone
+        waits for it, as for the reception). A nudge only ever brings a round closer."""
+        due = time.monotonic() + delay
         with self._lock:
-            self._delay = min(self._delay, delay) if self._delay else delay
+            self._due = due if self._due is None else min(self._due, due)
         self._wake.set()
 
     @property
@@ -81,18 +84,22 @@ class SyncWorker:
         # Its own connection: a SQLite connection is not shared between threads.
         store = open_store(self.db_path)
         session = requests.Session()
-        wait = 0.0
+        next_round = time.monotonic()  # the first round at once
         try:
             while not self._stop.is_set():
-                if self._wake.wait(wait):
+                with self._lock:
+                    due = next_round if self._due is None else min(next_round, self._due)
+                left = due - time.monotonic()
+                if left > 0:
+                    # Woken by a nudge (or stop), look again: a nudge for 'now' must not sit
+                    # out a wait that an earlier, less urgent one started.
+                    self._wake.wait(left)
                     self._wake.clear()
-                    with self._lock:
-                        soon, self._delay = self._delay, 0.0
-                    if soon and self._stop.wait(soon):
-                        break
-                if self._stop.is_set():
-                    break
+                    continue
+                with self._lock:
+                    self._due = None  # a nudge during the round asks for one more
                 wait = self._round(store, session)
+                next_round = time.monotonic() + wait
         finally:
             store.close()
 
