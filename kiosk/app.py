@@ -27,7 +27,7 @@ from kiosk.config import Config
 from kiosk.i18n import _, is_rtl
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 from kiosk.presenters import staff_status_text
-from kiosk.receptionist import PinCheck
+from kiosk.receptionist import PinCheck, well_formed
 from kiosk.session import MODES, ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
 from kiosk.visitor_records import new_record_id, record_help_request, record_interest
@@ -388,6 +388,8 @@ class KioskApp(App):
             return _("Too many wrong PINs. Try again in {minutes} minutes.").format(
                 minutes=check.minutes_locked()
             )
+        if not well_formed(pin):  # cannot be right: not counted as a try
+            return _("A PIN has 6 to 8 digits.")
         if not check.check(pin):
             if check.locked:
                 return _("Too many wrong PINs. Try again in {minutes} minutes.").format(

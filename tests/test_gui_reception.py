@@ -15,7 +15,7 @@ from kiosk import navigation as nav
 from kiosk.receptionist import MAX_TRIES
 from kiosk.visitor_records import pending_outbox
 
-PIN = "2468"
+PIN = "24681357"  # 6 to 8 digits, as the desk requires
 
 
 def corner_taps(kiosk, taps: int = 5) -> None:
@@ -69,7 +69,7 @@ def test_the_right_pin_starts_receptionist_mode_with_a_banner_on_every_screen(pi
     corner_taps(kiosk)
     reception = screen(app, nav.RECEPTION)
     type_on(kiosk, reception.ids.keyboard, PIN)
-    assert reception.ids.pin_dots.text == "• • • •"  # never the digits
+    assert reception.ids.pin_dots.text == " ".join("•" * len(PIN))  # never the digits
     kiosk.tap(reception.ids.start_button)
     assert app.current_screen == nav.HOME and app.session.assisted
     banner = app.reception_banner
@@ -85,18 +85,31 @@ def test_wrong_pins_are_refused_counted_and_locked_out(pin_kiosk):
     kiosk, app = pin_kiosk, pin_kiosk.app
     corner_taps(kiosk)
     reception = screen(app, nav.RECEPTION)
-    type_pin(kiosk, "1111")
+    type_pin(kiosk, "111111")
     assert app.session is None and app.current_screen == nav.RECEPTION
     assert reception.error == f"Deze pincode klopt niet. Nog {MAX_TRIES - 1} pogingen."
     assert reception.ids.keyboard.text == ""
     for _ in range(MAX_TRIES - 1):
-        type_pin(kiosk, "9999")
+        type_pin(kiosk, "999999")
     assert "Te veel verkeerde pincodes" in reception.error
     type_pin(kiosk, PIN)  # even the right one waits out the lock
     assert app.session is None and "Te veel verkeerde pincodes" in reception.error
     app.idle.clock.advance(301)
     type_pin(kiosk, PIN)
     assert app.session is not None and app.session.assisted
+
+
+def test_a_pin_of_fewer_than_six_digits_is_refused_and_not_counted(make_kiosk, demo_store):
+    # A 4-digit PIN from before the desk required 6: even the right one no longer opens.
+    demo_store.set_state("receptionist_pin_hash", PasswordHasher().hash("2468"))
+    kiosk = make_kiosk()
+    app = kiosk.app
+    corner_taps(kiosk)
+    reception = screen(app, nav.RECEPTION)
+    type_pin(kiosk, "2468")
+    assert app.session is None and app.current_screen == nav.RECEPTION
+    assert reception.error == "Een pincode heeft 6 tot 8 cijfers."
+    assert app.pin_check.tries_left == MAX_TRIES  # it cannot be right: no try is used up
 
 
 def test_receptionist_mode_ends_on_idle_like_any_visit(pin_kiosk, clock):
