@@ -91,6 +91,15 @@ class BidiCoreLabel(CoreLabel):
     def _render_text(self, text, x, y):
         super()._render_text(visual(text) if has_rtl(text) else text, x, y)
 
+    def refresh(self):
+        # A fresh texture for every new text, never the old one filled again: Kivy fills a
+        # label's texture while it draws the frame, and filling one that this frame has
+        # already drawn with makes the GL driver finish everything queued so far first.
+        # With Mesa's software renderer that cost 0.4-3 s per label (docs/performance.md);
+        # a new texture costs well under a millisecond.
+        self.texture = None
+        super().refresh()
+
 
 def _mirrored(do_layout):
     @wraps(do_layout)  # Kivy's triggers find the method again by its name
