@@ -87,3 +87,19 @@ def test_the_backup_timer_runs_commands_that_exist():
     assert used == {"backup", "maintain"} and used <= set(COMMANDS)
     timer = hub_unit("ontmoet-hub-backup.timer")["Timer"]
     assert timer["Persistent"] == "true"
+
+
+def test_the_hub_env_file_names_only_real_settings_with_valid_values():
+    from sync.hub.settings import MAIL_VARIABLES, HubSettings, load_settings
+
+    known = {f.metadata["env"] for f in HubSettings.__dataclass_fields__.values()
+             if "env" in f.metadata} | {v for v, _ in MAIL_VARIABLES.values()}  # fmt: skip
+    values = {}
+    for line in (DEPLOY / "hub.env").read_text().splitlines():
+        name, sep, value = line.lstrip("#").partition("=")
+        if sep and name.startswith("ONTMOET_"):
+            assert name in known, f"hub.env names an unknown setting {name}"
+            if not line.startswith("#"):
+                values[name] = value
+    assert values["ONTMOET_HUB_TRUSTED_PROXIES"] == "127.0.0.1"
+    load_settings(environ=values)  # raises on a wrong value

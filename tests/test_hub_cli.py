@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 
-from hub_helpers import hub_cli
+import pytest
+from hub_helpers import ROOT, hub_cli
 
 from sync.hub import keys
 
@@ -118,3 +121,43 @@ def test_kiosks_lists_json_lines(tmp_path):
     assert hub_cli(tmp_path, "kiosks").stdout == ""
     hub_cli(tmp_path, "enrol-kiosk", "k1")
     assert [json.loads(x) for x in hub_cli(tmp_path, "kiosks").stdout.splitlines()] == []
+
+
+def test_settings_lists_every_variable_and_never_a_password(tmp_path):
+    from sync.hub.settings import MAIL_VARIABLES, HubSettings
+
+    env = {**os.environ, "ONTMOET_SMTP_PASSWORD": "geheim-wachtwoord",
+           "ONTMOET_HUB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}  # fmt: skip
+    listed = subprocess.run([sys.executable, "-m", "sync.hub.cli", "settings"], env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["variable"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    expected = {f.metadata["env"] for f in HubSettings.__dataclass_fields__.values()
+                if "env" in f.metadata} | {v for v, _ in MAIL_VARIABLES.values()}  # fmt: skip
+    assert set(rows) == expected
+    assert rows["ONTMOET_HUB_TRUSTED_PROXIES"]["value"] == "127.0.0.1,10.0.0.0/8"
+    assert rows["ONTMOET_SMTP_PASSWORD"]["value"] == "(set)"
+    assert "geheim" not in listed.stdout
+    readme = (ROOT / "README.md").read_text()
+    for variable in expected:
+        assert f"`{variable}`" in readme, f"{variable} is not documented in the README"
+
+
+@pytest.mark.parametrize(
+    "variable, value, says",
+    [
+        ("ONTMOET_HUB_TRUSTED_PROXIES", "nginx", "not an address or network"),
+        ("ONTMOET_TIMEZONE", "Europe/Lindewaard", "not a time zone"),
+        ("ONTMOET_HUB_HEADER_TIMEOUT", "-1", "a number above 0"),
+        ("ONTMOET_HUB_PUBLIC_URL", "ontmoet.example.nl", "an address like https://"),
+    ],
+)
+def test_a_wrong_setting_stops_the_hub_with_one_clear_line(tmp_path, variable, value, says):
+    hub_cli(tmp_path / "hub", "init")
+    refused = subprocess.run(
+        [sys.executable, "-m", "sync.hub.cli", "serve", "--data-dir", str(tmp_path / "hub"),
+         "--port", "1"], env={**os.environ, variable: value}, capture_output=True, text=True,
+        timeout=60, cwd=ROOT,
+    )  # fmt: skip
+    assert refused.returncode == 2 and says in refused.stderr and variable in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

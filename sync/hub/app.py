@@ -8,9 +8,9 @@ names the field and the rule; nothing of a refused request is stored.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import os
 import re
 import sqlite3
 import threading
@@ -28,8 +28,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sync import protocol
-from sync.hub import desk_store, keys, ledger, mail
+from sync.hub import desk_store, keys, ledger, pages
 from sync.hub import store as hub_store
+from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
 from sync.hub.web import LimitsMiddleware, RateLimit
 
@@ -143,14 +144,15 @@ _PULL_REPLY = {
 class HubApp:
     """State shared by the requests of one hub process."""
 
-    def __init__(self, data_dir: Path, public_url: str) -> None:
+    def __init__(self, data_dir: Path, settings: HubSettings) -> None:
         self.hub = Hub(data_dir)
         self.data_dir = Path(data_dir)
-        self.public_url = public_url.rstrip("/")
+        self.settings = settings
+        self.public_url = settings.public_url.rstrip("/")
         self.public_key = keys.public_key(self.data_dir)
         self.enrol_limit = RateLimit(limit=10, seconds=60)
         self.login_limit = RateLimit(limit=20, seconds=60)  # per address; accounts lock at 5
-        self.mail = mail.MailSettings.from_environment()
+        self.mail = settings.mail
         hub_store.create_schema(self.conn)  # an older store is migrated before serving
         self._seen: dict[str, tuple[float, dict]] = {}
         self.stopping = threading.Event()
@@ -248,19 +250,19 @@ def _kiosk_facts(request: Request) -> dict[str, Any]:
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
-def allowed_hosts(public_url: str, extra: str = "") -> list[str]:
+def allowed_hosts(public_url: str, extra: tuple[str, ...] = ()) -> list[str]:
     """The Host headers the hub answers: its public address's host, the names in ``extra``
-    (comma-separated; ONTMOET_HUB_ALLOWED_HOSTS) and this machine's own names."""
-    hosts = [h.strip().lower() for h in extra.split(",") if h.strip()]
+    (ONTMOET_HUB_ALLOWED_HOSTS) and this machine's own names."""
+    hosts = [h.strip().lower() for h in extra if h.strip()]
     if public_url:
         hosts.append((urlsplit(public_url).hostname or "").lower())
     return sorted({*hosts, *LOOPBACK_NAMES} - {""})
 
 
-def create_app(data_dir: Path, public_url: str = "", hosts: str | None = None) -> FastAPI:
-    state = HubApp(data_dir, public_url)
-    if hosts is None:
-        hosts = os.environ.get("ONTMOET_HUB_ALLOWED_HOSTS", "")
+def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    state = HubApp(data_dir, settings)
+    pages.LOCAL_ZONE = settings.zone  # the templates' times: one hub (one hall) per process
     app = FastAPI(
         title="Ontmoet hub",
         version=VERSION,
@@ -424,7 +426,10 @@ def create_app(data_dir: Path, public_url: str = "", hosts: str | None = None) -
 
     _add_error_schema(app)
     # A made-up Host header is refused before anything could build a link from it.
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(public_url, hosts))
+    app.add_middleware(
+        TrustedHostMiddleware,
+        allowed_hosts=allowed_hosts(state.public_url, settings.allowed_hosts),
+    )
     app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES,
                        https=state.public_url.startswith("https://"))  # fmt: skip
     return app
@@ -455,7 +460,10 @@ def _purging(state: HubApp):
 def _push(state: HubApp, kiosk: str, ops: list[dict], facts: dict) -> Response:
     conn = state.conn
     try:
-        outcome = ledger.apply_push(conn, kiosk, ops, hub_store.apply_visitor_record)
+        apply = functools.partial(
+            hub_store.apply_visitor_record, quota_factor=state.settings.quota_factor
+        )
+        outcome = ledger.apply_push(conn, kiosk, ops, apply)
         state.note_seen(kiosk, "last_push", facts, force=True)
     except ledger.GapError as gap:
         return _json_response(

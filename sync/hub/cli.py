@@ -7,6 +7,7 @@ standard input is not a terminal. Problems end in one line on stderr and exit co
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import os
@@ -21,6 +22,7 @@ from sync import protocol
 from sync.hub import keys
 from sync.hub import store as hub_store
 from sync.hub.schema import NewerStoreError
+from sync.hub.settings import HubSettings, HubSettingsError, describe, load_settings
 
 EXIT_USAGE = 2
 
@@ -49,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         help="public https address of the hub, where the QR codes point (default: as served)",
     )
     sub.add_parser("load-demo", parents=[common], help="load the demo municipality Lindewaard")
+    sub.add_parser("settings", help="list the hub's settings, their variables and values")
     enrol = sub.add_parser("enrol-kiosk", parents=[common], help="one-time code for a kiosk")
     enrol.add_argument("name")
     enrol.add_argument("--hub-url", default="", help="the address kiosks reach the hub at")
@@ -235,18 +238,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     conn = _open(args)
-    public_url = args.public_url
-    if public_url is None:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
-        public_url = row[0] if row else ""  # then: this machine only (below)
-    try:
-        proxies = server.trusted_proxies(
-            args.trusted_proxies
-            if args.trusted_proxies is not None
-            else os.environ.get("ONTMOET_HUB_TRUSTED_PROXIES", "")
-        )
-    except ValueError as exc:
-        raise HubCliError(str(exc)) from None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
+    settings = _settings(trusted_proxies=_list_option(args.trusted_proxies),
+                         public_url=args.public_url)  # fmt: skip
+    if not settings.public_url and row:  # the address set at init
+        settings = dataclasses.replace(settings, public_url=row[0])
+    public_url = settings.public_url  # empty: this machine only (below)
     try:
         loopback = args.host == "localhost" or ipaddress.ip_address(args.host).is_loopback
     except ValueError:  # a host name
@@ -259,9 +256,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "'ontmoet-hub serve --public-url https://...' (or 'init --public-url')"
         )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    app = create_app(data_dir, public_url)
-    server.serve(app, args.host, args.port, args.log_level, proxies)
+    app = create_app(data_dir, settings)
+    server.serve(app, args.host, args.port, args.log_level, settings)
     return 0
+
+
+def _list_option(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(p.strip() for p in text.split(",") if p.strip())
+
+
+def _settings(**overrides) -> HubSettings:
+    try:
+        return load_settings(**overrides)
+    except HubSettingsError as exc:
+        raise HubCliError(str(exc)) from None
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Every setting of the hub, its variable and its value here (a password never shown)."""
+    return _json_lines(describe(_settings()))
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -424,6 +437,7 @@ def cmd_account(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "settings": cmd_settings,
     "account": cmd_account,
     "maintain": cmd_maintain,
     "init": cmd_init,

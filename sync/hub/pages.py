@@ -6,7 +6,6 @@ no JavaScript, no cookies, no trackers.
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -23,8 +22,9 @@ from sync.hub import store as hub_store
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescape on for .html
-#: The hall's time zone: the hub stores UTC, people read local time.
-LOCAL_ZONE = ZoneInfo(os.environ.get("ONTMOET_TIMEZONE", "Europe/Amsterdam"))
+#: The hall's time zone: the hub stores UTC, people read local time. create_app sets it from
+#: the hub's settings (ONTMOET_TIMEZONE).
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def local_time(moment: str | None, pattern: str = "%d-%m-%Y %H:%M") -> str:

@@ -1,23 +1,19 @@
 """Serving the hub with uvicorn, hardened for the internet: slow clients are cut off, the
 number of connections is bounded, and the client's address comes from a proxy only when that
-proxy is trusted (ONTMOET_HUB_TRUSTED_PROXIES)."""
+proxy is trusted (the settings' trusted_proxies)."""
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import os
 import resource
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from sync.hub.settings import HubSettings
+
 log = logging.getLogger("ontmoet.hub")
 
-#: Seconds a client has to send a request's headers, from connecting or from its first byte.
-#: uvicorn times out only idle keep-alive connections, so a client that connects and sends
-#: nothing (or a header a minute) held its socket for ever: 1,100 of them stopped a hub.
-HEADER_TIMEOUT = float(os.environ.get("ONTMOET_HUB_HEADER_TIMEOUT", "10"))
 KEEP_ALIVE = 5  # seconds an idle connection stays open between requests
 # Beyond this many connections, requests get 503 rather than file descriptors running out
 # (the unit allows 65,536 open files; a reverse proxy in front bounds it further).
@@ -25,8 +21,13 @@ MAX_CONNECTIONS = 4000
 
 
 class GuardedHttpTools(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a deadline for a request's headers."""
+    """uvicorn's httptools protocol with a deadline for a request's headers: uvicorn times
+    out only idle keep-alive connections, so a client that connected and sent nothing (or a
+    header a minute) held its socket for ever, and 1,100 of them stopped a hub."""
 
+    #: Seconds to send a request's headers, from connecting or from its first byte (set
+    #: from the settings' header_timeout by serve()).
+    header_timeout = 10.0
     _header_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
@@ -47,7 +48,7 @@ class GuardedHttpTools(HttpToolsProtocol):
 
     def _arm(self) -> None:
         self._disarm()
-        self._header_deadline = self.loop.call_later(HEADER_TIMEOUT, self._too_slow)
+        self._header_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
 
     def _disarm(self) -> None:
         if self._header_deadline is not None:
@@ -60,21 +61,6 @@ class GuardedHttpTools(HttpToolsProtocol):
             self.transport.close()
 
 
-def trusted_proxies(text: str) -> list[str]:
-    """The proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated.
-    Empty: none (the client's address is the connection's). Checked here, so that a typo is
-    an error at start, not a hub that trusts nobody or everybody."""
-    proxies = [p.strip() for p in text.split(",") if p.strip()]
-    for proxy in proxies:
-        try:
-            ipaddress.ip_network(proxy, strict=False)
-        except ValueError:
-            raise ValueError(
-                f"ONTMOET_HUB_TRUSTED_PROXIES: {proxy!r} is not an address or network"
-            ) from None
-    return proxies
-
-
 def raise_open_files_limit() -> None:
     """Use the hard limit on open files (the unit sets it; the soft default is 1,024)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -82,10 +68,12 @@ def raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def serve(app, host: str, port: int, log_level: str, proxies: list[str]) -> None:
+def serve(app, host: str, port: int, log_level: str, settings: HubSettings) -> None:
     import uvicorn
 
     raise_open_files_limit()
+    GuardedHttpTools.header_timeout = settings.header_timeout
+    proxies = list(settings.trusted_proxies)
     uvicorn.run(
         app,
         host=host,

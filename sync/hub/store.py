@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import sqlite3
 import threading
@@ -510,12 +509,13 @@ QUOTA_WINDOW_DAYS = 15  # records received longer ago are not counted (the kiosk
 OVER_QUOTA = "is over this kiosk's quota"
 
 
-def _within_quota(conn: sqlite3.Connection, kiosk: str, entity: str, made: str, now: str) -> None:
+def _within_quota(
+    conn: sqlite3.Connection, kiosk: str, entity: str, made: str, now: str, factor: float
+) -> None:
     from sync.protocol import ProtocolError
 
-    # ONTMOET_HUB_QUOTA_FACTOR scales every quota: for a kiosk in a very busy place, and for
-    # the sync fault tests, which make months of visitors in seconds.
-    factor = float(os.environ.get("ONTMOET_HUB_QUOTA_FACTOR") or 1)
+    # The quota factor (ONTMOET_HUB_QUOTA_FACTOR) scales every quota: for a kiosk in a very
+    # busy place, and for the sync fault tests, which make months of visitors in seconds.
     quota = int(QUOTAS_PER_HOUR.get(entity, 300) * factor)
     arrived = datetime.fromisoformat(now)
     window = (arrived - timedelta(days=QUOTA_WINDOW_DAYS)).isoformat(timespec="seconds")
@@ -532,7 +532,9 @@ def _within_quota(conn: sqlite3.Connection, kiosk: str, entity: str, made: str, 
         raise ProtocolError("op.entity", f"{OVER_QUOTA} ({quota} {entity} an hour)")
 
 
-def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, now: str) -> None:
+def apply_visitor_record(
+    conn: sqlite3.Connection, kiosk: str, checked: dict, now: str, quota_factor: float = 1.0
+) -> None:
     """What the hub does with one valid record a kiosk pushed (called by the ledger inside its
     transaction). Idempotent by the record's UUID."""
     entity, rid, fields = checked["entity"], checked["record_id"], checked["fields"]
@@ -540,7 +542,7 @@ def apply_visitor_record(conn: sqlite3.Connection, kiosk: str, checked: dict, no
         "SELECT 1 FROM erased_records WHERE entity = ? AND id = ?", [entity, rid]
     ).fetchone():
         return
-    _within_quota(conn, kiosk, entity, fields.get("created_at") or now, now)
+    _within_quota(conn, kiosk, entity, fields.get("created_at") or now, now, quota_factor)
     if not ledger.insert_record(conn, kiosk, checked, now):
         return
     if entity == "take_home_list":
