@@ -26,7 +26,6 @@ from kiosk import navigation as nav
 from kiosk.config import Config
 from kiosk.i18n import _, is_rtl
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
-from kiosk.presenters import staff_status_text
 from kiosk.receptionist import PinCheck, well_formed
 from kiosk.session import MODES, ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
@@ -370,6 +369,8 @@ class KioskApp(App):
 
     def staff_status(self) -> str:
         """The sync status in words for staff; a round starts now, so staff see it move."""
+        from kiosk.presenters import staff_status_text
+
         if not self.kiosk_config.hub_url or not self.store.get_state("token"):
             return staff_status_text({}, "")
         from sync.client import status

@@ -11,10 +11,6 @@ import gettext
 import io
 from datetime import date
 
-from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from kiosk.paths import LOCALE_DIR
 
 DOMAIN = "ontmoet"
@@ -42,6 +38,10 @@ def _compile(lang: str) -> gettext.NullTranslations:
     if not po.exists():
         raise LookupError(f"no translations for language {lang!r} in {folder}")
     if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        # Babel is loaded only when it is needed (10 ms of the kiosk's start).
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
         with po.open("rb") as source:
             catalogue = read_po(source, locale=lang)
         buffer = io.BytesIO()
@@ -86,4 +86,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def format_short_day(day: date, lang: str | None = None) -> str:
     """'ma 30 nov' / 'Mon 30 Nov'."""
+    from babel.dates import format_date
+
     return format_date(day, "EEE d MMM", locale=lang or _current)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel import Locale
-from babel.dates import format_date
-
 from kiosk.i18n import _
 from kiosk.models import Community, Term, pick
 
@@ -29,6 +26,8 @@ def state_label(state: str) -> str:
 
 def language_name(code: str, lang: str) -> str:
     """A language's name in the interface language: 'Turks', 'Turkish'."""
+    from babel import Locale  # loaded when needed: not at every start
+
     return Locale.parse(lang).languages.get(code, code)
 
 
@@ -102,6 +101,8 @@ def community_view(community: Community, terms: dict[str, Term], lang: str) -> C
             "Written by the group itself; some details were added by the town hall reception."
         )
     if community.last_confirmed:
+        from babel.dates import format_date  # loaded when needed: not at every start
+
         provenance += " " + _("Last checked by the group on {date}.").format(
             date=format_date(community.last_confirmed, "d MMMM y", locale=lang)
         )

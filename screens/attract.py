@@ -13,7 +13,7 @@ from kivy.uix.label import Label
 from kiosk.agenda import today_in_hall
 from kiosk.config import SUPPORTED_LANGUAGES
 from screens.widgets import agenda  # noqa: F401  (its kv rules)
-from screens.widgets.common import KioskScreen
+from screens.widgets.screen import KioskScreen
 
 STAFF_CORNER_DP = 96
 

@@ -9,7 +9,7 @@ from kivy.uix.label import Label
 
 from kiosk import navigation as nav
 from screens.widgets.common import ChoiceTile, TopBar
-from screens.widgets.rtl import shaped, visual
+from screens.widgets.rtl import PREPARED, computed_visual, shaped, visual
 
 DONE_2 = "انتهيت (2)"
 SENTENCE = (
@@ -25,6 +25,12 @@ def test_letters_are_joined_and_lines_put_in_visual_order():
     assert visual("‹ رجوع").endswith("›")  # 'back' points right, at the start of the line
     assert visual("Ontmoet") == "Ontmoet"  # Latin alone is left as it is
     assert visual("يمكن لـ De Herberg").index("De Herberg") >= 0  # Latin keeps its order
+
+
+def test_text_prepared_for_the_first_frame_is_what_bidi_would_draw():
+    for text, drawn in PREPARED.items():
+        assert computed_visual(text) == drawn
+        assert visual(text) == drawn
 
 
 def ink_columns(label: Label) -> tuple[int, int]:

@@ -24,28 +24,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 
 from kiosk.config import SUPPORTED_LANGUAGES
-
-STEP_PAUSE = 0.5  # seconds: a double tap is not two steps
-
-
-class KioskScreen(Screen):
-    """A screen with the kiosk's background; subclasses hold handlers only."""
-
-    _step_at = float("-inf")
-
-    @property
-    def app(self):
-        return App.get_running_app()
-
-    def mark_step(self) -> None:
-        """A step changed under the finger: the same button now means something else."""
-        self._step_at = self.app.idle.clock()
-
-    def settled(self) -> bool:
-        """False right after a step change, so a double tap does not also take the next step
-        (on the receipt it would throw away the visitor's only way to withdraw consent)."""
-        return self.app.idle.clock() - self._step_at >= STEP_PAUSE
-
+from screens.widgets.screen import STEP_PAUSE, KioskScreen  # noqa: F401  (shared from here)
 
 # Variants are properties, not kv overrides of font_size or color: an instance rule that
 # overrides a class rule keeps both bindings to the theme, and after a mode change the one
