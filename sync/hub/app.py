@@ -416,12 +416,14 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
         )
         return _json_response(body.encode())
 
+    from sync.hub.desk import install as install_desk
     from sync.hub.desk import router as desk_router
     from sync.hub.edit import router as edit_router
     from sync.hub.pages import router as pages_router
 
     app.include_router(pages_router)
     app.include_router(desk_router)
+    install_desk(app)
     app.include_router(edit_router)
 
     _add_error_schema(app)

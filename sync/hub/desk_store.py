@@ -458,6 +458,23 @@ def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
     return len(expired)
 
 
+def parties(conn: sqlite3.Connection) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(visitors, communities) as (id, label): a visitor only as 'kiosk, date' of their
+    contact request, never by name; communities by name, in alphabetical order."""
+    rows = conn.execute(
+        "SELECT id, kiosk, substr(received_at, 1, 10) FROM visitor_records"
+        " WHERE entity = 'contact_request' ORDER BY received_at DESC"
+    ).fetchall()
+    visitors = [(rid, f"{kiosk}, {day}") for rid, kiosk, day in rows]
+    communities = [
+        (rid, json.loads(data)["name"])
+        for rid, data in conn.execute(
+            "SELECT id, data FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
+        )
+    ]
+    return visitors, sorted(communities, key=lambda c: c[1].casefold())
+
+
 def mailbox(conn: sqlite3.Connection, community_id: str) -> str | None:
     row = conn.execute(
         "SELECT email FROM community_mailboxes WHERE community_id = ?", [community_id]

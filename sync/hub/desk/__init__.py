@@ -1,0 +1,21 @@
+"""The reception desk under /desk/: server-rendered pages for the receptionist's PC, in Dutch
+and English, with little more than forms and links (the queue refreshes itself).
+
+Every page needs a login, every form its session's CSRF token, and roles decide what each
+person sees (``access``): a receptionist handles the queue and contact requests, an admin
+also kiosks, accounts and the audit log, a community editor only their own group's record.
+One module per area.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sync.hub.desk import admin, communities, connect, login, visitors
+from sync.hub.desk.access import install
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+for area in (login, visitors, connect, communities, admin):
+    router.include_router(area.router)
+
+__all__ = ["install", "router"]

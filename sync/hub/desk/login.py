@@ -1,0 +1,192 @@
+"""Logging in and out, one's own password, and a community editor's home: their own record."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sync import protocol
+from sync.hub import desk_store, proposals
+from sync.hub import store as hub_store
+from sync.hub.desk.access import (
+    COOKIE,
+    PRE_COOKIE,
+    form,
+    hub_of,
+    lang_of,
+    render,
+    secure,
+    session_of,
+    to_login,
+)
+from sync.hub.desk.texts import TEXTS
+from sync.hub.desk_store import DeskSession
+
+router = APIRouter()
+LOGIN_WAIT = 5.0  # seconds a login waits for its turn at the password check
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    if session.must_change_password:
+        return RedirectResponse("/desk/password", status_code=303)
+    if session.role == "community_editor":
+        return _editor_page(request, session)
+    return RedirectResponse("/desk/queue", status_code=303)
+
+
+def _editor_page(request: Request, session, status: int = 200, **context) -> Response:
+    """A community editor's home: their own community's record, to edit like its edit link."""
+    from sync.hub.edit import TEXT_FIELDS
+    from sync.hub.edit import TEXTS as EDIT_TEXTS
+
+    conn = hub_of(request).conn
+    community_id = desk_store.editor_community(conn, session.username)
+    record = hub_store.shared_record(conn, "community", community_id) if community_id else None
+    return render(request, "editor.html", session, status=status, c=record,
+                   e=EDIT_TEXTS[lang_of(request)], fields=TEXT_FIELDS,
+                   states=protocol.LIFECYCLE_STATES,
+                   waiting=proposals.pending(conn, "review", community_id), **context)  # fmt: skip
+
+
+@router.post("/mine", response_class=HTMLResponse)
+async def editor_send(
+    request: Request, session: Annotated[DeskSession, Depends(form("mine"))]
+) -> Response:
+    """A community editor proposes a change to their own record: reviewed like any other
+    change a community writes."""
+    from sync.hub.edit import form_changes
+
+    posted = await request.form()
+    fields = {k: v for k, v in posted.items() if isinstance(v, str) and len(v) <= 4000}
+    conn = hub_of(request).conn
+    community_id = desk_store.editor_community(conn, session.username)
+    record = hub_store.shared_record(conn, "community", community_id) if community_id else None
+    if record is None:
+        return render(request, "forbidden.html", session, status=404, gone=True)
+    try:
+        changes = form_changes(record, fields)
+    except protocol.ProtocolError as exc:
+        return _editor_page(request, session, status=400, problem=str(exc))
+    proposals.propose(conn, community_id, changes, "community", session.username)
+    return _editor_page(request, session, done="sent" if changes else "nothing")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request):
+    # Login CSRF: a random value in a cookie and in the form; a post must carry both.
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, pre=token)
+    response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", path="/desk",
+                        secure=secure(request))  # fmt: skip
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    pre: Annotated[str, Form(max_length=100)] = "",
+):
+    state = hub_of(request)
+    client = request.client.host if request.client else "?"
+    cookie = request.cookies.get(PRE_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), pre.encode()):
+        return render(request, "login.html", None, status=403, pre="", error="bad_form")
+    # The address's slot is taken before the password is checked (a success gives it back):
+    # a burst of parallel guesses cannot all pass before the first failure is counted.
+    if not state.login_limit.take(client):
+        return render(request, "login.html", None, status=429, pre=pre, error="login_locked")
+    # A password check costs 64 MiB and most of a core: at most LOGIN_CHECKS at once. The
+    # others wait here without a thread, and after LOGIN_WAIT seconds are asked to retry.
+    turn, my_turn = state.login_turns(), False
+    with anyio.move_on_after(LOGIN_WAIT):
+        await turn.acquire()
+        my_turn = True
+    if not my_turn:
+        state.login_limit.forgive(client)
+        return render(request, "login.html", None, status=503, pre=pre, error="login_busy",
+                       headers={"Retry-After": "5"})  # fmt: skip
+    try:
+        # state.conn inside the worker thread: each thread has its own connection.
+        token, _session_ = await run_in_threadpool(
+            lambda: desk_store.log_in(state.conn, username, password, client)
+        )
+    except desk_store.LoginRefused as refused:
+        status = {"locked": 429, "disabled": 403}.get(str(refused), 401)
+        if str(refused) == "disabled":
+            state.login_limit.forgive(client)
+        return render(
+            request,
+            "login.html",
+            None,
+            status=status,
+            pre=pre,
+            error=f"login_{refused}" if str(refused) != "wrong" else "login_wrong",
+        )
+    finally:
+        turn.release()
+    state.login_limit.forgive(client)
+    response = RedirectResponse("/desk/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/desk",
+                        secure=secure(request))  # fmt: skip
+    response.delete_cookie(PRE_COOKIE, path="/desk")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request):
+    """Ends the server's session, so a copy of the cookie is worth nothing afterwards. No CSRF
+    check: the cookie is SameSite=Strict, and a forced logout harms nobody."""
+    token = request.cookies.get(COOKIE)
+    session = session_of(request)
+    if session is not None and token:
+        desk_store.log_out(hub_of(request).conn, token, session.username)
+    response = to_login(request)
+    response.delete_cookie(COOKIE, path="/desk")
+    return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_page(request: Request):
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    return render(request, "password.html", session)
+
+
+@router.post("/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    current: Annotated[str, Form(max_length=256)] = "",
+    new: Annotated[str, Form(max_length=300)] = "",
+    repeat: Annotated[str, Form(max_length=300)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+):
+    """Everyone changes their own password here (and must, after a generated one)."""
+    session = session_of(request)
+    if session is None:
+        return to_login(request)
+    if not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
+        return render(request, "forbidden.html", session, status=403, bad_form=True)
+    t = TEXTS[lang_of(request)]
+    if new != repeat:
+        return render(request, "password.html", session, status=400,
+                       problem=t["passwords_differ"])  # fmt: skip
+    try:
+        desk_store.change_password(hub_of(request).conn, session.username, current, new,
+                                   keep=request.cookies.get(COOKIE, ""))  # fmt: skip
+    except desk_store.AccountRefused as refused:
+        return render(request, "password.html", session, status=400,
+                       problem=t[f"account_{refused.code}"])  # fmt: skip
+    return render(request, "password.html", session_of(request), done=True)

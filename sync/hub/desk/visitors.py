@@ -1,0 +1,152 @@
+"""What visitors asked at a kiosk: the live queue of 'ask the reception', and contact
+requests, opened inside the hub for the receptionist who passes them on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sync import protocol
+from sync.hub import desk_store, keys, mail
+from sync.hub import store as hub_store
+from sync.hub.desk.access import form, hub_of, lang_of, page, render
+from sync.hub.desk.texts import TEXTS
+from sync.hub.desk_store import DeskSession
+
+router = APIRouter()
+QUEUE_SHOWN = 100  # requests on the queue page at most: a flood must not make it megabytes
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, session: Annotated[DeskSession, Depends(page("queue"))]):
+    items = desk_store.help_queue(hub_of(request).conn, limit=QUEUE_SHOWN + 1)
+    kiosks = sorted({i["kiosk"] for i in items})
+    return render(request, "queue.html", session, items=items[:QUEUE_SHOWN],
+                   more=len(items) > QUEUE_SHOWN, kiosks=kiosks)  # fmt: skip
+
+
+@router.post("/queue")
+def queue_close_kiosk(
+    request: Request,
+    session: Annotated[DeskSession, Depends(form("queue"))],
+    kiosk: Annotated[str, Form(max_length=64)],
+):
+    """Close every open request from one kiosk: a flood from a stolen kiosk in one go."""
+    desk_store.close_help_requests(hub_of(request).conn, session.username, kiosk)
+    return RedirectResponse("/desk/queue", status_code=303)
+
+
+@router.post("/queue/{record_id}")
+def queue_action(
+    request: Request,
+    session: Annotated[DeskSession, Depends(form("queue"))],
+    record_id: str,
+    action: Annotated[str, Form(pattern="^(taken|closed)$")],
+):
+    desk_store.set_state(hub_of(request).conn, "help_request", record_id, action,
+                         session.username)  # fmt: skip
+    return RedirectResponse("/desk/queue", status_code=303)
+
+
+def _names(conn, ids: list[str]) -> list[str]:
+    found = (hub_store.shared_record(conn, "community", cid) for cid in ids)
+    return [c["name"] if c else "—" for c in found]
+
+
+@router.get("/contacts", response_class=HTMLResponse)
+def contacts(request: Request, session: Annotated[DeskSession, Depends(page("contacts"))]):
+    conn = hub_of(request).conn
+    items = [
+        {**item, "names": _names(conn, item["communities"])}
+        for item in desk_store.contact_requests(conn)
+    ]
+    return render(request, "contacts.html", session, items=items)
+
+
+def _contact_page(request: Request, session, record_id: str, message: str = "",
+                  status: int = 200) -> Response:  # fmt: skip
+    state = hub_of(request)
+    found = desk_store.contact_request(state.conn, record_id)
+    if found is None:
+        return render(request, "forbidden.html", session, status=404, gone=True)
+    # Opened here, inside the hub process, for the receptionist handling it.
+    opened = _opened(state, found)
+    if opened is None:
+        return render(request, "forbidden.html", session, status=422,
+                       problem=TEXTS[lang_of(request)]["unreadable"])  # fmt: skip
+    channel, value = opened
+    groups = [
+        {"id": cid, "name": name, "mailbox": desk_store.mailbox(state.conn, cid)}
+        for cid, name in zip(found["communities"], _names(state.conn, found["communities"]),
+                             strict=True)
+    ]  # fmt: skip
+    states = {i["id"]: i for i in desk_store.contact_requests(state.conn)}
+    handled = states.get(record_id, {}).get("state", "new")
+    with hub_store.write(state.conn):
+        desk_store.audit(state.conn, session.username, "contact request opened", record_id)
+    return render(request, "contact.html", session, status=status, item=found, channel=channel,
+                   value=value, groups=groups, state=handled, message=message)  # fmt: skip
+
+
+def _opened(state, found: dict) -> tuple[str, str] | None:
+    """The visitor's channel and detail, or None when the sealed bytes do not open (a kiosk
+    sent them damaged: a stolen kiosk can send anything)."""
+    try:
+        return protocol.open_sealed(found["sealed_payload"], keys.private_key(state.data_dir))
+    except protocol.ProtocolError:
+        return None
+
+
+@router.get("/contacts/{record_id}", response_class=HTMLResponse)
+def contact(
+    request: Request, record_id: str, session: Annotated[DeskSession, Depends(page("contacts"))]
+):
+    return _contact_page(request, session, record_id)
+
+
+@router.post("/contacts/{record_id}", response_class=HTMLResponse)
+def contact_action(
+    request: Request,
+    session: Annotated[DeskSession, Depends(form("contacts"))],
+    record_id: str,
+    action: Annotated[str, Form(pattern="^(email|in_person|mailbox)$")],
+    community: Annotated[str, Form(max_length=64)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+):
+    state = hub_of(request)
+    found = desk_store.contact_request(state.conn, record_id)
+    if found is None:
+        return render(request, "forbidden.html", session, status=404, gone=True)
+    t = TEXTS[lang_of(request)]
+    if action == "mailbox":
+        if community not in found["communities"]:
+            return _contact_page(request, session, record_id, t["bad_form"], 400)
+        try:
+            address = mail.valid_mailbox(email)
+        except ValueError:
+            return _contact_page(request, session, record_id, t["mailbox_invalid"], 400)
+        desk_store.set_mailbox(state.conn, session.username, community, address)
+        return _contact_page(request, session, record_id)
+    if action == "in_person":
+        desk_store.set_state(state.conn, "contact_request", record_id, "handed_over",
+                             session.username)  # fmt: skip
+        return RedirectResponse("/desk/contacts", status_code=303)
+    opened = _opened(state, found)
+    if opened is None:
+        return render(request, "forbidden.html", session, status=422, problem=t["unreadable"])
+    channel, value = opened
+    try:
+        for cid, name in zip(found["communities"], _names(state.conn, found["communities"]),
+                             strict=True):  # fmt: skip
+            to = desk_store.mailbox(state.conn, cid)
+            if to is None:
+                raise mail.MailError(f"{name}: {t['no_mailbox']}")
+            mail.send(state.mail, mail.contact_message(state.mail, to, name, channel, value,
+                                                       found["expires_on"]))  # fmt: skip
+    except mail.MailError as exc:
+        return _contact_page(request, session, record_id, f"{t['mail_failed']} {exc}", 502)
+    desk_store.set_state(state.conn, "contact_request", record_id, "delivered_by_email",
+                         session.username)  # fmt: skip
+    return RedirectResponse("/desk/contacts", status_code=303)
