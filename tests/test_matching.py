@@ -1,21 +1,34 @@
 from kiosk.matching import match
 
 
-def test_gifts_count_more_than_themes_and_reasons_are_plain(demo_store, english):
-    store = demo_store
-    terms = store.terms()
+def test_gifts_count_more_than_themes_and_reasons_are_plain(taxonomy_store, make_record, english):
+    """A group that welcomes the visitor's gift comes before one that only shares a theme,
+    whatever the visitor's seed; a group sharing neither is not a match."""
+    store = taxonomy_store
+    gift_only = make_record("Kookploeg", themes=["natuur"], gifts_welcome=["koken"])
+    theme_only = make_record("Eettafel", themes=["eten"], gifts_welcome=[])
+    neither = make_record("Wandelclub", themes=["natuur"], gifts_welcome=[])
+    store.upsert_communities([gift_only, theme_only, neither])
     communities = store.communities(store.community_ids())
-    found = match(communities, {"eten"}, {"koken"}, None, terms, seed="s", lang="en")
-    assert found
-    scores = [m.score for m in found]
-    assert scores == sorted(scores, reverse=True)
+    for seed in (f"visitor-{n}" for n in range(20)):  # the fair order never outranks a gift
+        found = match(communities, {"eten"}, {"koken"}, None, store.terms(), seed, "en")
+        assert [m.community.name for m in found] == ["Kookploeg", "Eettafel"]
+        assert found[0].score > found[1].score
+    gift, theme = found
+    assert gift.reason.startswith("They welcome: cooking")
+    assert theme.reason.startswith("They do what you like: eating together")
+    # The schedule's first line, honestly marked where the group wrote it in Dutch only.
+    assert gift.reason.endswith("\nWhen: In Dutch: Elke dinsdag")
+
+
+def test_the_demo_finds_who_welcomes_cooking_first(demo_store, english):
+    store = demo_store
+    communities = store.communities(store.community_ids())
+    found = match(communities, {"eten"}, {"koken"}, None, store.terms(), seed="s", lang="en")
+    assert found and all(m.community.state != "ended" for m in found)
     for m in found:
         assert "eten" in m.community.themes or "koken" in m.community.gifts_welcome
-        assert m.community.state != "ended"
-    best = found[0]
-    assert "koken" in best.community.gifts_welcome
-    assert best.reason.startswith("They welcome: cooking and baking")
-    assert "\nWhen: " in best.reason
+    assert "koken" in found[0].community.gifts_welcome
 
 
 def test_neighbourhood_lifts_but_never_makes_a_match(demo_store):
