@@ -12,6 +12,21 @@ from kiosk.qr import community_url
 from screens.widgets.common import Body, Chip, KioskScreen
 
 
+def show_texts(box, texts: list[str], make) -> None:
+    """Show ``texts`` in ``box``, one label each, reusing the labels it holds (a new one,
+    with its kv rules, costs a millisecond or more; a new text costs nothing until drawn).
+    ``make(n)`` builds the label for the n-th text when there are more texts than labels."""
+    labels = box.children[::-1]
+    for n, text in enumerate(texts):
+        if n < len(labels):
+            labels[n].text = text
+        else:
+            box.add_widget(make(n))
+            box.children[0].text = text
+    for extra in labels[len(texts) :]:
+        box.remove_widget(extra)
+
+
 class CommunityScreen(KioskScreen):
     community_id = StringProperty("")
     community_name = StringProperty("")
@@ -51,17 +66,12 @@ class CommunityScreen(KioskScreen):
         self.qr_data = community_url(community, app.kiosk_config.public_url)
         self.kept = community.id in app.session.kept if app.session else False
         self.can_meet = app.contact_available and community.is_open_to_join
-        meetings = self.ids.meetings_box
-        meetings.clear_widgets()
-        for when, place in view.meetings:
-            # Two labels, not markup: a markup label is drawn word by word, which would put
-            # Arabic (the 'in Dutch:' before a community's own words) in the wrong order.
-            meetings.add_widget(Body(text=when, bold=True))
-            meetings.add_widget(Body(text=place))
-        for box, labels in ((self.ids.gifts_box, view.gifts), (self.ids.themes_box, view.themes)):
-            box.clear_widgets()
-            for label in labels:
-                box.add_widget(Chip(text=label))
+        # Two labels a meeting, not markup: a markup label is drawn word by word, which would
+        # put Arabic (the 'in Dutch:' before a community's own words) in the wrong order.
+        lines = [text for meeting in view.meetings for text in meeting]
+        show_texts(self.ids.meetings_box, lines, lambda n: Body(bold=n % 2 == 0))
+        show_texts(self.ids.gifts_box, view.gifts, lambda _n: Chip())
+        show_texts(self.ids.themes_box, view.themes, lambda _n: Chip())
 
     def toggle_keep(self) -> None:
         self.kept = not self.kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -12,7 +13,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.fair_order import fair_sorted
 from kiosk.i18n import _, ngettext
 from kiosk.presenters import card
+from kiosk.qr import community_url
 from screens.widgets.common import KioskScreen
+from screens.widgets.qr_image import matrix_for
+
+PREPARED_AHEAD = 12  # the first cards of a list: their pages' QR codes are made in idle frames
 
 
 class CommunityCard(ButtonBehavior, BoxLayout):
@@ -56,6 +61,7 @@ def card_rows(app, ids: list[str], reasons: dict[str, str] | None = None) -> lis
 class ListingScreen(KioskScreen):
     theme = StringProperty(None, allownone=True)
     neighbourhood = StringProperty(None, allownone=True)
+    _ahead: list[str] = []
 
     def show(self, theme: str | None = None, neighbourhood: str | None = None) -> None:
         self.theme, self.neighbourhood = theme, neighbourhood
@@ -69,12 +75,23 @@ class ListingScreen(KioskScreen):
         store, lang = app.store, app.lang
         ids = fair_sorted(store.community_ids(self.theme, self.neighbourhood), app.session.seed)
         self.ids.cards_view.data = card_rows(app, ids)
+        # A tap on a card should not wait for its page's QR code: make them while the
+        # visitor reads the list, one per frame.
+        public_url = app.kiosk_config.public_url
+        first = store.communities(ids[:PREPARED_AHEAD])
+        self._ahead = [community_url(community, public_url) for community in first]
+        Clock.schedule_once(self._prepare_next, 0)
         self.ids.top_bar.title = self._title(store, lang)
         self.ids.count_label.text = ngettext(
             "{n} group. The order is different for every visitor: no group comes first.",
             "{n} groups. The order is different for every visitor: no group comes first.",
             len(ids),
         ).format(n=len(ids))
+
+    def _prepare_next(self, _dt) -> None:
+        if self._ahead:
+            matrix_for(self._ahead.pop(0))
+            Clock.schedule_once(self._prepare_next, 0)
 
     def _title(self, store, lang: str) -> str:
         for slug, terms in (
@@ -89,6 +106,7 @@ class ListingScreen(KioskScreen):
         self.ids.cards_view.data = []
         self.ids.top_bar.title = self.ids.count_label.text = ""
         self.theme = self.neighbourhood = None
+        self._ahead = []
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

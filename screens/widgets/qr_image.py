@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.metrics import dp
@@ -9,6 +11,12 @@ from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.widget import Widget
 
 from kiosk.qr import QrMatrix, make_matrix
+
+
+@lru_cache(maxsize=1024)  # a few kB each: every community's code, once
+def matrix_for(data: str) -> QrMatrix:
+    """The QR matrix for ``data``, made once (about 20 ms each: a tap would wait for it)."""
+    return make_matrix(data)
 
 
 class QrImage(Widget):
@@ -33,7 +41,7 @@ class QrImage(Widget):
         if not self.data:
             self.matrix = None
             return
-        matrix: QrMatrix = make_matrix(self.data)
+        matrix = matrix_for(self.data)
         self.module_px = max(3, round(self.target_size / matrix.size))
         side = matrix.size * self.module_px
         texture = Texture.create(size=(side, side), colorfmt="rgba")
