@@ -10,10 +10,12 @@ reach them, and on demand if a touch is faster.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import time
 
 from kivy.app import App
+from kivy.cache import Cache
 from kivy.clock import Clock
 from kivy.core.text import DEFAULT_FONT, LabelBase
 from kivy.core.window import Window
@@ -49,6 +51,10 @@ SCREEN_CLASSES = {
     nav.INTRODUCE: "screens.introduce:IntroduceScreen",
 }
 IDLE_CHECK_SECONDS = 0.5
+# Kivy keeps every picture it loaded (and its texture) in its caches for a minute after the
+# last use, with no bound on pictures: a busy hall grew the kiosk by hundreds of MB. Bounded,
+# a picture shown again is read again (a few ms); cards on screen hold their own textures.
+PICTURE_CACHE_LIMIT = 24
 FAREWELL_SECONDS = 12
 STAFF_TAPS = 5  # taps in the attract screen's top-left corner that show staff the sync status
 STAFF_TAP_SECONDS = 5.0
@@ -86,6 +92,7 @@ class KioskApp(App):
         self.notice = None  # the 'ask the reception' answer, built on first use
         self._idle_event = None
         self._stopped = False  # a Clock callback may still arrive after on_stop
+        self._frozen = False  # long-lived objects handed to gc.freeze() (build_remaining)
         self.sync_worker = None  # started when this kiosk is enrolled at a hub
         self._staff_taps: list[float] = []
         self.pin_check = PinCheck(store, clock)
@@ -100,6 +107,8 @@ class KioskApp(App):
     def build(self):
         from screens.widgets import rtl
 
+        Cache.register("kv.image", limit=PICTURE_CACHE_LIMIT, timeout=60)
+        Cache.register("kv.texture", limit=PICTURE_CACHE_LIMIT, timeout=60)
         rtl.install()  # before the first label: Arabic joined, right to left, mirrored
         # The theme outlives an app (the screenshots and the tests start several): standard.
         # Not in on_stop: kv's 'app' would then re-bind to the app that is stopping.
@@ -165,9 +174,19 @@ class KioskApp(App):
         if missing:
             self.screen(missing[0])
             Clock.schedule_once(self.build_remaining, 0)
+        elif not self._frozen:
+            # Every screen is built: what is alive now lives as long as the app. Frozen, the
+            # collector no longer walks it all again in the middle of a tap (a full pass
+            # took up to 180 ms of one on these machines). Collected first, so no garbage
+            # (of an earlier app in the same process, say) is kept for good.
+            self._frozen = True
+            gc.collect()
+            gc.freeze()
 
     def on_stop(self):
         self._stopped = True
+        if self._frozen:  # what this app kept may go now (tests start many in one process)
+            gc.unfreeze()
         if self.speaker is not None:
             self.speaker.stop()
         if self.sync_worker is not None:
