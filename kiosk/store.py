@@ -201,16 +201,24 @@ class Store:
         with their filter and search indexes."""
         labels = self._labels_by_slug()
         now = utcnow()
+        upsert = (
+            f"INSERT INTO communities ({', '.join(_COLUMNS)}) VALUES"
+            f" ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
+            + ", ".join(_UPDATES)
+            + " RETURNING num"
+        )
+        # What each community's index rows will hold (the last, should a batch hold one twice).
+        indexed: dict[str, tuple[int, dict, tuple[str, str, str]]] = {}
         count = 0
         with transaction(self.conn):
+            # Rows numbered above this are new in this batch: they have no index rows yet.
+            (known,) = self.conn.execute("SELECT coalesce(max(num), 0) FROM communities").fetchone()
             for r in records:
                 cid = r["id"]
                 # An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the
                 # delete would cascade to the community's events.
-                self.conn.execute(
-                    f"INSERT INTO communities ({', '.join(_COLUMNS)}) VALUES"
-                    f" ({', '.join('?' * len(_COLUMNS))}) ON CONFLICT(id) DO UPDATE SET "
-                    + ", ".join(_UPDATES),
+                (num,) = self.conn.execute(
+                    upsert,
                     [
                         cid,
                         r["name"],
@@ -233,36 +241,56 @@ class Store:
                         r.get("revision", 1),
                         now,
                     ],
-                )
-                (num,) = self.conn.execute(
-                    "SELECT num FROM communities WHERE id = ?", [cid]
                 ).fetchone()
-                self.conn.execute("DELETE FROM community_words WHERE rowid = ?", [num])
-                self.conn.execute("DELETE FROM community_trigrams WHERE rowid = ?", [num])
-                self.conn.execute("DELETE FROM community_themes WHERE community_id = ?", [cid])
-                self.conn.execute("DELETE FROM community_gifts WHERE community_id = ?", [cid])
-                self.conn.executemany(
-                    "INSERT INTO community_themes (community_id, theme) VALUES (?, ?)",
-                    [(cid, t) for t in dict.fromkeys(r["themes"])],
-                )
-                self.conn.executemany(
-                    "INSERT INTO community_gifts (community_id, gift) VALUES (?, ?)",
-                    [(cid, g) for g in dict.fromkeys(r["gifts_welcome"])],
-                )
-                self._index(num, cid, r, labels)
+                indexed[cid] = (num, r, search.index_texts(r, labels))
                 count += 1
+            # The indexes of the whole batch at once: one statement each, not one per record
+            # (a first pull writes ten thousand).
+            old = [(cid, num) for cid, (num, _r, _t) in indexed.items() if num <= known]
+            self.conn.executemany(
+                "DELETE FROM community_words WHERE rowid = ?", [(n,) for _c, n in old]
+            )
+            self.conn.executemany(
+                "DELETE FROM community_trigrams WHERE rowid = ?", [(n,) for _c, n in old]
+            )
+            self.conn.executemany(
+                "DELETE FROM community_themes WHERE community_id = ?", [(c,) for c, _n in old]
+            )
+            self.conn.executemany(
+                "DELETE FROM community_gifts WHERE community_id = ?", [(c,) for c, _n in old]
+            )
+            themes = [
+                (c, t) for c, (_n, r, _t) in indexed.items() for t in dict.fromkeys(r["themes"])
+            ]
+            gifts = [
+                (c, g)
+                for c, (_n, r, _t) in indexed.items()
+                for g in dict.fromkeys(r["gifts_welcome"])
+            ]
+            words = [(n, c, name, body) for c, (n, _r, (name, body, _t)) in indexed.items()]
+            trigrams = [(n, c, text) for c, (n, _r, (_a, _b, text)) in indexed.items()]
+            self.conn.executemany(
+                "INSERT INTO community_themes (community_id, theme) VALUES (?, ?)", themes
+            )
+            self.conn.executemany(
+                "INSERT INTO community_gifts (community_id, gift) VALUES (?, ?)", gifts
+            )
+            self._insert_index(words, trigrams)
         return count
+
+    def _insert_index(self, words: list[tuple], trigrams: list[tuple]) -> None:
+        self.conn.executemany(
+            "INSERT INTO community_words (rowid, community_id, name, body) VALUES (?, ?, ?, ?)",
+            words,
+        )
+        self.conn.executemany(
+            "INSERT INTO community_trigrams (rowid, community_id, text) VALUES (?, ?, ?)",
+            trigrams,
+        )
 
     def _index(self, num: int, cid: str, record: dict, labels: dict[str, list[str]]) -> None:
         name, body, trigrams = search.index_texts(record, labels)
-        self.conn.execute(
-            "INSERT INTO community_words (rowid, community_id, name, body) VALUES (?, ?, ?, ?)",
-            [num, cid, name, body],
-        )
-        self.conn.execute(
-            "INSERT INTO community_trigrams (rowid, community_id, text) VALUES (?, ?, ?)",
-            [num, cid, trigrams],
-        )
+        self._insert_index([(num, cid, name, body)], [(num, cid, trigrams)])
 
     def rebuild_search_index(self) -> None:
         """Index every community anew (after a migration, or to repair the index)."""

@@ -111,6 +111,8 @@ def _bounded_int(text: str) -> int:
 
 def _depth(value: Any) -> int:
     """How deep ``value`` nests, without recursion (a deep body must not exhaust the stack)."""
+    # Only containers go on the stack: a scalar inside one only counts as one level deeper
+    # (a page of records holds hundreds of thousands of scalars).
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
@@ -118,9 +120,14 @@ def _depth(value: Any) -> int:
         if level > MAX_DEPTH:
             break
         if isinstance(item, dict):
-            stack.extend((v, level + 1) for v in item.values())
+            children = item.values()
         elif isinstance(item, list):
-            stack.extend((v, level + 1) for v in item)
+            children = item
+        else:
+            continue
+        if children:
+            deepest = max(deepest, level + 1)
+            stack.extend((v, level + 1) for v in children if isinstance(v, dict | list))
     return deepest
 
 
