@@ -508,3 +508,165 @@ def test_the_new_forms_need_a_session_the_role_and_the_csrf_token(served):
     unknown = boss.post(f"{served.url}/desk/accounts/{'x' * 300}", timeout=10,
                         data={"csrf": boss_csrf, "action": "disable"})  # fmt: skip
     assert unknown.status_code == 400 and "bestaat niet" in unknown.text
+
+
+# -- found by attacking the hardened hub (a second round) --------------------------------------
+
+
+def _help_ops(kiosk_name: str, first_seq: int, created: list[str]) -> list[dict]:
+    ops = []
+    for i, moment in enumerate(created):
+        rid = str(uuid.uuid4())
+        ops.append({
+            "version": protocol.PROTOCOL_VERSION, "device_seq": first_seq + i,
+            "op_id": str(uuid.uuid4()), "entity": "help_request", "record_id": rid,
+            "fields": {"id": rid, "kiosk": kiosk_name, "language": "nl", "created_at": moment},
+        })  # fmt: skip
+    return ops
+
+
+def test_a_kiosk_cannot_break_the_kiosks_page_with_a_moment_out_of_range(served, tmp_path):
+    kiosk = enrolled_kiosk(served, tmp_path / "k", "kiosk-eeuw")
+    headers = {"Authorization": f"Bearer {kiosk.get_state('token')}"}
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-W48-7"):
+        for header in ("X-Ontmoet-Oldest-Unsent", "X-Ontmoet-Clock"):
+            reply = requests.get(f"{served.url}/api/v1/pull", timeout=10,
+                                 headers={**headers, header: moment})  # fmt: skip
+            assert reply.status_code == 400, (header, moment)
+    conn = conn_of(served)  # and what an older hub let in is shown, not a 500
+    with conn:
+        conn.execute(
+            "UPDATE kiosks SET oldest_unsent = '0001-01-01T00:00:00+14:00' WHERE name = ?",
+            ["kiosk-eeuw"],
+        )
+    conn.close()
+    boss = desk_login(served, "eeuw", account(served, "eeuw", "admin")).web
+    page = boss.get(f"{served.url}/desk/kiosks", timeout=10)
+    assert page.status_code == 200 and "0001-01-01" in page.text
+
+
+def test_the_password_page_counts_wrong_passwords_like_the_login(served):
+    password = account(served, "raadsel", "community_editor",
+                       community=sorted(served.communities())[3])  # fmt: skip
+    web = desk_login(served, "raadsel", password).web
+    csrf = csrf_of(web, f"{served.url}/desk/password")
+    new = "een-heel-nieuw-wachtwoord"
+    codes = [
+        web.post(
+            f"{served.url}/desk/password",
+            timeout=30,
+            data={"csrf": csrf, "current": f"gok-{i}", "new": new, "repeat": new},
+        ).status_code  # fmt: skip
+        for i in range(desk_store.MAX_FAILURES + 1)
+    ]
+    assert codes == [400] * desk_store.MAX_FAILURES + [429]
+    locked = web.post(
+        f"{served.url}/desk/password",
+        timeout=30,
+        data={"csrf": csrf, "current": password, "new": new, "repeat": new},
+    )
+    assert locked.status_code == 429  # even the right one, for now
+
+
+def test_a_restore_keeps_revocations_logouts_and_editors(tmp_path):
+    hub = HubProcess(tmp_path / "hub").start()
+    try:
+        group = sorted(hub.communities())[0]
+        conn = conn_of(hub)
+        link = proposals.new_edit_link(conn, "test", group)
+        conn.close()
+        clerk = desk_login(hub, "anouk", account(hub, "anouk", "receptionist")).web
+        hub_cli(hub.data_dir, "backup", str(tmp_path / "backup.db"))
+        conn = conn_of(hub)
+        proposals.revoke_edit_links(conn, "test", group)
+        desk_store.end_sessions(conn, "test", "anouk")
+        conn.close()
+        editor = account(hub, "groep", "community_editor", community=group)
+        hub_cli(hub.data_dir, "restore", str(tmp_path / "backup.db"))
+        assert requests.get(f"{hub.url}/edit/{link}", timeout=10).status_code == 404
+        stale = clerk.get(f"{hub.url}/desk/queue", timeout=10, allow_redirects=False)
+        assert stale.headers["location"] == "/desk/login"
+        home = desk_login(hub, "groep", editor).web.get(f"{hub.url}/desk/", timeout=10)
+        name = json.loads(hub.db().execute(
+            "SELECT data FROM shared_records WHERE entity = 'community' AND id = ?", [group]
+        ).fetchone()[0])["name"]  # fmt: skip
+        assert name in home.text  # the editor still edits their own group
+    finally:
+        hub.stop()
+
+
+def test_half_a_body_and_then_silence_is_cut_off(tmp_path):
+    hub = HubProcess(tmp_path / "hub", demo=False).start(env={"ONTMOET_HUB_HEADER_TIMEOUT": "1"})
+    try:
+        slow = socket.create_connection(("127.0.0.1", hub.port), timeout=30)
+        slow.sendall(
+            b"POST /desk/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+            b"application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nuser"
+        )
+        reply = b""
+        while chunk := slow.recv(4096):  # the hub answers or hangs up: it never waits for ever
+            reply += chunk
+        slow.close()
+        assert not reply.startswith(b"HTTP/1.1 2")
+        assert requests.get(f"{hub.url}/api/v1/health", timeout=10).status_code == 200
+    finally:
+        hub.stop()
+
+
+def test_invented_moments_do_not_spread_a_flood_over_more_hours(served, tmp_path):
+    from sync.hub.store import QUOTAS_PER_HOUR
+
+    kiosk = enrolled_kiosk(served, tmp_path / "k", "kiosk-tijd")
+    far = ["9999-12-31T23:59:59-14:00", "2026-01-01T00:00:00+00:00", "1970-01-01T00:00:00Z"]
+    hours = [f"2031-0{m}-01T0{h}:00:00+00:00" for m in range(1, 10) for h in range(10)]
+    created = [far[i % 3] for i in range(60)] + hours[:40]
+    reply = push(served, kiosk, _help_ops("kiosk-tijd", 1, created))
+    assert reply.status_code == 200
+    # Far from the moment they arrived, they all count in the hour of arrival: one quota.
+    quota = QUOTAS_PER_HOUR["help_request"]
+    assert quota <= reply.json()["applied"] <= 2 * quota
+    odd = push(served, kiosk, _help_ops("kiosk-tijd", 101, ["2026-W48-7T16:00:00+00:00",
+                                                            "20261129T164028+0000"]))  # fmt: skip
+    assert odd.json()["applied"] == 0 and len(odd.json()["quarantined"]) == 2
+
+
+def test_a_kiosk_does_not_decide_how_long_the_hub_keeps_a_visitors_data(served, tmp_path):
+    from datetime import date, timedelta
+
+    kiosk = enrolled_kiosk(served, tmp_path / "k", "kiosk-eeuwig")
+    group = sorted(served.communities())[0]
+    rid, token = str(uuid.uuid4()), new_token()
+    import hashlib
+
+    fields = {"id": rid, "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+              "communities": [group], "language": "nl", "expires_on": "9999-12-31",
+              "created_at": "2026-11-29T10:00:00+00:00"}  # fmt: skip
+    op = {"version": protocol.PROTOCOL_VERSION, "device_seq": 1, "op_id": str(uuid.uuid4()),
+          "entity": "take_home_list", "record_id": rid, "fields": fields}  # fmt: skip
+    assert push(served, kiosk, [op]).json()["applied"] == 1
+    (kept,) = hub_store_rows(served, "SELECT expires_on FROM take_home_lists WHERE id = ?", rid)
+    assert kept <= (date.today() + timedelta(days=91)).isoformat()
+
+
+def hub_store_rows(hub, sql: str, *params) -> list:
+    conn = conn_of(hub)
+    try:
+        return [r[0] for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def test_failures_from_one_ipv6_network_count_together(tmp_path):
+    hub = HubProcess(tmp_path / "hub", demo=False)
+    conn = conn_of(hub)
+    password = account(hub, "bas", "receptionist")
+    assert desk_store.address_key("2001:db8:1:2::9") == desk_store.address_key("2001:db8:1:2::ff")
+    assert desk_store.address_key("2001:db8:1:3::9") != desk_store.address_key("2001:db8:1:2::9")
+    assert desk_store.address_key("::ffff:192.0.2.7") == "192.0.2.7"
+    for i in range(desk_store.MAX_FAILURES):
+        with pytest.raises(desk_store.LoginRefused, match="wrong"):
+            desk_store.log_in(conn, "bas", "raden", f"2001:db8:1:2::{i + 1:x}")
+    with pytest.raises(desk_store.LoginRefused, match="locked"):
+        desk_store.log_in(conn, "bas", password, "2001:db8:1:2::abcd")
+    assert desk_store.log_in(conn, "bas", password, "2001:db8:9::1")[1].username == "bas"
+    conn.close()

@@ -184,7 +184,8 @@ def test_the_purge_follows_the_calendar(tmp_path):
     hub_store.create_schema(conn)
     with hub_store.write(conn):
         conn.execute(
-            "INSERT INTO visitor_records VALUES ('contact_request', 'r1', 'k', ?, '2026-11-01')",
+            "INSERT INTO visitor_records (entity, id, kiosk, fields, received_at)"
+            " VALUES ('contact_request', 'r1', 'k', ?, '2026-11-01')",
             ['{"expires_on": "2027-02-28", "communities": []}'],
         )
     with time_machine.travel("2027-02-28 23:00"):

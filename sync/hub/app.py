@@ -232,10 +232,8 @@ def _kiosk_facts(request: Request) -> dict[str, Any]:
     clock = request.headers.get("x-ontmoet-clock")
     if clock is not None:
         try:
-            moment = datetime.fromisoformat(clock)
-            if moment.tzinfo is None:
-                raise ValueError
-        except ValueError:
+            moment = datetime.fromisoformat(protocol.iso_moment("X-Ontmoet-Clock", clock))
+        except protocol.ProtocolError:
             raise HTTPException(
                 400, "Header X-Ontmoet-Clock must be a moment with a time zone."
             ) from None

@@ -343,6 +343,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         staged_path = Path(scratch) / "staged.db"
         staged = sqlite3.connect(staged_path, isolation_level=None)
         source.backup(staged)
+        hub_store.create_schema(staged)  # a backup from an older hub gets the newer tables
         staged.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [hub_store.new_epoch()])
         hub_store.carry_over_on_restore(conn, staged)
         staged.backup(conn)  # one step: the hub serves the old store or the restored one

@@ -5,6 +5,7 @@ audit log (who did what; never a visitor's details).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 import sqlite3
@@ -118,6 +119,20 @@ def _dummy_hash() -> str:
         return _dummy[0]
 
 
+def address_key(address: str) -> str:
+    """The address failures are counted by: an IPv6 client by its /64 network (one
+    household's or server's, whose 2^64 addresses are all its own), an IPv4 one as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def _take_attempt(conn: sqlite3.Connection, username: str, address: str, now: datetime) -> None:
     """Count this attempt as a failure *before* the password is checked, in one write: a
     burst of parallel guesses cannot all slip in before the lock (the count is refunded on
@@ -172,7 +187,7 @@ def log_in(
     conn: sqlite3.Connection, username: str, password: str, address: str = "?"
 ) -> tuple[str, DeskSession]:
     """A new session (its token, once) for a right name and password from ``address``."""
-    now = datetime.now(UTC)
+    now, address = datetime.now(UTC), address_key(address)
     _take_attempt(conn, username, address, now)
     row = conn.execute(
         "SELECT password_hash, role, disabled_at, must_change_password FROM accounts"
@@ -252,6 +267,7 @@ ACCOUNT_REFUSALS = {
     "has_name": "a password must not contain the account's name",
     "wrong_current": "the current password is not right",
     "same": "choose a password other than the current one",
+    "locked": "too many wrong passwords from this address: wait, then try again",
 }
 
 
@@ -325,22 +341,33 @@ def password_problem(username: str, new: str) -> str | None:
 
 
 def change_password(
-    conn: sqlite3.Connection, username: str, current: str, new: str, keep: str = ""
-) -> None:
+    conn: sqlite3.Connection, username: str, current: str, new: str, keep: str = "",
+    address: str = "?",
+) -> None:  # fmt: skip
     """Change one's own password (the current one is asked again); every other session of the
-    account ends."""
+    account ends. A wrong current password counts like a wrong login, from ``address``: a
+    stolen cookie is no way around the login's locks."""
     problem = password_problem(username, new)
     if problem:
         raise AccountRefused(problem)
+    now, address = datetime.now(UTC), address_key(address)
+    try:
+        _take_attempt(conn, username, address, now)
+    except LoginRefused:
+        raise AccountRefused("locked") from None
     row = conn.execute(
         "SELECT password_hash FROM accounts WHERE username = ?", [username]
     ).fetchone()
     if row is None or not keys.verify_password(row[0], current):
+        _attempt_failed(conn, username, address, now)
         raise AccountRefused("wrong_current")
     if current == new:
         raise AccountRefused("same")
     hashed = keys.hash_password(new)
     with write(conn):
+        conn.execute(
+            "DELETE FROM login_throttle WHERE username = ? AND address = ?", [username, address]
+        )
         conn.execute(
             "UPDATE accounts SET password_hash = ?, must_change_password = 0 WHERE username = ?",
             [hashed, username],
@@ -454,6 +481,17 @@ def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
         for rid in expired:
             erase_contact_request(conn, rid)
             audit(conn, "hub", "contact request erased: period ended", rid)
+        # Take-home lists past their day: their page already says 'gone'; now the rows go.
+        lists = conn.execute(
+            "DELETE FROM take_home_lists WHERE expires_on < ?", [today_text]
+        ).rowcount
+        conn.execute(
+            "DELETE FROM visitor_records WHERE entity = 'take_home_list'"
+            " AND json_extract(fields, '$.expires_on') < ?",
+            [today_text],
+        )
+        if lists:
+            audit(conn, "hub", f"take-home lists erased: {lists} past their day")
     checkpoint_after_erasure(conn)
     return len(expired)
 

@@ -30,13 +30,14 @@ LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 def local_time(moment: str | None, pattern: str = "%d-%m-%Y %H:%M") -> str:
     if not moment:
         return ""
+    # Whatever a kiosk said (a stolen one can say year 1 at +14:00) is shown, never a 500.
     try:
         parsed = datetime.fromisoformat(moment)
-    except ValueError:
+        if parsed.tzinfo is None:
+            return parsed.strftime(pattern)
+        return parsed.astimezone(LOCAL_ZONE).strftime(pattern)
+    except (ValueError, OverflowError):
         return moment
-    if parsed.tzinfo is None:
-        return parsed.strftime(pattern)
-    return parsed.astimezone(LOCAL_ZONE).strftime(pattern)
 
 
 templates.env.filters["local"] = local_time

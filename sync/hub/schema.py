@@ -277,6 +277,19 @@ def m003_safe_to_go_live(db: Database) -> None:
     )
 
 
+@migration
+def m004_quota_hours(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The hour (UTC) a record counts in for its kiosk's quota: the hour it says it was
+        -- made, or the hour it arrived when that claim is far off (a kiosk can say anything).
+        ALTER TABLE visitor_records ADD COLUMN quota_hour TEXT;
+        CREATE INDEX visitor_records_quota ON visitor_records (kiosk, entity, quota_hour)
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

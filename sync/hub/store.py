@@ -509,27 +509,56 @@ QUOTA_WINDOW_DAYS = 15  # records received longer ago are not counted (the kiosk
 OVER_QUOTA = "is over this kiosk's quota"
 
 
+def quota_hour(made: str, now: str) -> str:
+    """The hour (UTC) a record counts in: the hour it was made, by its kiosk's word; the hour
+    it arrived when that word is off by more than the kiosk's archive (a clock at 1970, or a
+    stolen kiosk spreading a flood over invented hours)."""
+    arrived = datetime.fromisoformat(now)
+    try:
+        claimed = datetime.fromisoformat(made).astimezone(UTC)
+    except (ValueError, OverflowError):
+        claimed = arrived
+    if not arrived - timedelta(days=QUOTA_WINDOW_DAYS) <= claimed <= arrived + timedelta(days=1):
+        claimed = arrived
+    return claimed.strftime("%Y-%m-%dT%H")
+
+
 def _within_quota(
-    conn: sqlite3.Connection, kiosk: str, entity: str, made: str, now: str, factor: float
+    conn: sqlite3.Connection, kiosk: str, entity: str, hour: str, now: str, factor: float
 ) -> None:
     from sync.protocol import ProtocolError
 
     # The quota factor (ONTMOET_HUB_QUOTA_FACTOR) scales every quota: for a kiosk in a very
     # busy place, and for the sync fault tests, which make months of visitors in seconds.
     quota = int(QUOTAS_PER_HOUR.get(entity, 300) * factor)
-    arrived = datetime.fromisoformat(now)
-    window = (arrived - timedelta(days=QUOTA_WINDOW_DAYS)).isoformat(timespec="seconds")
-    last_hour = (arrived - timedelta(hours=1)).isoformat(timespec="seconds")
-    # SQLite's strftime turns a moment with an offset into UTC: every hour is one bucket.
-    same_hour, arrived_lately = conn.execute(
-        "SELECT count(*) FILTER (WHERE strftime('%Y-%m-%dT%H', json_extract(fields,"
-        " '$.created_at')) = strftime('%Y-%m-%dT%H', ?)),"
-        " count(*) FILTER (WHERE received_at > ?)"
-        " FROM visitor_records WHERE kiosk = ? AND entity = ? AND received_at > ?",
-        [made, last_hour, kiosk, entity, window],
-    ).fetchone()
+    last_hour = (datetime.fromisoformat(now) - timedelta(hours=1)).isoformat(timespec="seconds")
+    same_hour = conn.execute(
+        "SELECT count(*) FROM visitor_records WHERE kiosk = ? AND entity = ? AND quota_hour = ?",
+        [kiosk, entity, hour],
+    ).fetchone()[0]
+    arrived_lately = conn.execute(
+        "SELECT count(*) FROM visitor_records WHERE kiosk = ? AND entity = ? AND received_at > ?",
+        [kiosk, entity, last_hour],
+    ).fetchone()[0]
     if same_hour >= quota or arrived_lately >= quota * BACKLOG_FACTOR:
         raise ProtocolError("op.entity", f"{OVER_QUOTA} ({quota} {entity} an hour)")
+
+
+#: The longest a record may be kept, from its arrival: a kiosk's word on expires_on is
+#: capped here (a visitor chooses at most 12 months of consent; a take-home list lives 90
+#: days). Capped, not refused: a kiosk whose clock is years off keeps its records.
+RETENTION_DAYS = {"contact_request": 366, "take_home_list": 91}
+
+
+def _within_retention(checked: dict, now: str) -> dict:
+    days = RETENTION_DAYS.get(checked["entity"])
+    fields = checked["fields"]
+    if days is None or "expires_on" not in fields:
+        return checked
+    latest = (datetime.fromisoformat(now).date() + timedelta(days=days)).isoformat()
+    if fields["expires_on"] <= latest:
+        return checked
+    return {**checked, "fields": {**fields, "expires_on": latest}}
 
 
 def apply_visitor_record(
@@ -542,9 +571,15 @@ def apply_visitor_record(
         "SELECT 1 FROM erased_records WHERE entity = ? AND id = ?", [entity, rid]
     ).fetchone():
         return
-    _within_quota(conn, kiosk, entity, fields.get("created_at") or now, now, quota_factor)
+    hour = quota_hour(fields.get("created_at") or now, now)
+    _within_quota(conn, kiosk, entity, hour, now, quota_factor)
+    checked = _within_retention(checked, now)
+    fields = checked["fields"]
     if not ledger.insert_record(conn, kiosk, checked, now):
         return
+    conn.execute(
+        "UPDATE visitor_records SET quota_hour = ? WHERE entity = ? AND id = ?", [hour, entity, rid]
+    )
     if entity == "take_home_list":
         conn.execute(
             "INSERT OR IGNORE INTO take_home_lists (token_hash, id, communities, language,"
@@ -626,9 +661,12 @@ def community_events(conn: sqlite3.Connection, community_id: str, from_day: str)
     return [json.loads(r[0]) for r in rows]
 
 
-#: What a restore never rolls back: who may sync (tokens, revocations, used codes), the
-#: accounts, and every erasure. The records and what the kiosks pushed do go back in time.
-CARRIED_OVER = ("kiosks", "enrolment_codes", "accounts", "erased_records")
+#: What a restore never rolls back: who may sync (tokens, revocations, used codes), who may
+#: log in and edit (accounts and which group an editor edits, sessions ended or begun, login
+#: locks, edit links revoked or made), and every erasure. The records and what the kiosks
+#: pushed do go back in time.
+CARRIED_OVER = ("kiosks", "enrolment_codes", "accounts", "editor_communities", "desk_sessions",
+                "login_throttle", "edit_links", "erased_records")  # fmt: skip
 
 
 def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connection) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import anyio
@@ -99,7 +100,7 @@ async def login(
     pre: Annotated[str, Form(max_length=100)] = "",
 ):
     state = hub_of(request)
-    client = request.client.host if request.client else "?"
+    client = desk_store.address_key(request.client.host if request.client else "?")
     cookie = request.cookies.get(PRE_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), pre.encode()):
         return render(request, "login.html", None, status=403, pre="", error="bad_form")
@@ -109,39 +110,43 @@ async def login(
         return render(request, "login.html", None, status=429, pre=pre, error="login_locked")
     # A password check costs 64 MiB and most of a core: at most LOGIN_CHECKS at once. The
     # others wait here without a thread, and after LOGIN_WAIT seconds are asked to retry.
-    turn, my_turn = state.login_turns(), False
-    with anyio.move_on_after(LOGIN_WAIT):
-        await turn.acquire()
-        my_turn = True
-    if not my_turn:
-        state.login_limit.forgive(client)
-        return render(request, "login.html", None, status=503, pre=pre, error="login_busy",
-                       headers={"Retry-After": "5"})  # fmt: skip
-    try:
-        # state.conn inside the worker thread: each thread has its own connection.
-        token, _session_ = await run_in_threadpool(
-            lambda: desk_store.log_in(state.conn, username, password, client)
-        )
-    except desk_store.LoginRefused as refused:
-        status = {"locked": 429, "disabled": 403}.get(str(refused), 401)
-        if str(refused) == "disabled":
+    async with _password_turn(state) as my_turn:
+        if not my_turn:
             state.login_limit.forgive(client)
-        return render(
-            request,
-            "login.html",
-            None,
-            status=status,
-            pre=pre,
-            error=f"login_{refused}" if str(refused) != "wrong" else "login_wrong",
-        )
-    finally:
-        turn.release()
+            return render(request, "login.html", None, status=503, pre=pre,
+                          error="login_busy", headers={"Retry-After": "5"})  # fmt: skip
+        try:
+            # state.conn inside the worker thread: each thread has its own connection.
+            token, _session_ = await run_in_threadpool(
+                lambda: desk_store.log_in(state.conn, username, password, client)
+            )
+        except desk_store.LoginRefused as refused:
+            status = {"locked": 429, "disabled": 403}.get(str(refused), 401)
+            if str(refused) == "disabled":
+                state.login_limit.forgive(client)
+            error = f"login_{refused}" if str(refused) != "wrong" else "login_wrong"
+            return render(request, "login.html", None, status=status, pre=pre, error=error)
     state.login_limit.forgive(client)
     response = RedirectResponse("/desk/", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/desk",
                         secure=secure(request))  # fmt: skip
     response.delete_cookie(PRE_COOKIE, path="/desk")
     return response
+
+
+@asynccontextmanager
+async def _password_turn(state):
+    """A turn at the password check (argon2: 64 MiB and most of a core), shared by every
+    door that checks a password: at most LOGIN_CHECKS at once; False after LOGIN_WAIT."""
+    turn, my_turn = state.login_turns(), False
+    with anyio.move_on_after(LOGIN_WAIT):
+        await turn.acquire()
+        my_turn = True
+    try:
+        yield my_turn
+    finally:
+        if my_turn:
+            turn.release()
 
 
 @router.post("/logout")
@@ -166,14 +171,16 @@ def password_page(request: Request):
 
 
 @router.post("/password", response_class=HTMLResponse)
-def change_password(
+async def change_password(
     request: Request,
     current: Annotated[str, Form(max_length=256)] = "",
     new: Annotated[str, Form(max_length=300)] = "",
     repeat: Annotated[str, Form(max_length=300)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ):
-    """Everyone changes their own password here (and must, after a generated one)."""
+    """Everyone changes their own password here (and must, after a generated one). The
+    current password is checked like a login's: its turn at the argon2 check, and its
+    failures counted per account and address."""
     session = session_of(request)
     if session is None:
         return to_login(request)
@@ -183,10 +190,20 @@ def change_password(
     if new != repeat:
         return render(request, "password.html", session, status=400,
                        problem=t["passwords_differ"])  # fmt: skip
-    try:
-        desk_store.change_password(hub_of(request).conn, session.username, current, new,
-                                   keep=request.cookies.get(COOKIE, ""))  # fmt: skip
-    except desk_store.AccountRefused as refused:
-        return render(request, "password.html", session, status=400,
-                       problem=t[f"account_{refused.code}"])  # fmt: skip
+    state, client = hub_of(request), request.client.host if request.client else "?"
+    async with _password_turn(state) as my_turn:
+        if not my_turn:
+            return render(request, "password.html", session, status=503,
+                          problem=t["login_busy"], headers={"Retry-After": "5"})  # fmt: skip
+        try:
+            await run_in_threadpool(
+                lambda: desk_store.change_password(
+                    state.conn, session.username, current, new,
+                    keep=request.cookies.get(COOKIE, ""), address=client,
+                )
+            )  # fmt: skip
+        except desk_store.AccountRefused as refused:
+            status = 429 if refused.code == "locked" else 400
+            return render(request, "password.html", session, status=status,
+                          problem=t[f"account_{refused.code}"])  # fmt: skip
     return render(request, "password.html", session_of(request), done=True)

@@ -93,6 +93,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "account_no_account": "Dat account bestaat niet.",
         "account_self_disable": "Je eigen account kun je niet uitzetten.",
         "account_self_reset": "Je eigen wachtwoord wijzig je met je huidige wachtwoord.",
+        "account_locked": "Te vaak een verkeerd wachtwoord vanaf deze computer. Wacht een "
+        "kwartier en probeer het dan opnieuw.",
         "disable": "Uitzetten", "enable": "Aanzetten", "reset_password": "Nieuw wachtwoord",
         "end_sessions": "Overal uitloggen", "disabled": "staat uit", "status": "Stand",
         "active_account": "actief", "sessions": "Ingelogd", "locked_somewhere": "op slot "
@@ -201,6 +203,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "account_no_account": "There is no such account.",
         "account_self_disable": "You cannot disable your own account.",
         "account_self_reset": "Change your own password with your current one.",
+        "account_locked": "Too many wrong passwords from this computer. Wait a quarter of an "
+        "hour, then try again.",
         "disable": "Disable", "enable": "Enable", "reset_password": "New password",
         "end_sessions": "Log out everywhere", "disabled": "disabled", "status": "State",
         "active_account": "active", "sessions": "Logged in", "locked_somewhere": "locked for "
