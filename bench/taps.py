@@ -12,9 +12,9 @@ Targets (issue 12), as multiples of the bare switch's median: tap to next screen
 p95 <= 3; keystroke to results drawn at 10,000 communities p95 <= 3.
 
 Where the time went (cProfile around the timed taps; docs/performance.md, "Taps and first
-frame"): 94 % in Kivy refilling a label's texture that the frame being drawn already used,
-which makes the GL driver finish the queued frame first (0.4-3 s a label on llvmpipe; a fresh
-texture costs < 1 ms); then the community page's QR code made again on every visit (20-28 ms),
+frame"): 94 % in Kivy refilling a label's texture that a recent frame drew with, which makes
+llvmpipe wait (0.4-3 s a label, also when filled between frames; a fresh texture costs
+< 1 ms); then the community page's QR code made again on every visit (20-28 ms),
 and full garbage collections over every widget of every screen in the middle of a tap (up to
 180 ms). BENCH_STEPS=1 prints every round.
 """

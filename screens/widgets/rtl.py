@@ -104,11 +104,10 @@ class BidiCoreLabel(CoreLabel):
         super()._render_text(visual(text) if has_rtl(text) else text, x, y)
 
     def refresh(self):
-        # A fresh texture for every new text, never the old one filled again: Kivy fills a
-        # label's texture while it draws the frame, and filling one that this frame has
-        # already drawn with makes the GL driver finish everything queued so far first.
-        # With Mesa's software renderer that cost 0.4-3 s per label (docs/performance.md);
-        # a new texture costs well under a millisecond.
+        # A fresh texture for every new text, never the old one filled again: filling a
+        # texture that a recent frame drew with makes Mesa's software renderer wait, 0.4-3 s
+        # a label, whether Kivy fills it while drawing (its way) or between frames (tried);
+        # a new texture costs well under a millisecond (docs/performance.md).
         self.texture = None
         super().refresh()
 
