@@ -6,6 +6,8 @@ from kivy.app import App
 from kivy.lang import Builder
 from kivy.uix.floatlayout import FloatLayout
 
+from screens.widgets import common  # noqa: F401  (the kv rules of Body, Heading, BigButton)
+
 
 class IdleOverlay(FloatLayout):
     """Covers the whole screen and takes every touch: 'start again' ends the session, any

@@ -6,6 +6,8 @@ from kivy.lang import Builder
 from kivy.properties import StringProperty
 from kivy.uix.floatlayout import FloatLayout
 
+from screens.widgets import common  # noqa: F401  (the kv rules of Body, Heading, BigButton)
+
 
 class Notice(FloatLayout):
     message = StringProperty("")

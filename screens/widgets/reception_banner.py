@@ -6,6 +6,8 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.uix.boxlayout import BoxLayout
 
+from screens.widgets import common  # noqa: F401  (the kv rules of Body, Heading, BigButton)
+
 
 class ReceptionBanner(BoxLayout):
     pass
