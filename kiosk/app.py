@@ -92,6 +92,7 @@ class KioskApp(App):
         self.notice = None  # the 'ask the reception' answer, built on first use
         self._idle_event = None
         self._stopped = False  # a Clock callback may still arrive after on_stop
+        self._farewell_event = None  # clears the goodbye on the attract screen later
         self._frozen = False  # long-lived objects handed to gc.freeze() (build_remaining)
         self.sync_worker = None  # started when this kiosk is enrolled at a hub
         self._staff_taps: list[float] = []
@@ -185,6 +186,8 @@ class KioskApp(App):
 
     def on_stop(self):
         self._stopped = True
+        if self._farewell_event is not None:
+            self._farewell_event.cancel()
         if self._frozen:  # what this app kept may go now (tests start many in one process)
             gc.unfreeze()
         if self.speaker is not None:
@@ -251,7 +254,9 @@ class KioskApp(App):
         if self.sync_worker is not None:
             self.sync_worker.nudge()  # what this visitor left goes to the hub soon
         if farewell:  # the goodbye is for this visitor, not for whoever walks by later
-            Clock.schedule_once(lambda _dt: self._clear_farewell(farewell), FAREWELL_SECONDS)
+            self._farewell_event = Clock.schedule_once(
+                lambda _dt: self._clear_farewell(farewell), FAREWELL_SECONDS
+            )
         self.hide_idle_warning()
         self.hide_notice()
         self.hide_options()
@@ -444,6 +449,10 @@ class KioskApp(App):
             self.open(nav.INTRODUCE)
 
     def _clear_farewell(self, farewell: str) -> None:
+        # After on_stop the kv bindings to this app would look for a running app that is gone
+        # (it came due in a stopped test's last frames, on a loaded machine).
+        if self._stopped:
+            return
         if self.farewell == farewell:
             self.farewell = ""
 

@@ -247,3 +247,20 @@ def test_long_lists_page_with_up_and_down_no_swipe_needed(kiosk):
     app.check_idle()
     (talents_bar,) = find(talents, BottomBar)
     assert not talents_bar.can_scroll and talents_bar.ids.up_button.disabled
+
+
+def test_a_goodbye_due_after_the_app_stopped_is_dropped(make_kiosk, monkeypatch):
+    """The goodbye on the attract screen is cleared FAREWELL_SECONDS later; when that came
+    due in a stopped app's last frames (a slow test on a loaded machine), its kv binding
+    looked for a running app that was gone and raised. Stopping cancels it."""
+    from kiosk import app as kiosk_app
+
+    monkeypatch.setattr(kiosk_app, "FAREWELL_SECONDS", 0.05)
+    runner = make_kiosk()
+    app = runner.app
+    app.start_session()
+    app.end_session("Tot ziens!")
+    app.dispatch("on_stop")  # no frame in between: the clearing is not due yet
+    time.sleep(0.1)  # now it is
+    EventLoop.idle()
+    assert app.farewell == "Tot ziens!"  # it did not run after the stop
