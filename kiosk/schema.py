@@ -304,3 +304,30 @@ def m006_introductions(db: Database) -> None:
         ) STRICT
         """,
     )
+
+
+@migration
+def m007_one_outbox(db: Database) -> None:
+    # The visitor records were written twice: into a table each, which nothing ever read,
+    # and into the outbox, which is what reaches the hub. The outbox is now their only copy
+    # (kiosk.outbox): the tables go, and queued ops, which live in the outbox, stay as they
+    # are. Freed pages are overwritten (sealed contact payloads were among them); SQLite as
+    # Debian ships it does so already, others are asked to for these drops only.
+    (secure,) = db.execute("PRAGMA secure_delete").fetchone()
+    db.execute("PRAGMA secure_delete = ON")
+    _run(
+        db,
+        """
+        DROP TABLE interests;
+        DROP TABLE contact_requests;
+        DROP TABLE introductions;
+        DROP TABLE help_requests;
+        DROP TABLE take_home_lists;
+        -- One op per record: a double tap or a retry with the same id queues nothing twice
+        -- (before, the records' own primary keys saw to that).
+        CREATE UNIQUE INDEX outbox_by_record ON outbox(entity, record_id);
+        -- Acknowledged records count too: kiosk.outbox.add looks here before queueing.
+        CREATE INDEX outbox_archive_by_record ON outbox_archive(entity, record_id)
+        """,
+    )
+    db.execute(f"PRAGMA secure_delete = {int(secure)}")

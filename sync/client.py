@@ -1,8 +1,9 @@
 """The kiosk's side of sync: enrolment, and one sync round (push, then pull) as SYNC.md asks.
 
-- Push: contiguous, ascending batches from the outbox (rule 3). Outbox rows leave only after
-  the hub's 200 (rule 6) — into a short archive that a restored hub can ask for again
-  (rule 11) — and acknowledged contact requests lose their sealed payload on the kiosk.
+- Push: contiguous, ascending batches from the outbox (rule 3). The outbox itself
+  (kiosk.outbox) is where ops wait, leave after the hub's 200 (rule 6) into a short archive
+  that a restored hub can ask for again (rule 11), and are forgotten; this module is the HTTP
+  and the protocol around it.
 - Pull: pages after the stored cursor; a page and its new cursor are written in one
   transaction (rule 7). A pull from zero (first sync, resync, new epoch) ends by removing what
   the hub no longer has.
@@ -21,12 +22,12 @@ import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from kiosk import __version__
+from kiosk import __version__, outbox
 from kiosk.models import Event, Term
 from kiosk.store import Store, transaction, utcnow
 from sync import protocol
@@ -34,8 +35,6 @@ from sync import protocol
 API = "/api/v1"
 TIMEOUT = (5, 30)  # seconds to connect, seconds between bytes of the reply
 PAGE_LIMIT = 500
-ARCHIVE_DAYS = 14  # how long acknowledged ops stay for a hub restored from an older backup
-ARCHIVE_MAX_OPS = 50_000  # and at most this many, whatever the clock says
 
 
 class SyncError(Exception):
@@ -142,7 +141,7 @@ class SyncClient:
         session: requests.Session | None = None,
         batch_ops: int = protocol.MAX_BATCH_OPS,
         page_limit: int = PAGE_LIMIT,
-        archive_days: int = ARCHIVE_DAYS,
+        archive_days: int = outbox.ARCHIVE_DAYS,
     ) -> None:
         found = enrolment(store)
         if found is None:
@@ -193,12 +192,10 @@ class SyncClient:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, result: RoundResult, **kwargs) -> requests.Response:
-        size, oldest = self.store.conn.execute(
-            "SELECT count(*), min(created_at) FROM outbox"
-        ).fetchone()
+        oldest = outbox.oldest(self.store)
         headers = {
             "Authorization": f"Bearer {self.token}",
-            "X-Ontmoet-Outbox": str(size),
+            "X-Ontmoet-Outbox": str(outbox.size(self.store)),
             "X-Ontmoet-Version": __version__,
             "X-Ontmoet-Clock": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -235,35 +232,15 @@ class SyncClient:
 
     # -- push ---------------------------------------------------------------------------------
 
-    def outbox_size(self) -> int:
-        return self.store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
-
-    def _pending(self, limit: int) -> list[dict[str, Any]]:
-        resend_from = int(self.store.get_state("resend_from", "0") or 0)
-        rows = self.store.conn.execute(
-            "SELECT device_seq, op_id, entity, record_id, fields FROM ("
-            " SELECT device_seq, op_id, entity, record_id, fields FROM outbox_archive"
-            "  WHERE ? > 0 AND device_seq >= ?"
-            " UNION ALL SELECT device_seq, op_id, entity, record_id, fields FROM outbox"
-            ") ORDER BY device_seq LIMIT ?",
-            [resend_from, resend_from, limit],
-        ).fetchall()
-        return [
-            {
-                "version": protocol.PROTOCOL_VERSION,
-                "device_seq": seq,
-                "op_id": op_id,
-                "entity": entity,
-                "record_id": record_id,
-                "fields": json.loads(fields),
-            }
-            for seq, op_id, entity, record_id, fields in rows
-        ]
+    def _wire_ops(self, limit: int) -> list[dict[str, Any]]:
+        """The next ops to push, as the protocol sends them (with its version)."""
+        version = protocol.PROTOCOL_VERSION
+        return [{"version": version, **op} for op in outbox.pending(self.store, limit)]
 
     def _push(self, result: RoundResult) -> None:
         batch_ops = self.batch_ops
         answered_gap = None
-        while ops := self._pending(batch_ops):
+        while ops := self._wire_ops(batch_ops):
             body = json.dumps({"ops": ops}, ensure_ascii=False, separators=(",", ":")).encode()
             while len(body) > protocol.MAX_BODY_BYTES and len(ops) > 1:
                 ops = ops[: len(ops) // 2]
@@ -301,73 +278,19 @@ class SyncClient:
             raise SyncError("attention", f"the hub refused a batch: {_detail(reply)}") from None
         if expected >= ops[0]["device_seq"]:
             raise SyncError("attention", f"the hub expects device_seq {expected}: out of step")
-        # Everything from `expected` up to what is still in the outbox must be in the archive,
-        # without a hole, or it cannot be sent again.
-        conn = self.store.conn
-        first_queued = conn.execute("SELECT min(device_seq) FROM outbox").fetchone()[0]
-        upto = (first_queued or ops[0]["device_seq"]) - 1
-        kept = conn.execute(
-            "SELECT count(*) FROM outbox_archive WHERE device_seq BETWEEN ? AND ?",
-            [expected, upto],
-        ).fetchone()[0]
-        if kept != upto - expected + 1:
+        # The hub was restored: send again, from the archive, what it lacks (rule 11) — if the
+        # archive still holds all of it, without a hole.
+        if not outbox.resend_from(self.store, expected, sent_from=ops[0]["device_seq"]):
             raise SyncError(
                 "attention",
                 f"the hub lacks operations from device_seq {expected} on, which this kiosk no "
                 "longer keeps all of (the hub was restored from a backup older than the archive)",
             )
-        # The hub was restored: send again, from the archive, what it lacks (rule 11).
-        self.store.set_state("resend_from", str(expected))
         return expected
 
     def _acknowledge(self, acked: int) -> None:
-        """Rule 6: only now do sent rows leave the outbox, in one transaction."""
-        conn = self.store.conn
-        with transaction(conn):
-            conn.execute(
-                "INSERT OR IGNORE INTO outbox_archive (device_seq, op_id, entity, record_id,"
-                " fields, base_revision, created_at, acked_at) SELECT device_seq, op_id, entity,"
-                " record_id, fields, base_revision, created_at, ? FROM outbox"
-                " WHERE device_seq <= ?",
-                [utcnow(), acked],
-            )
-            # The sealed details leave the kiosk's records (the archive keeps its copy only
-            # for a while, for a restored hub; the kiosk cannot open either).
-            conn.execute(
-                "UPDATE contact_requests SET sealed_payload = X'' WHERE id IN (SELECT record_id"
-                " FROM outbox WHERE entity = 'contact_request' AND device_seq <= ?)",
-                [acked],
-            )
-            conn.execute("DELETE FROM outbox WHERE device_seq <= ?", [acked])
-            self._prune_archive()
-            # Re-sending after a restore moves on with every acknowledgement, and ends when
-            # the hub has everything the archive holds.
-            if int(self.store.get_state("resend_from", "0") or 0):
-                last_archived = conn.execute(
-                    "SELECT coalesce(max(device_seq), 0) FROM outbox_archive"
-                ).fetchone()[0]
-                self.store.set_state(
-                    "resend_from", "0" if acked >= last_archived else str(acked + 1)
-                )
-            self.store.set_state("acked_seq", str(acked))
-
-    def _prune_archive(self) -> None:
-        """Forget the oldest archived ops: those acknowledged more than archive_days ago, and
-        any beyond ARCHIVE_MAX_OPS. Always a prefix (by device_seq), never a hole, whatever
-        the kiosk's clock did meanwhile."""
-        conn = self.store.conn
-        keep_after = (datetime.now(UTC) - timedelta(days=self.archive_days)).isoformat()
-        (old,) = conn.execute(
-            "SELECT coalesce(max(device_seq), 0) FROM outbox_archive WHERE acked_at < ?",
-            [keep_after],
-        ).fetchone()
-        (newest,) = conn.execute(
-            "SELECT coalesce(max(device_seq), 0) FROM outbox_archive"
-        ).fetchone()
-        conn.execute(
-            "DELETE FROM outbox_archive WHERE device_seq <= ?",
-            [max(old, newest - ARCHIVE_MAX_OPS)],
-        )
+        """Rule 6: only now do sent ops leave the outbox, in one transaction."""
+        outbox.acknowledge(self.store, acked, keep_days=self.archive_days)
 
     # -- pull ---------------------------------------------------------------------------------
 
@@ -396,11 +319,9 @@ class SyncClient:
             if self._check_epoch(page["epoch"]):
                 result.epoch_changed = True
                 continue
-            acked = int(self.store.get_state("acked_seq", "0") or 0)
-            if page["acked_seq"] < acked:
+            if page["acked_seq"] < outbox.last_acknowledged(self.store):
                 needs_push = True
-                self.store.set_state("resend_from", str(page["acked_seq"] + 1))
-                self.store.set_state("acked_seq", str(page["acked_seq"]))
+                outbox.hub_has_only(self.store, page["acked_seq"])
             if page["resync"]:
                 with transaction(self.store.conn):
                     self._start_full_pull()
@@ -502,6 +423,6 @@ def status(store: Store) -> dict[str, Any]:
         "last_sync_ok": get("last_sync_ok", ""),
         "last_attempt": get("last_attempt", ""),
         "last_error": get("last_error", ""),
-        "outbox": store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0],
-        "oldest_unsent": store.conn.execute("SELECT min(created_at) FROM outbox").fetchone()[0],
+        "outbox": outbox.size(store),
+        "oldest_unsent": outbox.oldest(store),
     }

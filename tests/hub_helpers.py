@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.hub_process import ROOT, HubProcess, free_port, hub_cli  # noqa: F401  (for the tests)
+from kiosk import outbox
 from kiosk.contact import check_contact, load_public_key, seal
 from kiosk.store import Store, open_store
 from kiosk.visitor_records import (
@@ -44,4 +45,4 @@ def visit(store: Store, kiosk: str, communities: list[str], n: int = 1) -> list[
 
 
 def outbox_size(store: Store) -> int:
-    return store.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    return outbox.size(store)

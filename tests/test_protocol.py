@@ -203,12 +203,12 @@ def test_parse_json_returns_plain_values():
 
 
 def test_the_kiosk_checks_its_records_before_they_enter_the_outbox(store):
-    from kiosk.visitor_records import new_record_id, pending_outbox, record_interest
+    from kiosk import outbox
+    from kiosk.visitor_records import new_record_id, record_interest
 
     with pytest.raises(ProtocolError, match="fields.kiosk"):
         record_interest(store, new_record_id(), ["eten"], [], None, "nl", "kiosk\u202ehal")
-    assert pending_outbox(store) == []
-    assert store.conn.execute("SELECT count(*) FROM interests").fetchone()[0] == 0
+    assert outbox.pending(store) == []
 
 
 def test_a_lone_surrogate_in_a_record_has_a_fingerprint_and_is_refused_by_its_rule():

@@ -27,6 +27,8 @@ from hub_helpers import (
     visit,
 )
 
+from kiosk import outbox
+from sync import protocol
 from sync.client import OutcomeUnknown, SyncClient, SyncError, status
 from sync.hub import store as hub_store
 
@@ -328,6 +330,11 @@ def test_an_acknowledgement_beyond_the_batch_empties_nothing_more(hub, tmp_path)
 # -- replays, gaps, versions: the hub's side of rules 4, 5 and 12 ----------------------------
 
 
+def wire_ops(kiosk) -> list[dict]:
+    """What the kiosk's outbox would push next, as the protocol sends it."""
+    return [{"version": protocol.PROTOCOL_VERSION, **op} for op in outbox.pending(kiosk, 100)]
+
+
 def _push(hub, token: str, ops: list[dict]) -> requests.Response:
     return requests.post(
         f"{hub.url}/api/v1/push",
@@ -340,7 +347,7 @@ def _push(hub, token: str, ops: list[dict]) -> requests.Response:
 def test_duplicated_replayed_and_gapped_batches(hub, tmp_path):
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     visit(kiosk, "kiosk-k", sorted(hub.communities()), n=3)
-    ops = SyncClient(kiosk)._pending(100)
+    ops = wire_ops(kiosk)
     token = kiosk.get_state("token")
     gap = _push(hub, token, ops[2:])
     assert gap.status_code == 409 and gap.json()["expected_seq"] == 1
@@ -362,7 +369,7 @@ def test_duplicated_replayed_and_gapped_batches(hub, tmp_path):
 def test_a_poison_record_is_quarantined_and_the_queue_goes_on(hub, tmp_path):
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     visit(kiosk, "kiosk-k", sorted(hub.communities()), n=1)
-    ops = SyncClient(kiosk)._pending(100)
+    ops = wire_ops(kiosk)
     ops[1]["fields"]["channel"] = "pigeon"
     reply = _push(hub, kiosk.get_state("token"), ops)
     assert reply.status_code == 200
@@ -376,11 +383,11 @@ def test_a_poison_record_is_quarantined_and_the_queue_goes_on(hub, tmp_path):
 def test_an_old_protocol_version_is_told_to_update_and_the_kiosk_keeps_its_queue(hub, tmp_path):
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     visit(kiosk, "kiosk-k", sorted(hub.communities()), n=1)
-    ops = [dict(op, version=0) for op in SyncClient(kiosk)._pending(100)]
+    ops = [dict(op, version=0) for op in wire_ops(kiosk)]
     reply = _push(hub, kiosk.get_state("token"), ops)
     assert reply.status_code == 426 and "update needed" in reply.json()["detail"]
     assert hub.records() == []
-    newer = [dict(op, version=99) for op in SyncClient(kiosk)._pending(100)]
+    newer = [dict(op, version=99) for op in wire_ops(kiosk)]
     assert _push(hub, kiosk.get_state("token"), newer).status_code == 426
 
 
