@@ -1,7 +1,9 @@
 """Search-as-you-type latency at 1k, 10k and 100k communities: p50 and p95 per keystroke.
 
 Each keystroke runs what the kiosk runs: the search, then loading the first 20 results.
-Targets (issue 2): p95 <= 16 ms at 10k, <= 50 ms at 100k.
+Targets (issue 12): the search itself p95 <= 5 ms at 10k, <= 25 ms at 100k (issue 2 asked for
+16 and 50 ms). The CPU columns are the process's own time: on a shared 2-core machine the wall
+clock also holds the wait for a core.
 """
 
 from __future__ import annotations
@@ -38,15 +40,18 @@ def keystrokes() -> list[str]:
     return [word[:i] for word in TYPED for i in range(1, len(word) + 1)]
 
 
-def measure(store, rounds: int = 3) -> list[float]:
-    timings = []
+def measure(store, rounds: int = 3) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds per keystroke. On a shared machine the wall clock
+    includes waiting for a core; the process's CPU time is the search's own work."""
+    timings, cpu = [], []
     for r in range(rounds):
         for query in keystrokes():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             ids = store.search(query, seed=f"bench-{r}")
             store.communities(ids[:20])
             timings.append((time.perf_counter() - start) * 1000)
-    return timings
+            cpu.append((time.process_time() - start_cpu) * 1000)
+    return timings, cpu
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -56,16 +61,20 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ontmoet-bench-search-"))
     print("search as you type (search + first 20 records), per keystroke")
-    print(f"{'communities':>12} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(
+        f"{'communities':>12} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
+        f" {'cpu p50':>8} {'cpu p95':>8} {'cpu max':>8}"
+    )
     for n in (1_000, 10_000, 100_000):
         start = time.perf_counter()
         store = synthetic_store(folder / f"search-{n}.db", n)
         built = time.perf_counter() - start
         measure(store, rounds=1)  # warm the page cache, as a running kiosk has it
-        timings = measure(store)
+        timings, cpu = measure(store)
         print(
             f"{n:>12,} {built:>8.1f} {percentile(timings, 50):>8.2f} "
-            f"{percentile(timings, 95):>8.2f} {max(timings):>8.2f}"
+            f"{percentile(timings, 95):>8.2f} {max(timings):>8.2f} {percentile(cpu, 50):>8.2f} "
+            f"{percentile(cpu, 95):>8.2f} {max(cpu):>8.2f}"
         )
         store.close()
 

@@ -5,10 +5,10 @@ Three passes, each only when the one before found too little, and results in tie
 1. words: FTS5 (unicode61, diacritics removed) with every query word as a prefix, over the
    name, pitch, story, theme and neighbourhood labels in all languages. 'cafe' finds 'Café',
    'coop' finds 'coöperatie'.
-2. substrings: a trigram index of the folded name, pitch and labels, so that 'moestuin' finds
+2. substrings: a trigram index of the folded name and pitch, so that 'moestuin' finds
    'Buurtmoestuin' (Dutch glues words together; a word index cannot see inside them).
-3. typos: the trigrams of each word, OR-ed, give candidates that rapidfuzz then checks word by
-   word; 'moestin' finds 'moestuin'.
+3. typos: rows holding a whole half of the longest word (one typo leaves one half intact) are
+   candidates that rapidfuzz then checks word by word; 'moestin' finds 'moestuin'.
 
 Within a tier the order is the session's fair order (kiosk.fair_order), never popularity.
 """
@@ -20,13 +20,13 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from kiosk.fair_order import fair_key, fair_sorted
 
 # Enough to fill the first screens; the visitor refines the query for more.
 MAX_RESULTS = 200
-TYPO_CANDIDATES = 60
+TYPO_CANDIDATES = 120  # rows read per piece of the word (typo_pieces)
 TYPO_SCORE = 80  # rapidfuzz ratio (0-100) for a word to count as a near miss
 _WORD = re.compile(r"\w+")
 
@@ -72,7 +72,9 @@ def index_texts(record: dict, labels: dict[str, Iterable[str]]) -> tuple[str, st
         for label in labels.get(slug, ())
     ]
     body = " ".join([*all_languages(record["pitch"]), *all_languages(record["story"]), *tag_labels])
-    trigram_text = fold(" ".join([record["name"], *all_languages(record["pitch"]), *tag_labels]))
+    # Not the labels: the same few phrases in six languages on every row were two thirds of
+    # this text, and of the time a first pull spends indexing; words find them (the body).
+    trigram_text = fold(" ".join([record["name"], *all_languages(record["pitch"])]))
     return record["name"], body, trigram_text
 
 
@@ -105,6 +107,32 @@ def _pivot(conn: sqlite3.Connection, seed: str) -> int:
     return int.from_bytes(fair_key(seed, "search-pivot"), "big") % (top + 1)
 
 
+def _window(
+    conn: sqlite3.Connection,
+    table: str,
+    match: str,
+    theme: str | None,
+    neighbourhood: str | None,
+    limit: int,
+    pivot: int,
+    columns: str = "m.community_id",
+) -> list[tuple]:
+    """Up to ``limit`` matching rows, read from the session's pivot onwards, wrapping around.
+
+    No ranking by relevance score inside a tier: the tier decides relevance, fair order the
+    rest. Reading from a per-session pivot keeps the work bounded when thousands match ('k'),
+    while every community is as likely as any other to be among the first ``limit``.
+    """
+    where, params = _filter_sql(theme, neighbourhood)
+    sql = f"SELECT {columns} FROM {table} AS m WHERE {table} MATCH ? AND m.rowid {{}} ?{where}"
+    found = conn.execute(sql.format(">=") + " LIMIT ?", [match, pivot, *params, limit]).fetchall()
+    if len(found) < limit:
+        found += conn.execute(
+            sql.format("<") + " LIMIT ?", [match, pivot, *params, limit - len(found)]
+        ).fetchall()
+    return found
+
+
 def _matches(
     conn: sqlite3.Connection,
     table: str,
@@ -114,26 +142,18 @@ def _matches(
     limit: int,
     pivot: int,
 ) -> list[str]:
-    """Up to ``limit`` matching ids, read from the session's pivot onwards, wrapping around.
+    return [row[0] for row in _window(conn, table, match, theme, neighbourhood, limit, pivot)]
 
-    No ranking by relevance score inside a tier: the tier decides relevance, fair order the
-    rest. Reading from a per-session pivot keeps the work bounded when thousands match ('k'),
-    while every community is as likely as any other to be among the first ``limit``.
-    """
-    where, params = _filter_sql(theme, neighbourhood)
-    sql = f"SELECT m.community_id FROM {table} AS m WHERE {table} MATCH ? AND m.rowid {{}} ?{where}"
-    found = [
-        row[0]
-        for row in conn.execute(sql.format(">=") + " LIMIT ?", [match, pivot, *params, limit])
-    ]
-    if len(found) < limit:
-        found += [
-            row[0]
-            for row in conn.execute(
-                sql.format("<") + " LIMIT ?", [match, pivot, *params, limit - len(found)]
-            )
-        ]
-    return found
+
+def typo_pieces(term: str) -> list[str]:
+    """Parts of ``term`` of which at least one is still whole after one typo in it: its two
+    halves (a wrong, missing or extra letter falls in one half, or between them), each at
+    least a trigram long; a word too short for that gives its first and last three letters."""
+    cut = (len(term) + 1) // 2
+    halves = [term[:cut], term[cut:]]
+    if all(len(half) >= 3 for half in halves):
+        return halves
+    return list(dict.fromkeys([term[:3], term[-3:]]))
 
 
 def _typo_matches(
@@ -141,30 +161,51 @@ def _typo_matches(
     terms: Sequence[str],
     theme: str | None,
     neighbourhood: str | None,
+    pivot: int,
 ) -> list[str]:
+    """Communities whose words are near every word typed (of four letters or more).
+
+    Candidates hold a whole piece of the longest word (typo_pieces), read per piece from the
+    session's window like the other tiers: a bounded read at any size. (An OR of all the
+    word's trigrams ordered by rank scored every row sharing a common trigram: 25-45 ms at
+    10k communities, up to 700 ms at 100k.) rapidfuzz then scores each distinct word of the
+    candidates once (they share most of their words).
+    """
     long_terms = [t for t in terms if len(t) >= 4]
     if not long_terms:
         return []
-    grams = sorted({t[i : i + 3] for t in long_terms for i in range(len(t) - 2)})
-    match = " OR ".join(f'"{g}"' for g in grams)
-    where, params = _filter_sql(theme, neighbourhood)
-    sql = (
-        "SELECT m.community_id, m.text FROM community_trigrams AS m"
-        f" WHERE community_trigrams MATCH ?{where} ORDER BY rank LIMIT ?"
-    )
-    found = []
-    for community_id, text in conn.execute(sql, [match, *params, TYPO_CANDIDATES]):
-        candidate_words = _WORD.findall(text)
-        if all(
-            max(
-                (fuzz.partial_ratio(t, w) if len(w) > len(t) else fuzz.ratio(t, w))
-                for w in candidate_words
+    longest = max(long_terms, key=len)
+    rows: dict[str, str] = {}
+    for piece in typo_pieces(longest):
+        window = _window(
+            conn,
+            "community_trigrams",
+            f'"{piece}"',
+            theme,
+            neighbourhood,
+            TYPO_CANDIDATES,
+            pivot,
+            columns="m.community_id, m.text",
+        )
+        rows.update(window)
+    # Each distinct word of the candidates is scored once, in rapidfuzz's own loop; then a
+    # row is kept when it holds a near word for every word typed (a regex, not a Python loop).
+    distinct = set(_WORD.findall(" ".join(rows.values())))
+    holds_near_word = []
+    for term in long_terms:
+        longer = [w for w in distinct if len(w) > len(term)]
+        others = [w for w in distinct if len(w) <= len(term)]
+        near = [
+            word
+            for words_of_length, scorer in ((longer, fuzz.partial_ratio), (others, fuzz.ratio))
+            for word, _score, _index in process.extract(
+                term, words_of_length, scorer=scorer, score_cutoff=TYPO_SCORE, limit=None
             )
-            >= TYPO_SCORE
-            for t in long_terms
-        ):
-            found.append(community_id)
-    return found
+        ]
+        if not near:
+            return []
+        holds_near_word.append(re.compile(r"\b(?:" + "|".join(map(re.escape, near)) + r")\b"))
+    return [cid for cid, text in rows.items() if all(p.search(text) for p in holds_near_word)]
 
 
 def search(
@@ -192,7 +233,7 @@ def search(
     if len(set(tiers[1])) < limit and all(len(t) >= 3 for t in terms):
         tiers.append(matches("community_trigrams", _phrase_query(terms)))
     if not any(tiers):
-        tiers.append(_typo_matches(conn, terms, theme, neighbourhood))
+        tiers.append(_typo_matches(conn, terms, theme, neighbourhood, pivot))
     seen: set[str] = set()
     result: list[str] = []
     for tier in tiers:

@@ -89,8 +89,9 @@ def _inspect_existing(path: Path) -> list[str]:
         conn.close()
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder, made once: json.dumps with options makes a new one on every call, and a first
+# pull stores ten JSON columns of ten thousand communities.
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 _COLUMNS = (

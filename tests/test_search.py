@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.search import fold, search, words
+from kiosk.search import fold, search, typo_pieces, words
 
 
 @pytest.fixture
@@ -122,3 +122,16 @@ def test_word_matches_rank_before_substring_matches(searchable, make_record):
         found = search(store.conn, "tuin", seed=f"s{n}")
         # garden2 matches a word ("Tuinieren", its theme); the compound only a substring.
         assert found.index(compound["id"]) > found.index(ids["garden2"])
+
+
+@pytest.mark.parametrize("word", ["moestuin", "schaakclub", "coöperatie", "репаіркафе", "kadın"])
+def test_one_typo_leaves_a_piece_of_the_typed_word_whole(word):
+    # The typo tier reads only rows holding a piece of what was typed (kiosk.search.typo_pieces):
+    # for every single wrong, missing or extra letter, a piece must still be in the real word.
+    word = fold(word)
+    letters = "aeioukz"
+    typos = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    typos |= {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in letters}
+    typos |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+    for typo in (t for t in typos if len(t) >= 6):
+        assert any(piece in word for piece in typo_pieces(typo)), typo
