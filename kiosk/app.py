@@ -26,12 +26,12 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import navigation as nav
 from kiosk.config import Config
+from kiosk.forms import ask_for_help, store_choices
 from kiosk.i18n import _, is_rtl
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 from kiosk.receptionist import PinCheck, well_formed
 from kiosk.session import MODES, ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
-from kiosk.visitor_records import new_record_id, record_help_request, record_interest
 from screens.widgets.style import theme
 from screens.widgets.translate import tr
 
@@ -288,26 +288,9 @@ class KioskApp(App):
         self.go(name)
 
     def show_matches(self) -> None:
-        """Store the visitor's anonymous choices, then show who would welcome them."""
-        session = self.session
-        choices = (
-            tuple(sorted(session.liked_themes)),
-            tuple(sorted(session.gifts)),
-            session.home_area,
-        )
-        # One record per set of choices: showing the same choices again (back, then 'show'
-        # once more, or a double tap) reuses its id, so nothing is stored twice.
-        if session.interest is None or session.interest[1] != choices:
-            session.interest = (new_record_id(), choices)
-        record_interest(
-            self.store,
-            session.interest[0],
-            *choices[:2],
-            choices[2],
-            self.lang,
-            self.kiosk_config.kiosk_name,
-            assisted=session.assisted,
-        )
+        """Store the visitor's anonymous choices (once per set), then show who would welcome
+        them."""
+        store_choices(self.store, self.session, self.lang, self.kiosk_config.kiosk_name)
         self.open(nav.MATCHES)
 
     def keep(self, community_id: str, keep: bool = True) -> None:
@@ -349,11 +332,7 @@ class KioskApp(App):
     def ask_reception(self) -> None:
         """Ask a receptionist to come over; say plainly what happens."""
         if self.kiosk_config.hub_url:
-            if self.session.help_id is None:
-                self.session.help_id = new_record_id()
-                record_help_request(
-                    self.store, self.session.help_id, self.lang, self.kiosk_config.kiosk_name
-                )
+            ask_for_help(self.store, self.session, self.lang, self.kiosk_config.kiosk_name)
             if self.sync_worker is not None:
                 # The screen says the reception has been asked: send it now, not with the
                 # next regular round (up to a minute later) or at the end of the visit.

@@ -24,6 +24,16 @@ def community_url(community: Community, public_url: str) -> str:
     return f"{public_url.rstrip('/')}/c/{community.id}"
 
 
+def take_home_url(public_url: str, token: str) -> str:
+    """A visitor's take-home list on the hub (the token is in the code and nowhere else)."""
+    return f"{public_url.rstrip('/')}/m/{token}"
+
+
+def receipt_url(public_url: str, token: str) -> str:
+    """A visitor's receipt: shows and withdraws their consent to be contacted, from home."""
+    return f"{public_url.rstrip('/')}/w/{token}"
+
+
 @dataclass(frozen=True)
 class QrMatrix:
     """The modules of a QR code, quiet zone included; ``rows[0]`` is the top row."""

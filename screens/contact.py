@@ -21,12 +21,12 @@ from kiosk.contact import (
     period_label,
     seal,
 )
+from kiosk.forms import CONTACT_STEPS as STEPS
+from kiosk.forms import contact_problem, send_contact_request
 from kiosk.i18n import _
-from kiosk.visitor_records import record_contact_request
+from kiosk.qr import receipt_url
 from screens.widgets.common import ChoiceGrid, SteppedScreen
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
-
-STEPS = ("who", "how", "consent", "receipt")
 
 
 class ContactScreen(SteppedScreen):
@@ -97,8 +97,7 @@ class ContactScreen(SteppedScreen):
             )
             self.consent = consent_text(form.days, len(form.communities))
         elif self.step == "receipt":
-            public = app.kiosk_config.public_url.rstrip("/")
-            self.receipt_url = f"{public}/w/{form.receipt_token}"
+            self.receipt_url = receipt_url(app.kiosk_config.public_url, form.receipt_token)
             names = [c.name for c in app.store.communities(form.communities)]
             until = date.today() + timedelta(days=form.days)
             self.summary = _(
@@ -145,26 +144,15 @@ class ContactScreen(SteppedScreen):
     def next_step(self) -> None:
         if not self.settled():
             return
-        form = self.form
-        if self.step == "who":
-            if not form.communities:
-                self.error = _("Choose at least one group.")
-                return
+        problem = contact_problem(self.form, self.step)
+        if problem:
+            self.error = problem
+        elif self.step == "who":
             self.step = "how"
         elif self.step == "how":
             self._seal_typed_detail()
         elif self.step == "consent":
-            record_contact_request(
-                self.app.store,
-                form.record_id,
-                form.communities,
-                form.channel,
-                form.sealed,
-                form.days,
-                form.receipt_token,
-                assisted=self.app.session.assisted,
-            )
-            form.sent = True
+            send_contact_request(self.app.store, self.app.session)
             self.step = "receipt"
         else:
             self.app.go_home()

@@ -10,10 +10,10 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.forms import store_take_home_list
 from kiosk.i18n import _
 from kiosk.printing import open_printer, print_take_home
-from kiosk.qr import community_url
-from kiosk.visitor_records import new_record_id, new_token, record_take_home_list
+from kiosk.qr import community_url, take_home_url
 from screens.listing import card_rows
 from screens.widgets.common import KioskScreen
 
@@ -26,15 +26,8 @@ class DoneScreen(KioskScreen):
 
     def show(self) -> None:
         app = self.app
-        session = app.session
-        kept = tuple(session.kept)
-        # A list changed since its QR code was made is a new list (records are insert-only).
-        if session.take_home is None or session.take_home[2] != kept:
-            session.take_home = (new_record_id(), new_token(), kept)
-            record_take_home_list(
-                app.store, session.take_home[0], session.take_home[1], kept, app.lang
-            )
-        self.list_url = f"{app.kiosk_config.public_url.rstrip('/')}/m/{session.take_home[1]}"
+        token = store_take_home_list(app.store, app.session, app.lang)
+        self.list_url = take_home_url(app.kiosk_config.public_url, token)
         self.can_print = bool(app.kiosk_config.receipt_printer)
         self.print_status = ""
         self.refresh()

@@ -10,15 +10,11 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.properties import OptionProperty, StringProperty
 
+from kiosk.forms import AGREED, FOLLOW_UP_WEEKS, IntroductionForm
+from kiosk.forms import INTRODUCTION_STEPS as STEPS
 from kiosk.i18n import _
-from kiosk.visitor_records import new_record_id, record_introduction
 from screens.widgets.common import ChoiceGrid, SteppedScreen
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
-from sync.protocol import INTRODUCTION_COMMUNITIES
-
-STEPS = ("kind", "who", "note", "done")
-FOLLOW_UP_WEEKS = (2, 4, 8)
-AGREED = ("first_agrees", "second_agrees")
 
 
 class IntroduceScreen(SteppedScreen):
@@ -35,11 +31,16 @@ class IntroduceScreen(SteppedScreen):
         self._reset()
 
     def _reset(self) -> None:
-        self.record_id = new_record_id()  # made when the form opens: a double tap stores once
-        self.chosen: list[str] = []
-        self.agreed: set[str] = set()
-        self.weeks = 4
-        self.kind = "visitor_community"
+        # A new form, with its record id: a double tap on 'Record' stores once.
+        self.form = IntroductionForm()
+        self.kind = self.form.kind
+
+    def on_kind(self, *_args) -> None:
+        self.form.choose_kind(self.kind)
+
+    @property
+    def weeks(self) -> int:
+        return self.form.weeks
 
     def show(self) -> None:
         self._reset()
@@ -83,7 +84,7 @@ class IntroduceScreen(SteppedScreen):
                 ("first_agrees", _("The first visitor agrees to meet the other")),
                 ("second_agrees", _("The second visitor agrees to meet the other")),
             ]
-            box.add_widget(ChoiceGrid(agreed, self.agreed, self._chosen, cols=1))
+            box.add_widget(ChoiceGrid(agreed, self.form.agreed, self._chosen, cols=1))
         elif self.step == "who":
             groups = self.candidates()
             if self.kind == "visitor_community":
@@ -92,7 +93,7 @@ class IntroduceScreen(SteppedScreen):
                 self.hint = _("Which two groups?")
             if not groups:
                 self.hint = _("Open a group first, or put groups on the list: they appear here.")
-            box.add_widget(ChoiceGrid(groups, set(self.chosen), self._chosen, cols=1))
+            box.add_widget(ChoiceGrid(groups, set(self.form.chosen), self._chosen, cols=1))
         elif self.step == "note":
             self.hint = _(
                 "A short note if you like, without names or numbers. And when should the "
@@ -100,7 +101,7 @@ class IntroduceScreen(SteppedScreen):
             )
             box.add_widget(ChoiceGrid(
                 [(str(w), _("{weeks} weeks").format(weeks=w)) for w in FOLLOW_UP_WEEKS],
-                {str(self.weeks)}, self._chosen, single=True, required=True,
+                {str(self.form.weeks)}, self._chosen, single=True, required=True,
                 cols=len(FOLLOW_UP_WEEKS)))  # fmt: skip
         else:
             self.hint = _(
@@ -108,18 +109,18 @@ class IntroduceScreen(SteppedScreen):
             ).format(weeks=self.weeks)
 
     def _chosen(self, value: str, ticked: bool) -> None:
+        form = self.form
         if self.step == "kind" and ticked:
             self.kind = value
-            self.chosen = []
         elif self.step == "who" and value in AGREED:
-            (self.agreed.add if ticked else self.agreed.discard)(value)
+            (form.agreed.add if ticked else form.agreed.discard)(value)
         elif self.step == "who":
-            if ticked and value not in self.chosen:
-                self.chosen.append(value)
-            elif not ticked and value in self.chosen:
-                self.chosen.remove(value)
+            if ticked and value not in form.chosen:
+                form.chosen.append(value)
+            elif not ticked and value in form.chosen:
+                form.chosen.remove(value)
         elif self.step == "note" and ticked:
-            self.weeks = int(value)
+            form.weeks = int(value)
         self.error = ""
 
     def next_step(self) -> None:
@@ -128,36 +129,17 @@ class IntroduceScreen(SteppedScreen):
         if self.step == "kind":
             self.step = "who"
         elif self.step == "who":
-            problem = self._who_problem()
+            problem = self.form.who_problem()
             if problem:
                 self.error = problem
                 return
             self.step = "note"
         elif self.step == "note":
-            record_introduction(
-                self.app.store,
-                self.record_id,
-                self.kind,
-                self.chosen if self.kind != "visitor_visitor" else [],
-                self._keyboard.text,
-                self.weeks,
-                self.app.kiosk_config.kiosk_name,
-                both_agreed=self.agreed == set(AGREED),
-            )
+            self.form.store(self.app.store, self._keyboard.text, self.app.kiosk_config.kiosk_name)
             self._keyboard.text = ""
             self.step = "done"
         else:
             self.app.back()
-
-    def _who_problem(self) -> str:
-        if self.kind == "visitor_visitor":
-            if self.agreed != set(AGREED):
-                return _("Both visitors must agree. Without that, nothing is recorded.")
-            return ""
-        wanted = INTRODUCTION_COMMUNITIES[self.kind]
-        if len(self.chosen) != wanted:
-            return _("Choose one group.") if wanted == 1 else _("Choose two groups.")
-        return ""
 
     def wipe(self) -> None:
         self._keyboard.text = ""
