@@ -110,8 +110,9 @@ class Visitor:
     def tap(self, widget) -> None:
         """A finger on ``widget``. A button inside a scroll view is pressed instead: the
         view hands a tap on to it only 0.2 s (of real time) later."""
-        from kivy.tests.common import UnitTestTouch
         from kivy.uix.scrollview import ScrollView
+
+        from screens.headless import Finger
 
         x, y = widget.to_window(*widget.center)
         chain = [widget]
@@ -121,10 +122,10 @@ class Visitor:
             widget.dispatch("on_release")
             self.frame()
             return
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
+        finger = Finger(x, y)
+        finger.down()
         self.frame()
-        touch.touch_up()
+        finger.up()
         self.frame()
         self.frame()
 

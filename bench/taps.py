@@ -119,14 +119,13 @@ def main() -> None:
     bare = BareKivy()
 
     from kivy.base import EventLoop
-    from kivy.tests.common import UnitTestTouch
 
     from bench.synthetic import synthetic_store
     from kiosk import navigation as nav
     from kiosk.app import KioskApp
     from kiosk.cli import prepare_store
     from kiosk.config import Config
-    from screens.headless import HeadlessRunner
+    from screens.headless import Finger, HeadlessRunner
     from screens.listing import CommunityCard
     from screens.widgets.common import Tile
 
@@ -139,9 +138,9 @@ def main() -> None:
         EventLoop.idle()
         x, y = widget.to_window(*widget.center)
         start = time.perf_counter()
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        touch.touch_up()
+        finger = Finger(x, y)
+        finger.down()
+        finger.up()
         handled = time.perf_counter()
         for _ in range(30):
             if done():

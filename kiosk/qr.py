@@ -17,11 +17,14 @@ from kiosk.models import Community
 QUIET_ZONE = 4
 
 
-def community_url(community: Community, public_url: str) -> str:
-    """The community's own join link where it published one, else its page on the hub."""
+def community_url(community: Community, public_url: str, lang: str | None = None) -> str:
+    """The community's own join link where it published one, else its page on the hub, in
+    the visitor's language (``?lang=``: the phone opens it in the kiosk's language, whatever
+    the phone's own settings)."""
     if community.join_url:
         return community.join_url
-    return f"{public_url.rstrip('/')}/c/{community.id}"
+    page = f"{public_url.rstrip('/')}/c/{community.id}"
+    return f"{page}?lang={lang}" if lang else page
 
 
 def take_home_url(public_url: str, token: str) -> str:

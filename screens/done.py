@@ -44,7 +44,8 @@ class DoneScreen(KioskScreen):
         self.printing = True
         app = self.app
         communities = app.store.communities(list(app.session.kept))
-        items = [(c.name, community_url(c, app.kiosk_config.public_url)) for c in communities]
+        public_url, lang = app.kiosk_config.public_url, app.lang
+        items = [(c.name, community_url(c, public_url, lang)) for c in communities]
         title, hint = _("My list"), _("Scan this code to see your list at home.")
         setting, url = app.kiosk_config.receipt_printer, self.list_url
         self.print_status = _("Printing...")

@@ -11,7 +11,35 @@ from pathlib import Path
 from kivy.app import App
 from kivy.base import EventLoop, runTouchApp
 from kivy.config import Config as KivyConfig
-from kivy.tests.common import UnitTestTouch
+from kivy.input.motionevent import MotionEvent
+
+
+class Finger(MotionEvent):
+    """One finger on the window at (x, y) in window pixels: ``down()``, ``up()``.
+
+    Kivy's own UnitTestTouch does the same, but it lives in kivy.tests, which imports pytest
+    (12 MB more in a kiosk's memory, and a test library on a production install)."""
+
+    def __init__(self, x: float, y: float) -> None:
+        window = EventLoop.window
+        super().__init__(
+            "Finger",
+            99,
+            {"x": x / (window.width - 1.0), "y": y / (window.height - 1.0)},
+            is_touch=True,
+            type_id="touch",
+        )
+        self.profile = ["pos"]
+
+    def depack(self, args) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        super().depack(args)
+
+    def down(self) -> None:
+        EventLoop.post_dispatch_input("begin", self)
+
+    def up(self) -> None:
+        EventLoop.post_dispatch_input("end", self)
 
 
 class HeadlessRunner:
@@ -38,10 +66,10 @@ class HeadlessRunner:
         """A finger down and up on the middle of ``widget``, where it is once laid out."""
         self.pump(1)
         x, y = widget.to_window(*widget.center)
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
+        finger = Finger(x, y)
+        finger.down()
         self.pump(1)
-        touch.touch_up()
+        finger.up()
         self.pump(2)
 
     def screenshot(self, target: Path) -> Path:

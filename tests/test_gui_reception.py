@@ -18,13 +18,13 @@ PIN = "24681357"  # 6 to 8 digits, as the desk requires
 
 def corner_taps(kiosk, taps: int = 5) -> None:
     """Fingers in the attract screen's top-left corner."""
-    from kivy.tests.common import UnitTestTouch
+    from screens.headless import Finger
 
     attract = screen(kiosk.app, nav.ATTRACT)
     for _ in range(taps):
-        touch = UnitTestTouch(attract.x + 20, attract.top - 20)
-        touch.touch_down()
-        touch.touch_up()
+        finger = Finger(attract.x + 20, attract.top - 20)
+        finger.down()
+        finger.up()
         kiosk.pump(2)
 
 

@@ -16,12 +16,12 @@ from sync.client import enrol
 
 def corner_tap(kiosk) -> None:
     """A finger in the attract screen's top-left corner."""
-    from kivy.tests.common import UnitTestTouch
+    from screens.headless import Finger
 
     attract = screen(kiosk.app, nav.ATTRACT)
-    touch = UnitTestTouch(attract.x + 20, attract.top - 20)
-    touch.touch_down()
-    touch.touch_up()
+    finger = Finger(attract.x + 20, attract.top - 20)
+    finger.down()
+    finger.up()
     kiosk.pump(2)
 
 
