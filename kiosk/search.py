@@ -20,8 +20,6 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz, process
-
 from kiosk.fair_order import fair_key, fair_sorted
 
 # Enough to fill the first screens; the visitor refines the query for more.
@@ -174,6 +172,9 @@ def _typo_matches(
     long_terms = [t for t in terms if len(t) >= 4]
     if not long_terms:
         return []
+    # Loaded with the first typo, not at every start: 4 MB a kiosk at rest does not need.
+    from rapidfuzz import fuzz, process
+
     longest = max(long_terms, key=len)
     rows: dict[str, str] = {}
     for piece in typo_pieces(longest):
