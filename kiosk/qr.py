@@ -32,9 +32,11 @@ def take_home_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/m/{token}"
 
 
-def receipt_url(public_url: str, token: str) -> str:
-    """A visitor's receipt: shows and withdraws their consent to be contacted, from home."""
-    return f"{public_url.rstrip('/')}/w/{token}"
+def receipt_url(public_url: str, token: str, lang: str | None = None) -> str:
+    """A visitor's receipt: shows and withdraws their consent to be contacted, from home; in
+    the visitor's language (``?lang=``: a contact request's record does not carry it)."""
+    page = f"{public_url.rstrip('/')}/w/{token}"
+    return f"{page}?lang={lang}" if lang else page
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ class CommunityScreen(KioskScreen):
         self.photo = (
             str(app.kiosk_config.data_dir / "photos" / community.photo) if community.photo else ""
         )
-        self.qr_data = community_url(community, app.kiosk_config.public_url)
+        self.qr_data = community_url(community, app.kiosk_config.public_url, lang)
         self.kept = community.id in app.session.kept if app.session else False
         self.can_meet = app.contact_available and community.is_open_to_join
         # Two labels a meeting, not markup: a markup label is drawn word by word, which would

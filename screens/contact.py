@@ -97,7 +97,8 @@ class ContactScreen(SteppedScreen):
             )
             self.consent = consent_text(form.days, len(form.communities))
         elif self.step == "receipt":
-            self.receipt_url = receipt_url(app.kiosk_config.public_url, form.receipt_token)
+            public_url, token = app.kiosk_config.public_url, form.receipt_token
+            self.receipt_url = receipt_url(public_url, token, app.lang)
             names = [c.name for c in app.store.communities(form.communities)]
             until = date.today() + timedelta(days=form.days)
             self.summary = _(

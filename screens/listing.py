@@ -79,7 +79,7 @@ class ListingScreen(KioskScreen):
         # visitor reads the list, one per frame.
         public_url = app.kiosk_config.public_url
         first = store.communities(ids[:PREPARED_AHEAD])
-        self._ahead = [community_url(community, public_url) for community in first]
+        self._ahead = [community_url(community, public_url, lang) for community in first]
         Clock.schedule_once(self._prepare_next, 0)
         self.ids.top_bar.title = self._title(store, lang)
         self.ids.count_label.text = ngettext(

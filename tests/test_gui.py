@@ -47,7 +47,7 @@ def test_theme_list_community_and_its_qr(kiosk):
     assert "natuur" in community.themes
     qr = shown.ids.join_qr
     assert qr.matrix is not None
-    assert qr.matrix.data == community_url(community, app.kiosk_config.public_url)
+    assert qr.matrix.data == community_url(community, app.kiosk_config.public_url, app.lang)
     assert qr.width >= 350  # large enough to scan from the panel
 
     kiosk.tap(shown.ids.top_bar.ids.back_button)

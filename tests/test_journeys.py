@@ -118,7 +118,8 @@ def test_contact_by_phone_is_checked_masked_and_sealed(kiosk, hub_key, demo_conf
 
     assert contact.step == "receipt"
     token = app.session.contact.receipt_token
-    assert contact.ids.receipt_qr.matrix.data == f"https://ontmoet.test/w/{token}"
+    # The receipt opens in the language the visitor used at the kiosk.
+    assert contact.ids.receipt_qr.matrix.data == f"https://ontmoet.test/w/{token}?lang=nl"
     (op,) = pending(app.store)
     fields = op["fields"]
     assert op["entity"] == "contact_request" and op["record_id"] == app.session.contact.record_id

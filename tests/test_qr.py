@@ -38,6 +38,13 @@ def test_url_is_the_hub_page_without_personal_data():
     )
 
 
+@pytest.mark.parametrize("lang", ["nl", "ar", "uk"])
+def test_url_opens_the_hub_page_in_the_visitors_language(lang):
+    assert community_url(_community(), "https://hub.example", lang) == (
+        f"https://hub.example/c/0b0c4d1e-0000-4000-8000-000000000001?lang={lang}"
+    )
+
+
 def test_url_is_the_communitys_own_join_link_where_it_published_one():
     community = replace(_community(), join_url="https://soep.example/meedoen")
     assert community_url(community, "https://hub.example") == "https://soep.example/meedoen"
@@ -82,3 +89,10 @@ def test_error_correction_is_at_least_m():
     assert make_matrix("https://hub.example/c/abc").rows == tuple(
         tuple(r) for r in code.get_matrix()
     )
+
+
+def test_the_receipt_opens_in_the_visitors_language():
+    from kiosk.qr import receipt_url
+
+    assert receipt_url("https://hub.example/", "tok", "ar") == "https://hub.example/w/tok?lang=ar"
+    assert receipt_url("https://hub.example", "tok") == "https://hub.example/w/tok"

@@ -22,8 +22,8 @@ def test_zbar_reads_the_url_from_a_screenshot(kiosk):
     store = kiosk.app.store
     without_link = next(c for c in store.communities(store.community_ids()) if not c.join_url)
     image = _shot_of_community(kiosk, without_link.id, "qr-community.png")
-    expected = community_url(without_link, kiosk.app.kiosk_config.public_url)
-    assert expected.endswith(f"/c/{without_link.id}")
+    expected = community_url(without_link, kiosk.app.kiosk_config.public_url, kiosk.app.lang)
+    assert expected.endswith(f"/c/{without_link.id}?lang=nl")  # the page opens in Dutch
     assert [symbol.data.decode() for symbol in decode(image)] == [expected]
 
 
