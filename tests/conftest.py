@@ -223,6 +223,12 @@ def browser_type_launch_args():
     }  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A browser at a Dutch town hall: the hub's pages follow its Accept-Language (nl-NL)."""
+    return {**browser_context_args, "locale": "nl-NL"}
+
+
 @pytest.fixture
 def smtp_sink():
     """A real SMTP server on 127.0.0.1 that keeps what it receives."""

@@ -345,9 +345,10 @@ def test_a_community_edits_its_own_record_with_approval(desk, tmp_path, page: Pa
 
     # The reception changes what the community wrote: it waits for the community.
     page.goto(f"{desk.url}/desk/communities/{cid}")
-    page.get_by_label("pitch (nl) · community").fill("Wandelen op zondag.")
+    pitch = page.get_by_role("group", name="In één zin · geschreven door de groep")
+    pitch.get_by_label("Nederlands").fill("Wandelen op zondag.")
     page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_role("status")).to_contain_text("pitch: wacht op de groep")
+    expect(page.get_by_role("status")).to_contain_text("In één zin: wacht op de groep")
     SyncClient(kiosk).sync_once()
     assert kiosk.community(cid).pitch["nl"] == "Elke week samen wandelen, nu ook op zondag."
     community.goto(link)
@@ -358,9 +359,10 @@ def test_a_community_edits_its_own_record_with_approval(desk, tmp_path, page: Pa
     assert kiosk.community(cid).written_by("pitch") == "reception"
     # A field the reception wrote itself changes at once.
     page.goto(f"{desk.url}/desk/communities/{cid}")
-    page.get_by_label("pitch (nl) · reception").fill("Wandelen, ook op zondag.")
+    pitch = page.get_by_role("group", name="In één zin · geschreven door de receptie")
+    pitch.get_by_label("Nederlands").fill("Wandelen, ook op zondag.")
     page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_role("status")).to_contain_text("pitch: direct aangepast")
+    expect(page.get_by_role("status")).to_contain_text("In één zin: direct aangepast")
     SyncClient(kiosk).sync_once()
     assert kiosk.community(cid).pitch["nl"] == "Wandelen, ook op zondag."
     # An unknown or expired link shows a plain message.

@@ -38,15 +38,15 @@ def get(hub, path: str, **headers) -> requests.Response:
 
 def test_the_community_page_in_dutch_and_english(hub, kiosk):
     community = kiosk.community(sorted(hub.communities())[0])
-    # The kiosk's QR code points exactly here.
-    url = community_url(community, kiosk.get_state("public_url"))
-    assert url == f"{hub.url}/c/{community.id}"
+    # The kiosk's QR code points exactly here, in the kiosk's language.
+    url = community_url(community, kiosk.get_state("public_url"), "nl")
+    assert url == f"{hub.url}/c/{community.id}?lang=nl"
     dutch = requests.get(url, timeout=10)
-    assert dutch.status_code == 200 and '<html lang="nl">' in dutch.text
+    assert dutch.status_code == 200 and '<html lang="nl" dir="ltr">' in dutch.text
     assert community.name.replace("&", "&amp;").replace("'", "&#39;") in dutch.text
     assert "Wanneer en waar" in dutch.text or not community.schedule
     english = get(hub, f"/c/{community.id}", **{"Accept-Language": "en-GB,en;q=0.9"})
-    assert '<html lang="en">' in english.text and "Who is welcome" in english.text
+    assert '<html lang="en" dir="ltr">' in english.text and "Who is welcome" in english.text
     assert "Wie is welkom" in get(hub, f"/c/{community.id}?lang=nl").text
     assert 'name="viewport"' in dutch.text  # made for a phone
 

@@ -1,5 +1,5 @@
-"""Every user-facing string is translated into every language the kiosk offers, with the same
-placeholders; the kiosk speaks Dutch by default."""
+"""Every user-facing string, the kiosk's and the hub's, is translated into every language the
+kiosk offers, with the same placeholders; the kiosk speaks Dutch by default."""
 
 import re
 from pathlib import Path
@@ -15,8 +15,17 @@ from kiosk.paths import LOCALE_DIR
 TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != i18n.SOURCE_LANGUAGE]
 
 ROOT = Path(__file__).resolve().parent.parent
-METHOD_MAP = [("kiosk/**.py", "python"), ("screens/**.py", "python"), ("screens/**.kv", "python")]
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+# As babel.cfg: the kiosk, its kv files, the hub's Python and the hub's templates (Jinja2's
+# extractor reads _() and {% trans %}).
+METHOD_MAP = [
+    ("kiosk/**.py", "python"),
+    ("screens/**.py", "python"),
+    ("screens/**.kv", "python"),
+    ("sync/**.py", "python"),
+    ("sync/hub/templates/**.html", "jinja2"),
+]
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+PLACEHOLDER = re.compile(r"\{\w*\}|%\(\w+\)s")
 
 
 def source_messages():
@@ -32,6 +41,20 @@ def test_extraction_finds_the_kv_strings_too():
     messages = source_messages()
     assert "Touch the screen to begin" in messages  # from attract.kv
     assert "All groups" in messages  # from Python and kv
+
+
+def test_extraction_finds_the_hubs_strings_too():
+    messages = source_messages()
+    assert "Withdraw consent and erase" in messages  # _() in a template
+    assert "Looking for someone to lead it" in messages  # N_() in sync/hub/words.py
+    assert "Sending failed:" in messages  # _() in a desk handler
+    assert "Someone would like to meet {community}" in messages  # a group's e-mail
+
+
+def test_the_babel_config_extracts_what_the_tests_check():
+    config = (ROOT / "babel.cfg").read_text()
+    for pattern, method in METHOD_MAP:
+        assert f"[{method}: {pattern}]" in config
 
 
 def catalogue(lang):
@@ -58,9 +81,9 @@ def test_translations_keep_every_placeholder(lang):
         if not m.id:
             continue
         source = m.id if isinstance(m.id, str) else m.id[0]
-        wanted = sorted(re.findall(r"\{\w*\}", source))
+        wanted = sorted(PLACEHOLDER.findall(source))
         for text in m.string if isinstance(m.string, tuple) else (m.string,):
-            if sorted(re.findall(r"\{\w*\}", text)) != wanted:
+            if sorted(PLACEHOLDER.findall(text)) != wanted:
                 wrong.append((source, text))
     assert not wrong
 

@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sync import protocol
-from sync.hub import desk_store, keys, ledger, pages
+from sync.hub import desk_store, keys, ledger, render
 from sync.hub import store as hub_store
 from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
@@ -260,7 +260,7 @@ def allowed_hosts(public_url: str, extra: tuple[str, ...] = ()) -> list[str]:
 def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
     state = HubApp(data_dir, settings)
-    pages.LOCAL_ZONE = settings.zone  # the templates' times: one hub (one hall) per process
+    render.LOCAL_ZONE = settings.zone  # the templates' times: one hub (one hall) per process
     app = FastAPI(
         title="Ontmoet hub",
         version=VERSION,

@@ -12,7 +12,11 @@ import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import date
 from email.message import EmailMessage
+
+from sync.hub.i18n import language_name, supported, translator
+from sync.hub.words import CHANNELS
 
 TLS_MODES = ("starttls", "implicit", "none")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -93,22 +97,61 @@ def _checked_mailbox(to: str) -> str:
         raise MailError(f"the group's e-mail address cannot be used: {exc}") from None
 
 
+def group_language(community: dict) -> str:
+    """The language a group's mail is written in: Dutch where the group speaks it (or says
+    nothing), else the first of its languages the hub speaks, else Dutch."""
+    spoken = [code for code in community.get("languages") or [] if supported(code)]
+    return "nl" if not spoken or "nl" in spoken else spoken[0]
+
+
 def contact_message(
-    settings: MailSettings, to: str, community: str, channel: str, detail: str, until: str
+    settings: MailSettings,
+    to: str,
+    community: str,
+    channel: str,
+    detail: str,
+    until: str,
+    group_language: str = "nl",
+    visitor_language: str | None = None,
 ) -> EmailMessage:
+    """The mail to a group, in the group's language, saying in which language the visitor
+    would like an answer (where the kiosk said)."""
+    from babel.dates import format_date
+
+    lang = supported(group_language) or "nl"
+    _ = translator(lang)
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = _checked_mailbox(to)
-    message["Subject"] = f"Iemand wil graag kennismaken met {community}"
-    how = "e-mail" if channel == "email" else "telefoon"
-    message.set_content(
-        f"Beste {community},\n\n"
-        "Bij de Ontmoet-kiosk in het stadhuis heeft iemand gevraagd of jullie contact opnemen.\n"
-        f"Via {how}: {detail}\n\n"
-        f"Diegene gaf daarvoor toestemming tot {until}. Gebruik het alleen om kennis te maken,\n"
-        "en bewaar het niet langer dan nodig.\n\n"
-        "Met vriendelijke groet,\nde receptie van het stadhuis\n"
-    )
+    message["Subject"] = _("Someone would like to meet {community}").format(community=community)
+    how = _(CHANNELS.get(channel, channel))
+    if supported(visitor_language):
+        answer = _("They would like an answer in {language}.").format(
+            language=language_name(visitor_language, lang)
+        )
+    else:
+        answer = _("The kiosk did not say in which language they would like an answer.")
+    try:
+        until = format_date(date.fromisoformat(until), "long", locale=lang)
+    except ValueError:
+        pass  # shown as the kiosk sent it
+    lines = [
+        _("Dear {community},").format(community=community),
+        "",
+        _("At the Ontmoet kiosk in the town hall, someone asked you to contact them."),
+        _("By {channel}: {detail}").format(channel=how, detail=detail),
+        answer,
+        "",
+        _(
+            "They gave their consent for this until {date}. Use it only to get to know each "
+            "other, and do not keep it longer than needed."
+        ).format(date=until),
+        "",
+        _("Kind regards,"),
+        _("the reception of the town hall"),
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    message["Content-Language"] = lang
     return message
 
 

@@ -32,8 +32,9 @@ class LimitsMiddleware:
         (b"x-frame-options", b"DENY"),
         (
             b"content-security-policy",
-            b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self';"
-            b" frame-ancestors 'none'; base-uri 'none'",
+            # font-src: the Arabic font the hub serves itself (nothing from elsewhere).
+            b"default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self';"
+            b" form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     ]
 

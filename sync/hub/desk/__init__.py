@@ -1,5 +1,6 @@
-"""The reception desk under /desk/: server-rendered pages for the receptionist's PC, in Dutch
-and English, with little more than forms and links (the queue refreshes itself).
+"""The reception desk under /desk/: server-rendered pages for the receptionist's PC, in the
+kiosk's six languages (sync.hub.i18n), with little more than forms and links (the queue
+refreshes itself).
 
 Every page needs a login, every form its session's CSRF token, and roles decide what each
 person sees (``access``): a receptionist handles the queue and contact requests, an admin

@@ -15,9 +15,9 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sync.hub import desk_store
-from sync.hub.desk.texts import TEXTS
 from sync.hub.desk_store import DeskSession
-from sync.hub.pages import LANGUAGES, templates
+from sync.hub.i18n import choose_language, translator
+from sync.hub.render import render as render_page
 
 COOKIE = "ontmoet_desk"
 PRE_COOKIE = "ontmoet_desk_login"
@@ -57,8 +57,12 @@ class NotAllowed(Exception):
 
 
 def lang_of(request: Request) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get("ontmoet_lang")
-    return asked if asked in LANGUAGES else "nl"
+    return choose_language(request)
+
+
+def words_for(request: Request):
+    """``_`` in the request's language, for what a handler words itself (a refusal)."""
+    return translator(lang_of(request))
 
 
 def hub_of(request: Request):
@@ -71,19 +75,10 @@ def session_of(request: Request) -> DeskSession | None:
 
 def render(request: Request, template: str, session, status: int = 200,
            headers: dict[str, str] | None = None, **context) -> Response:  # fmt: skip
-    lang = lang_of(request)
     nav = [name for name in NAV if session and session.role in PAGES[name]]
-    response = templates.TemplateResponse(
-        request,
-        f"desk/{template}",
-        {"lang": lang, "t": TEXTS[lang], "other": "en" if lang == "nl" else "nl",
-         "session": session, "nav": nav, **context},
-        status_code=status,
-        headers={"Cache-Control": "no-store", **(headers or {})},
-    )  # fmt: skip
-    if "lang" in request.query_params and request.query_params["lang"] in LANGUAGES:
-        response.set_cookie("ontmoet_lang", lang, samesite="strict", path="/desk")
-    return response
+    return render_page(request, f"desk/{template}", lang_of(request), status=status,
+                       headers={"Cache-Control": "no-store", **(headers or {})},
+                       session=session, nav=nav, **context)  # fmt: skip
 
 
 def to_login(_request: Request | None = None) -> RedirectResponse:

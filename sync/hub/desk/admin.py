@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, keys
+from sync.hub import desk_store, keys, words
 from sync.hub import store as hub_store
-from sync.hub.desk.access import COOKIE, form, hub_of, lang_of, page, render
-from sync.hub.desk.texts import TEXTS
+from sync.hub.desk.access import COOKIE, form, hub_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
 
 router = APIRouter()
@@ -69,9 +68,9 @@ def _accounts_page(request: Request, session, status: int = 200, **context) -> R
 def _set_pin(request: Request, session, pin: str) -> Response:
     """The receptionist PIN for every kiosk: kept and sent only as an argon2 hash."""
     conn = hub_of(request).conn
-    t = TEXTS[lang_of(request)]
+    _ = words_for(request)
     if not (pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 8):
-        return _kiosks_page(request, session, status=400, problem=t["pin_rule"])
+        return _kiosks_page(request, session, status=400, problem=_("A PIN has 6 to 8 digits."))
     with hub_store.write(conn):
         hub_store.put_shared(conn, "settings", {"id": "kiosk-settings",
                              "receptionist_pin_hash": keys.hash_password(pin)})  # fmt: skip
@@ -110,7 +109,7 @@ def account_action(
     """An admin disables or enables an account, gives it a new generated password (shown
     once, to be changed at its next login), or logs it out everywhere."""
     conn = hub_of(request).conn
-    t = TEXTS[lang_of(request)]
+    _ = words_for(request)
     try:
         if action == "reset-password":
             if username == session.username:  # one's own: with the current one, on /password
@@ -124,11 +123,9 @@ def account_action(
             desk_store.set_disabled(conn, session.username, username, action == "disable")
     except desk_store.AccountRefused as refused:
         return _accounts_page(request, session, status=400,
-                              problem=t[f"account_{refused.code}"])  # fmt: skip
-    return _accounts_page(request, session, changed=f"{username} ({t[ACCOUNT_DONE[action]]})")
-
-
-ACCOUNT_DONE = {"disable": "disabled", "enable": "active_account", "end-sessions": "end_sessions"}
+                              problem=_(words.ACCOUNT_REFUSALS[refused.code]))  # fmt: skip
+    done = _(words.ACCOUNT_DONE[action])
+    return _accounts_page(request, session, changed=f"{username} ({done})")
 
 
 @router.get("/audit", response_class=HTMLResponse)

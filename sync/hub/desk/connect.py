@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from sync.hub import desk_store
+from sync.hub import desk_store, words
 from sync.hub import store as hub_store
-from sync.hub.desk.access import form, hub_of, lang_of, page, render
-from sync.hub.desk.texts import TEXTS
+from sync.hub.desk.access import form, hub_of, lang_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
 
 router = APIRouter()
@@ -20,12 +19,16 @@ router = APIRouter()
 def _introductions_page(request: Request, session, status: int = 200, problem: str = ""):
     conn = hub_of(request).conn
     visitors, communities = desk_store.parties(conn)
-    t = TEXTS[lang_of(request)]
-    labels = dict(communities) | {rid: f"{t['visitor']} ({label})" for rid, label in visitors}
+    _ = words_for(request)
+    visitor = _("Visitor")
+    labels = dict(communities) | {rid: f"{visitor} ({label})" for rid, label in visitors}
 
     def label(party: str) -> str:
         if party.startswith(hub_store.KIOSK_VISITOR):  # made on the spot, in receptionist mode
-            return f"{t['visitor']} ({t['at_kiosk']} {party.removeprefix(hub_store.KIOSK_VISITOR)})"
+            at_kiosk = _("at kiosk {kiosk}").format(
+                kiosk=party.removeprefix(hub_store.KIOSK_VISITOR)
+            )
+            return f"{visitor} ({at_kiosk})"
         return labels.get(party, "—")
 
     today = datetime.now(UTC).date().isoformat()
@@ -59,7 +62,7 @@ def introduction_action(
     outcome: Annotated[str, Form(max_length=32)] = "",
 ):
     conn = hub_of(request).conn
-    t = TEXTS[lang_of(request)]
+    _ = words_for(request)
     try:
         if introduction:
             desk_store.follow_up(conn, session.username, introduction, outcome)
@@ -67,7 +70,8 @@ def introduction_action(
             desk_store.make_introduction(conn, session.username, kind, party_a, party_b, note,
                                          weeks)  # fmt: skip
     except desk_store.IntroductionRefused as refused:
-        return _introductions_page(request, session, 400, t.get(f"intro_{refused}", str(refused)))
+        reason = words.INTRODUCTION_REFUSALS.get(str(refused))
+        return _introductions_page(request, session, 400, _(reason) if reason else str(refused))
     return RedirectResponse("/desk/introductions", status_code=303)
 
 
@@ -81,9 +85,9 @@ def figures_page(request: Request, session: Annotated[DeskSession, Depends(page(
         for group in ("themes", "neighbourhoods", "gifts")
         for term in taxonomy.get(group, [])
     }
-    labels["-"] = TEXTS[lang]["none_area"]
-    states = ("taken", "closed", "delivered_by_email", "handed_over")
-    labels.update({k: TEXTS[lang][k] for k in (*desk_store.INTRODUCTION_KINDS, *states)})
-    labels.update({k: TEXTS[lang][f"assisted_{k}"] for k in ("interest", "contact_request")})
+    _ = words_for(request)
+    labels["-"] = _("no preference")
+    for names in (words.INTRODUCTION_KINDS, words.REQUEST_STATES, words.ASSISTED):
+        labels.update({code: _(name) for code, name in names.items()})
     return render(request, "figures.html", session, figures=desk_store.figures(conn),
                    labels=labels)  # fmt: skip

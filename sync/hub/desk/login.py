@@ -13,23 +13,23 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, proposals
+from sync.hub import desk_store, proposals, words
 from sync.hub import store as hub_store
 from sync.hub.desk.access import (
     COOKIE,
     PRE_COOKIE,
     form,
     hub_of,
-    lang_of,
     render,
     secure,
     session_of,
     to_login,
+    words_for,
 )
-from sync.hub.desk.texts import TEXTS
 from sync.hub.desk_store import DeskSession
 
 router = APIRouter()
+BUSY = words.LOGIN_REFUSALS["login_busy"]
 LOGIN_WAIT = 5.0  # seconds a login waits for its turn at the password check
 
 
@@ -48,13 +48,11 @@ def home(request: Request):
 def _editor_page(request: Request, session, status: int = 200, **context) -> Response:
     """A community editor's home: their own community's record, to edit like its edit link."""
     from sync.hub.edit import TEXT_FIELDS
-    from sync.hub.edit import TEXTS as EDIT_TEXTS
 
     conn = hub_of(request).conn
     community_id = desk_store.editor_community(conn, session.username)
     record = hub_store.shared_record(conn, "community", community_id) if community_id else None
-    return render(request, "editor.html", session, status=status, c=record,
-                   e=EDIT_TEXTS[lang_of(request)], fields=TEXT_FIELDS,
+    return render(request, "editor.html", session, status=status, c=record, fields=TEXT_FIELDS,
                    states=protocol.LIFECYCLE_STATES,
                    waiting=proposals.pending(conn, "review", community_id), **context)  # fmt: skip
 
@@ -186,15 +184,15 @@ async def change_password(
         return to_login(request)
     if not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
         return render(request, "forbidden.html", session, status=403, bad_form=True)
-    t = TEXTS[lang_of(request)]
+    _ = words_for(request)
     if new != repeat:
         return render(request, "password.html", session, status=400,
-                       problem=t["passwords_differ"])  # fmt: skip
+                       problem=_("The two new passwords are not the same."))  # fmt: skip
     state, client = hub_of(request), request.client.host if request.client else "?"
     async with _password_turn(state) as my_turn:
         if not my_turn:
             return render(request, "password.html", session, status=503,
-                          problem=t["login_busy"], headers={"Retry-After": "5"})  # fmt: skip
+                          problem=_(BUSY), headers={"Retry-After": "5"})  # fmt: skip
         try:
             await run_in_threadpool(
                 lambda: desk_store.change_password(
@@ -205,5 +203,5 @@ async def change_password(
         except desk_store.AccountRefused as refused:
             status = 429 if refused.code == "locked" else 400
             return render(request, "password.html", session, status=status,
-                          problem=t[f"account_{refused.code}"])  # fmt: skip
+                          problem=_(words.ACCOUNT_REFUSALS[refused.code]))  # fmt: skip
     return render(request, "password.html", session_of(request), done=True)

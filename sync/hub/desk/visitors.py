@@ -9,13 +9,17 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, keys, mail
+from sync.hub import desk_store, keys, mail, words
 from sync.hub import store as hub_store
-from sync.hub.desk.access import form, hub_of, lang_of, page, render
-from sync.hub.desk.texts import TEXTS
+from sync.hub.desk.access import form, hub_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
+from sync.hub.i18n import N_
 
 router = APIRouter()
+UNREADABLE = N_(
+    "These details cannot be opened: they arrived damaged. Ask the visitor to do it again."
+)
+BAD_FORM = words.LOGIN_REFUSALS["bad_form"]
 QUEUE_SHOWN = 100  # requests on the queue page at most: a flood must not make it megabytes
 
 
@@ -75,7 +79,7 @@ def _contact_page(request: Request, session, record_id: str, message: str = "",
     opened = _opened(state, found)
     if opened is None:
         return render(request, "forbidden.html", session, status=422,
-                       problem=TEXTS[lang_of(request)]["unreadable"])  # fmt: skip
+                       problem=words_for(request)(UNREADABLE))  # fmt: skip
     channel, value = opened
     groups = [
         {"id": cid, "name": name, "mailbox": desk_store.mailbox(state.conn, cid)}
@@ -119,14 +123,15 @@ def contact_action(
     found = desk_store.contact_request(state.conn, record_id)
     if found is None:
         return render(request, "forbidden.html", session, status=404, gone=True)
-    t = TEXTS[lang_of(request)]
+    _ = words_for(request)
     if action == "mailbox":
         if community not in found["communities"]:
-            return _contact_page(request, session, record_id, t["bad_form"], 400)
+            return _contact_page(request, session, record_id, _(BAD_FORM), 400)
         try:
             address = mail.valid_mailbox(email)
         except ValueError:
-            return _contact_page(request, session, record_id, t["mailbox_invalid"], 400)
+            invalid = _("Fill in exactly one valid e-mail address.")
+            return _contact_page(request, session, record_id, invalid, 400)
         desk_store.set_mailbox(state.conn, session.username, community, address)
         return _contact_page(request, session, record_id)
     if action == "in_person":
@@ -135,18 +140,25 @@ def contact_action(
         return RedirectResponse("/desk/contacts", status_code=303)
     opened = _opened(state, found)
     if opened is None:
-        return render(request, "forbidden.html", session, status=422, problem=t["unreadable"])
+        return render(request, "forbidden.html", session, status=422, problem=_(UNREADABLE))
     channel, value = opened
     try:
         for cid, name in zip(found["communities"], _names(state.conn, found["communities"]),
                              strict=True):  # fmt: skip
             to = desk_store.mailbox(state.conn, cid)
             if to is None:
-                raise mail.MailError(f"{name}: {t['no_mailbox']}")
-            mail.send(state.mail, mail.contact_message(state.mail, to, name, channel, value,
-                                                       found["expires_on"]))  # fmt: skip
+                unknown = _("No e-mail address known yet.")
+                raise mail.MailError(f"{name}: {unknown}")
+            community = hub_store.shared_record(state.conn, "community", cid) or {}
+            message = mail.contact_message(
+                state.mail, to, name, channel, value, found["expires_on"],
+                group_language=mail.group_language(community),
+                visitor_language=found.get("language"),
+            )  # fmt: skip
+            mail.send(state.mail, message)
     except mail.MailError as exc:
-        return _contact_page(request, session, record_id, f"{t['mail_failed']} {exc}", 502)
+        failed = _("Sending failed:")
+        return _contact_page(request, session, record_id, f"{failed} {exc}", 502)
     desk_store.set_state(state.conn, "contact_request", record_id, "delivered_by_email",
                          session.username)  # fmt: skip
     return RedirectResponse("/desk/contacts", status_code=303)
