@@ -21,6 +21,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -192,6 +193,10 @@ class SyncClient:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, result: RoundResult, **kwargs) -> requests.Response:
+        return self._send(method, path, result, self._headers("data" in kwargs), **kwargs)
+
+    def _headers(self, with_body: bool) -> dict[str, str]:
+        """What every request tells the hub (read from the store: on the store's own thread)."""
         oldest = outbox.oldest(self.store)
         headers = {
             "Authorization": f"Bearer {self.token}",
@@ -201,8 +206,13 @@ class SyncClient:
         }
         if oldest:
             headers["X-Ontmoet-Oldest-Unsent"] = oldest
-        if "data" in kwargs:
+        if with_body:
             headers["Content-Type"] = "application/json"
+        return headers
+
+    def _send(
+        self, method: str, path: str, result: RoundResult, headers: dict[str, str], **kwargs
+    ) -> requests.Response:
         result.requests += 1
         try:
             # Not streamed: the whole body is read here, so a hub dying mid-reply raises here.
@@ -300,37 +310,62 @@ class SyncClient:
         self.store.conn.execute("DELETE FROM pull_seen")
 
     def _pull(self, result: RoundResult) -> bool:
-        """Pull every page; True when the hub turned out to lack acknowledged ops."""
+        """Pull every page; True when the hub turned out to lack acknowledged ops.
+
+        While a page is written, the next one is fetched and checked in a thread: SQLite
+        writes (the search index, the commit) outside Python's lock, so a first pull of many
+        pages takes the time of the writes, not of writes plus requests plus parsing. A page
+        fetched ahead is only used when the cursor it was asked for is the one written.
+        """
         needs_push = False
-        for _ in range(100_000):  # bounded: a hub that never says has_more=false is a bug
-            cursor = int(self.store.get_state("pull_cursor", "0") or 0)
-            if cursor == 0 and self.store.get_state("full_pull") != "1":
-                with transaction(self.store.conn):
-                    self._start_full_pull()
-            reply = self._request(
-                "GET", "/pull", result, params={"since": cursor, "limit": self.page_limit}
-            )
-            if reply.status_code != 200:
-                raise SyncError("attention", f"the hub refused the pull: {_detail(reply)}")
-            try:
-                page = protocol.parse_pull_reply(reply.content)
-            except protocol.ProtocolError as exc:
-                raise OutcomeUnknown(f"the hub's reply is not valid: {exc}") from None
-            if self._check_epoch(page["epoch"]):
-                result.epoch_changed = True
-                continue
-            if page["acked_seq"] < outbox.last_acknowledged(self.store):
-                needs_push = True
-                outbox.hub_has_only(self.store, page["acked_seq"])
-            if page["resync"]:
-                with transaction(self.store.conn):
-                    self._start_full_pull()
-                continue
-            self._apply_page(page)
-            result.pulled += len(page["changes"])
-            if not page["has_more"]:
-                return needs_push
+        ahead: tuple[int, Future] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as fetcher:
+            for _ in range(100_000):  # bounded: a hub that never says has_more=false is a bug
+                cursor = int(self.store.get_state("pull_cursor", "0") or 0)
+                if cursor == 0 and self.store.get_state("full_pull") != "1":
+                    with transaction(self.store.conn):
+                        self._start_full_pull()
+                if ahead is not None and ahead[0] == cursor:
+                    page = ahead[1].result()
+                else:
+                    page = self._fetch_page(cursor, result, self._headers(False))
+                ahead = None
+                if self._check_epoch(page["epoch"]):
+                    result.epoch_changed = True
+                    continue
+                acked = int(self.store.get_state("acked_seq", "0") or 0)
+                if page["acked_seq"] < acked:
+                    needs_push = True
+                    self.store.set_state("resend_from", str(page["acked_seq"] + 1))
+                    self.store.set_state("acked_seq", str(page["acked_seq"]))
+                if page["resync"]:
+                    with transaction(self.store.conn):
+                        self._start_full_pull()
+                    continue
+                if page["has_more"]:
+                    headers = self._headers(False)
+                    ahead = (
+                        page["next"],
+                        fetcher.submit(self._fetch_page, page["next"], result, headers),
+                    )
+                self._apply_page(page)
+                result.pulled += len(page["changes"])
+                if not page["has_more"]:
+                    return needs_push
         raise SyncError("attention", "the hub kept saying there is more to pull")
+
+    def _fetch_page(self, cursor: int, result: RoundResult, headers: dict[str, str]) -> dict:
+        """One page of changes after ``cursor``, checked (no store access: it may run in a
+        thread of its own)."""
+        reply = self._send(
+            "GET", "/pull", result, headers, params={"since": cursor, "limit": self.page_limit}
+        )
+        if reply.status_code != 200:
+            raise SyncError("attention", f"the hub refused the pull: {_detail(reply)}")
+        try:
+            return protocol.parse_pull_reply(reply.content)
+        except protocol.ProtocolError as exc:
+            raise OutcomeUnknown(f"the hub's reply is not valid: {exc}") from None
 
     def _apply_page(self, page: dict[str, Any]) -> None:
         """One page and its cursor, all or nothing (rule 7)."""
