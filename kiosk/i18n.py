@@ -25,6 +25,9 @@ LANGUAGE_NAMES = {
     "uk": "Українська",
 }
 RTL_LANGUAGES = frozenset({"ar"})  # written right to left: the screens are mirrored
+# Dotted and dotless i are two letters: I/ı and İ/i. Python's str.lower() and upper() follow
+# the Unicode default (I -> i, i -> I, and İ -> 'i' plus a combining dot).
+DOTLESS_I_LANGUAGES = frozenset({"tr"})
 
 _catalogues: dict[str, gettext.NullTranslations] = {}
 _current = "nl"
@@ -82,6 +85,22 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current).ngettext(singular, plural, n)
+
+
+def lower(text: str, lang: str | None = None) -> str:
+    """``text`` in lower case as ``lang`` (default: the interface's) writes it: in Turkish
+    'IŞIK' -> 'ışık' and 'İZMİR' -> 'izmir'."""
+    if (lang or _current) in DOTLESS_I_LANGUAGES:
+        text = text.replace("I", "ı").replace("İ", "i")
+    return text.lower()
+
+
+def upper(text: str, lang: str | None = None) -> str:
+    """``text`` in upper case as ``lang`` (default: the interface's) writes it: in Turkish
+    'izmir' -> 'İZMİR' and 'ışık' -> 'IŞIK'."""
+    if (lang or _current) in DOTLESS_I_LANGUAGES:
+        text = text.replace("i", "İ")
+    return text.upper()
 
 
 def format_short_day(day: date, lang: str | None = None) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiosk.fair_order import fair_key
-from kiosk.i18n import _
+from kiosk.i18n import _, lower
 from kiosk.models import Community, Term
 from kiosk.presenters import localised
 
@@ -29,9 +29,9 @@ class Match:
 def _reason(community: Community, gifts: list[str], themes: list[str], near: str, lang: str) -> str:
     # Two short lines: why it fits, then when they meet.
     if gifts:
-        why = _("They welcome: {gift}").format(gift=gifts[0].lower())
+        why = _("They welcome: {gift}").format(gift=lower(gifts[0], lang))
     else:
-        why = _("They do what you like: {theme}").format(theme=themes[0].lower())
+        why = _("They do what you like: {theme}").format(theme=lower(themes[0], lang))
     if near:
         why += " · " + _("close to home, in {place}").format(place=near)
     if community.schedule:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.i18n import SOURCE_LANGUAGE, upper
 from kiosk.paths import FONT_BOLD
 
 SIZE = (640, 400)
@@ -27,11 +28,18 @@ PALETTE = [
 ]
 
 
+# Letters only Turkish writes (of the kiosk's languages): a name with one is Turkish.
+_TURKISH_LETTERS = frozenset("ıİğĞşŞ")
+
+
 def initials(name: str) -> str:
+    """'Buurtmoestuin De Hoven' -> 'BH'. The name's language is not known: one with a
+    Turkish letter is upper-cased the Turkish way ('ilk ışık' -> 'İI')."""
     skip = {"de", "het", "een", "van", "en", "in", "op", "der", "den", "'t", "&"}
     parts = [p for p in name.replace("-", " ").split() if p.lower() not in skip]
     letters = "".join(p[0] for p in parts[:2] if p[0].isalnum())
-    return (letters or name[:1]).upper()
+    lang = "tr" if _TURKISH_LETTERS.intersection(name) else SOURCE_LANGUAGE
+    return upper(letters or name[:1], lang)
 
 
 def render_picture(community_id: str, name: str) -> Image.Image:
