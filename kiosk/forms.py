@@ -81,7 +81,8 @@ def send_contact_request(store: Store, session: VisitorSession) -> None:
     """The visitor agreed: their request, with the detail already sealed, is stored once."""
     form = session.contact
     record_contact_request(store, form.record_id, form.communities, form.channel, form.sealed,
-                           form.days, form.receipt_token, assisted=session.assisted)  # fmt: skip
+                           form.days, form.receipt_token, assisted=session.assisted,
+                           language=session.language)  # fmt: skip
     form.sent = True
 
 

@@ -75,6 +75,7 @@ def record_contact_request(
     receipt_token: str,
     today: date | None = None,
     assisted: bool = False,
+    language: str | None = None,
 ) -> bool:
     """Which communities may contact the visitor, until when, under which consent text; the
     detail itself arrives sealed (kiosk.contact.seal), so it never touches the disk in plain,
@@ -92,6 +93,7 @@ def record_contact_request(
         "receipt_token_hash": token_hash(receipt_token),
         "created_at": utcnow(),
         **_assisted(assisted),
+        **({"language": language} if language else {}),
     }
     return outbox.add(store, "contact_request", record_id, fields)
 

@@ -499,6 +499,9 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
         "receipt_token_hash": sha256_hex,
         "created_at": iso_moment,
         "assisted": optional(flag, may_be_absent=True),
+        # The language the visitor used at the kiosk: their receipt opens in it, and the
+        # group's e-mail says in which language they would like to be answered.
+        "language": optional(language, may_be_absent=True),
     },
     "help_request": {
         "id": uuid_text,

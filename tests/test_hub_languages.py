@@ -62,7 +62,8 @@ def world(hub, kiosk):
                           today=date.today() - timedelta(days=200))  # fmt: skip
     key = load_public_key(kiosk.get_state("hub_public_key"))
     sealed = seal(check_contact("email", "anna@voorbeeld.nl"), key)
-    record_contact_request(kiosk, new_record_id(), [cid, other], "email", sealed, 90, receipt)
+    record_contact_request(kiosk, new_record_id(), [cid, other], "email", sealed, 90, receipt,
+                           language="ar")  # fmt: skip
     to_withdraw = {lang: new_token() for lang in LANGUAGES}
     for each in to_withdraw.values():
         record_contact_request(kiosk, new_record_id(), [other], "email", sealed, 30, each)
@@ -308,6 +309,14 @@ def test_a_receipt_opens_in_the_language_its_link_says(hub, world):
     # The kiosk's receipt code carries ?lang= (kiosk.qr.receipt_url).
     html = requests.get(f"{hub.url}/w/{world['receipt']}?lang=uk", timeout=10).text
     assert '<html lang="uk"' in html and "Ваша згода" in html
+
+
+def test_a_receipt_opens_in_the_language_the_visitor_used_at_the_kiosk(hub, world):
+    # The kiosk sends the visitor's language with the request; a phone that says nothing,
+    # or another language, still gets the receipt in Arabic.
+    for headers in ({}, {"Accept-Language": "nl-NL,nl;q=0.9"}):
+        html = requests.get(f"{hub.url}/w/{world['receipt']}", headers=headers, timeout=10).text
+        assert '<html lang="ar" dir="rtl"' in html
 
 
 def test_lang_beats_the_cookie_which_beats_accept_language(hub, world):
