@@ -9,6 +9,9 @@ from kiosk import navigation as nav
 from kiosk.config import Config
 from kiosk.store import Store
 
+#: A word of the demo typed on the keyboard's picture, in the language's own letters.
+KEYBOARD_SAMPLES = {"tr": "çay", "pl": "włóczk", "uk": "кав", "ar": "قهوة"}
+
 
 class _StepClock:
     """Time for the app that moves only when the capture moves it."""
@@ -67,6 +70,10 @@ def capture_all(config: Config, store: Store, out_dir: Path, mode: str = "") -> 
         shot(f"{nav.SEARCH}-results")
         keyboard.text = "xylofoon"
         shot(f"{nav.SEARCH}-nothing-found")
+        keyboard.text = ""
+        for key in KEYBOARD_SAMPLES.get(app.lang, ""):  # on the keys of the language's alphabet
+            keyboard.press(key)
+        shot("keyboard")
         keyboard.text = ""
 
         session = app.session

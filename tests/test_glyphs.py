@@ -31,6 +31,20 @@ def interface_text() -> str:
     return "".join(parts)
 
 
+def keyboard_text() -> str:
+    """Every key of every alphabet of the on-screen keyboard, and its Arabic letters in every
+    joined form the screen draws (initial, medial, final, the lam-alef ligatures)."""
+    import arabic_reshaper
+
+    from kiosk.keyboards import ALPHABETS
+
+    keys = [key for alphabet in ALPHABETS.values() for key in [alphabet.label, *alphabet.keys()]]
+    arabic = [k for k in ALPHABETS["arabic"].keys() if len(k) == 1]
+    joined = [arabic_reshaper.reshape(f"ب{k}ب {k}ب ب{k} {k}") for k in arabic]
+    joined += [arabic_reshaper.reshape(f"ب{k} {k}") for k in ("لا", "لأ", "لإ", "لآ")]
+    return "".join(keys + joined)
+
+
 def missing(font_path, text):
     font = ImageFont.truetype(str(font_path), 40)
     tofu = font.getmask("\uffff").getbbox()
@@ -42,6 +56,13 @@ def test_the_font_has_every_character_of_the_interface():
     assert "Terug" in text and "Scan" in text
     assert missing(FONT_REGULAR, text) == []
     assert missing(FONT_BOLD, text) == []
+
+
+def test_the_font_has_every_key_of_the_keyboard():
+    text = keyboard_text()
+    assert {"ґ", "ł", "ı", "\ufefb", "\ufefc"} <= set(text)  # ﻻ ﻼ: lam-alef, alone and joined
+    assert missing(FONT_REGULAR, text) == []
+    assert missing(FONT_BOLD, text) == []  # the keys are bold
 
 
 def test_the_check_finds_a_missing_character():

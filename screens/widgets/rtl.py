@@ -9,7 +9,7 @@ Text without a right-to-left letter is drawn exactly as before.
 
 In a right-to-left interface text aligned 'left' aligns right, and horizontal box and grid
 layouts place their children from right to left: the whole screen is mirrored, except what
-must keep its order (the on-screen keyboard types Latin letters and digits).
+must keep its order (the on-screen keyboard's keys stay where a physical keyboard has them).
 """
 
 from __future__ import annotations
