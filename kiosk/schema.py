@@ -331,3 +331,12 @@ def m007_one_outbox(db: Database) -> None:
         """,
     )
     db.execute(f"PRAGMA secure_delete = {int(secure)}")
+
+
+@migration
+def m008_search_folded(db: Database) -> None:
+    # The search index now holds folded text (kiosk.search.fold: Turkish ı as i, the marks
+    # of every script stripped, as the query is), and its trigram text no longer the labels.
+    from kiosk.store import Store
+
+    Store(db.conn).rebuild_search_index()

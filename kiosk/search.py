@@ -19,6 +19,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from kiosk.fair_order import fair_key, fair_sorted
 
@@ -40,40 +41,52 @@ class _StripCombining(dict):
 
 
 _STRIP_COMBINING = _StripCombining()
+# Letters with no decomposition to strip: Turkish has a dotless ı beside i (casefolding maps
+# I to i and İ to i plus a dot that is stripped above, but leaves ı), and Polish ł is not an l
+# with a mark to Unicode. Folded, 'ışık', 'Işık' and 'isik' meet, as 'Łódź' and 'lodz' do.
+_STRIP_COMBINING.update({ord("ı"): ord("i"), ord("ł"): ord("l")})
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics: 'Coöperatie Café' -> 'cooperatie cafe'."""
+    """Lower case without diacritics, in every script: 'Coöperatie Café' -> 'cooperatie cafe',
+    'Işık' -> 'isik', 'Її' -> 'іі'. The indexed texts are folded the same way (index_texts),
+    so the word index meets the query whatever its tokenizer knows of a script."""
     if text.isascii():
         return text.casefold()
     # translate with a table, not a per-character generator: indexing 10k records folds
     # millions of characters, and the generator was most of a first pull's Python time.
-    return unicodedata.normalize("NFKD", text).translate(_STRIP_COMBINING).casefold()
+    return unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_COMBINING)
 
 
 def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+@lru_cache(maxsize=4096)
+def _folded_label(label: str) -> str:
+    return fold(label)  # the same few labels on thousands of records: folded once
+
+
 def index_texts(record: dict, labels: dict[str, Iterable[str]]) -> tuple[str, str, str]:
-    """The (name, body, trigram text) to index for a community record.
+    """The (name, body, trigram text) to index for a community record, folded (fold()).
 
     ``labels`` maps a theme or neighbourhood slug to its labels in every language.
     """
 
     def all_languages(texts: dict[str, str]) -> list[str]:
-        return [t for t in texts.values() if t]
+        # Each text folded on its own: Dutch and English take fold()'s ASCII path.
+        return [fold(t) for t in texts.values() if t]
 
     tag_labels = [
-        label
+        _folded_label(label)
         for slug in (*record["themes"], record.get("neighbourhood") or "")
         for label in labels.get(slug, ())
     ]
-    body = " ".join([*all_languages(record["pitch"]), *all_languages(record["story"]), *tag_labels])
+    name, pitch = fold(record["name"]), all_languages(record["pitch"])
+    body = " ".join([*pitch, *all_languages(record["story"]), *tag_labels])
     # Not the labels: the same few phrases in six languages on every row were two thirds of
     # this text, and of the time a first pull spends indexing; words find them (the body).
-    trigram_text = fold(" ".join([record["name"], *all_languages(record["pitch"])]))
-    return record["name"], body, trigram_text
+    return name, body, " ".join([name, *pitch])
 
 
 def _prefix_query(terms: Sequence[str], column: str | None = None) -> str:

@@ -135,3 +135,27 @@ def test_one_typo_leaves_a_piece_of_the_typed_word_whole(word):
     typos |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
     for typo in (t for t in typos if len(t) >= 6):
         assert any(piece in word for piece in typo_pieces(typo)), typo
+
+
+@pytest.mark.parametrize(
+    "name, pitch, typed",
+    [
+        ("Işık Atölyesi", {"tr": "Birlikte ışık ve renk"}, "ışık"),
+        ("Işık Atölyesi", {"tr": "Birlikte ışık ve renk"}, "IŞIK"),
+        ("Işık Atölyesi", {"tr": "Birlikte ışık ve renk"}, "isik"),
+        ("İstiklal Bahçesi", {"tr": "Bahçede buluşuyoruz"}, "istiklal"),
+        ("Klub Łódź", {"pl": "Spotykamy się przy herbacie"}, "lodz"),
+        ("Klub Łódź", {"pl": "Spotykamy się przy herbacie"}, "Łódź"),
+        ("Ремонт-кафе", {"uk": "Ремонтуємо речі разом"}, "ремонтуємо"),
+        ("Ремонт-кафе", {"uk": "Ремонтуємо речі разом"}, "РЕМОНТ"),
+        ("Українська їдальня", {"uk": "Їжа для всіх"}, "їжа"),
+        ("مقهى الإصلاح", {"ar": "نصلح الأشياء معا"}, "الاصلاح"),
+        ("مقهى الإصلاح", {"ar": "نصلح الأشياء معا"}, "نصلح"),
+    ],
+)
+def test_words_in_every_script_are_found(taxonomy_store, make_record, name, pitch, typed):
+    # Searched as the kiosk's keyboards type them: any case, with or without the marks.
+    record = make_record(name, themes=["eten"], pitch={"nl": "Kom langs", **pitch})
+    other = make_record("Schaakclub Het Paard", themes=["eten"])
+    taxonomy_store.upsert_communities([record, other])
+    assert taxonomy_store.search(typed, seed="s") == [record["id"]]
