@@ -44,7 +44,8 @@ _STRIP_COMBINING = _StripCombining()
 # Letters with no decomposition to strip: Turkish has a dotless ı beside i (casefolding maps
 # I to i and İ to i plus a dot that is stripped above, but leaves ı), and Polish ł is not an l
 # with a mark to Unicode. Folded, 'ışık', 'Işık' and 'isik' meet, as 'Łódź' and 'lodz' do.
-_STRIP_COMBINING.update({ord("ı"): ord("i"), ord("ł"): ord("l")})
+# Ukrainian writes its apostrophe three ways (ʼ is a letter to Unicode, ’ and ' are not): one.
+_STRIP_COMBINING.update({ord("ı"): ord("i"), ord("ł"): ord("l"), ord("ʼ"): "'", ord("’"): "'"})
 
 
 def fold(text: str) -> str:

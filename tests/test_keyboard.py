@@ -181,12 +181,6 @@ def test_ukrainian_apostrophe_typed_on_the_keyboard(kiosk):
     assert found
 
 
-@pytest.mark.xfail(
-    reason="kiosk/search.py: fold() makes the typed ї an і, the word index keeps ї (unicode61"
-    " strips no Cyrillic marks), so a word of fewer than three letters after an apostrophe"
-    " (сім'ї: 'сім' + 'ї') finds nothing; the search owner fixes it",
-    strict=False,  # passes once kiosk/search.py folds it: then drop this mark
-)
 def test_a_ukrainian_word_with_apostrophe_and_yi_finds_the_community(kiosk, make_record):
     wanted = add_community(kiosk.app, make_record, "Simejne kafe", uk="Сім'ї з дітьми разом")
     search = open_search(kiosk, "uk")
@@ -214,11 +208,6 @@ def test_turkish_letters_typed_on_the_keyboard_find_the_community(kiosk, make_re
     assert wanted in found_after_typing(kiosk, search, "akşam")
 
 
-@pytest.mark.xfail(
-    reason="kiosk/search.py fold(): 'Işık' folds to 'isık' (I -> i), the typed 'ışık' to 'ısık':"
-    " dotted and dotless i must fold alike; the search owner fixes it",
-    strict=False,  # passes once kiosk/search.py folds it: then drop this mark
-)
 def test_turkish_capital_dotless_i_is_found_from_the_lower_case_keyboard(kiosk, make_record):
     wanted = add_community(kiosk.app, make_record, "Işık Atölyesi", tr="Işık Atölyesi'nde resim")
     search = open_search(kiosk, "tr")
