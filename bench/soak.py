@@ -212,7 +212,9 @@ def prepare(folder: Path) -> None:
     prepare_store(Config(data_dir=folder, public_url="https://ontmoet.example"), demo=True).close()
 
 
-def soak(visits: int, trace: bool, draw: bool, unbounded: bool) -> None:
+def soak(
+    visits: int, trace: bool, draw: bool, unbounded: bool, trim: bool = True, every: int = 250
+) -> None:
     baseline = bare_rss()
     folder = Path(tempfile.mkdtemp(prefix="ontmoet-soak-"))
     subprocess.run([sys.executable, __file__, "--prepare", str(folder)], check=True)
@@ -238,6 +240,10 @@ def soak(visits: int, trace: bool, draw: bool, unbounded: bool) -> None:
 
         Cache.register("kv.image", timeout=60)
         Cache.register("kv.texture", limit=1000, timeout=60)
+    if not trim:  # no freed memory handed back after a visit, as before: for comparison
+        import kiosk.memory
+
+        kiosk.memory.ENABLED = False
     gc.collect()
     figures = [("after start", 0, rss_mb())]
     ids = store.community_ids()
@@ -264,7 +270,7 @@ def soak(visits: int, trace: bool, draw: bool, unbounded: bool) -> None:
                 print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} objects")
                 for line in stat.traceback.format()[-6:]:
                     print("     ", line)
-        if number % 250 == 0:
+        if number % every == 0:
             print(f"  visit {number}: {rss_mb():.1f} MB", flush=True)
     gc.collect()
     figures.append(("end", visits, rss_mb()))
@@ -295,6 +301,10 @@ def main() -> None:
     parser.add_argument(
         "--unbounded-caches", action="store_true", help="Kivy's own image cache bounds (before)"
     )
+    parser.add_argument(
+        "--no-trim", action="store_true", help="no malloc_trim after a visit (before)"
+    )
+    parser.add_argument("--every", type=int, default=250, help="print RSS every N visits")
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -303,7 +313,8 @@ def main() -> None:
     elif args.prepare:
         prepare(args.prepare)
     else:
-        soak(args.visits, args.trace, draw=not args.no_draw, unbounded=args.unbounded_caches)
+        soak(args.visits, args.trace, draw=not args.no_draw, unbounded=args.unbounded_caches,
+             trim=not args.no_trim, every=args.every)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from kiosk import navigation as nav
 from kiosk.config import Config
 from kiosk.forms import ask_for_help, store_choices
 from kiosk.i18n import _, is_rtl
+from kiosk.memory import release_freed_memory
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 from kiosk.receptionist import PinCheck, well_formed
 from kiosk.session import MODES, ContactForm, IdleRules, VisitorSession
@@ -58,6 +59,10 @@ PICTURE_CACHE_LIMIT = 24
 FAREWELL_SECONDS = 12
 STAFF_TAPS = 5  # taps in the attract screen's top-left corner that show staff the sync status
 STAFF_TAP_SECONDS = 5.0
+#: Screens for the receptionist only (the PIN, an introduction): built when first asked for,
+#: not ahead like the visitors' screens. A kiosk may go weeks without them, and their
+#: keyboards alone hold 6 MB.
+BUILT_ON_FIRST_USE = frozenset({nav.RECEPTION, nav.INTRODUCE})
 
 
 class KioskApp(App):
@@ -171,7 +176,11 @@ class KioskApp(App):
             from screens.widgets.idle_overlay import IdleOverlay
 
             self.idle_overlay = IdleOverlay()
-        missing = [name for name in SCREEN_CLASSES if not self.manager.has_screen(name)]
+        missing = [
+            name
+            for name in SCREEN_CLASSES
+            if name not in BUILT_ON_FIRST_USE and not self.manager.has_screen(name)
+        ]
         if missing:
             self.screen(missing[0])
             Clock.schedule_once(self.build_remaining, 0)
@@ -268,6 +277,8 @@ class KioskApp(App):
             if hasattr(screen, "wipe"):
                 screen.wipe()
         self.go(nav.ATTRACT, remember=False)
+        # Once the attract screen is drawn and the visit's textures are gone.
+        Clock.schedule_once(release_freed_memory, 1)
 
     def browse(self, by: str) -> None:
         self.screen(nav.BROWSE).show(by)
