@@ -10,8 +10,10 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.base import EventLoop, runTouchApp
+from kivy.clock import Clock
 from kivy.config import Config as KivyConfig
 from kivy.input.motionevent import MotionEvent
+from kivy.lang import Builder
 
 
 class Finger(MotionEvent):
@@ -43,10 +45,15 @@ class Finger(MotionEvent):
 
 
 class HeadlessRunner:
-    """One app on the shared window: ``start()``, drive it, ``stop()``; repeat with a new app."""
+    """One app on the shared window: ``start()``, drive it, ``stop()``; repeat with a new app.
 
-    def __init__(self, app: App) -> None:
+    ``draw=False`` advances frames without drawing them: the clock, input, layout and
+    textures run as in a drawn frame, but the window is not rendered (in software GL most of
+    a frame's cost). The tests use it; ``screenshot()`` draws its frame either way."""
+
+    def __init__(self, app: App, draw: bool = True) -> None:
         self.app = app
+        self.draw = draw
 
     def start(self) -> App:
         # No real device may inject events into a test or a screenshot.
@@ -55,12 +62,34 @@ class HeadlessRunner:
         EventLoop.ensure_window()
         self.app._run_prepare()
         runTouchApp(embedded=True)
+        # The first frame is drawn either way: an app may wait for it (the kiosk builds its
+        # other screens and starts syncing once the attract screen is on the panel).
+        if not self.draw:
+            self.frame_drawn()
         self.pump()
         return self.app
 
     def pump(self, frames: int = 3) -> None:
         for _ in range(frames):
-            EventLoop.idle()
+            if self.draw:
+                EventLoop.idle()
+            else:
+                self.frame_undrawn()
+
+    @staticmethod
+    def frame_undrawn() -> None:
+        """One frame as EventLoop.idle() has it, up to the drawing."""
+        Clock.tick()
+        EventLoop.dispatch_input()
+        Builder.sync()
+        Clock.tick_draw()
+        Builder.sync()
+
+    @staticmethod
+    def frame_drawn() -> None:
+        """One frame, drawn whether or not the window thinks it needs it."""
+        EventLoop.window.canvas.ask_update()
+        EventLoop.idle()
 
     def tap(self, widget) -> None:
         """A finger down and up on the middle of ``widget``, where it is once laid out."""
@@ -77,6 +106,8 @@ class HeadlessRunner:
         # Layouts settle over a few frames (a label's height follows its width, which
         # follows its parent's): let them, so the picture shows the settled screen.
         self.pump(10)
+        if not self.draw:
+            self.frame_drawn()
         with tempfile.TemporaryDirectory() as scratch:
             # Kivy adds a counter to the name it is given; move the file to the exact name.
             made = EventLoop.window.screenshot(name=str(Path(scratch) / "shot.png"))

@@ -100,7 +100,8 @@ def make_kiosk(demo_config, demo_store, clock, hub_key):
     def start(**settings):
         key = base64.b64encode(bytes(hub_key.public_key)).decode()
         config = replace(demo_config, **{"hub_public_key": key, **settings})
-        runner = HeadlessRunner(KioskApp(config, demo_store, clock=clock))
+        # Frames are not drawn (software GL); a screenshot draws its own.
+        runner = HeadlessRunner(KioskApp(config, demo_store, clock=clock), draw=False)
         runner.start()
         runners.append(runner)
         return runner

@@ -157,7 +157,7 @@ def test_the_idle_check_runs_on_the_kivy_clock(kiosk, clock):
     clock.advance(app.kiosk_config.idle_timeout + 1)
     deadline = time.monotonic() + 5  # a bound against a hang, not a timing assertion
     while app.session is not None and time.monotonic() < deadline:
-        EventLoop.idle()
+        kiosk.pump(1)
     assert app.session is None
     assert app.current_screen == nav.ATTRACT
 
@@ -262,5 +262,5 @@ def test_a_goodbye_due_after_the_app_stopped_is_dropped(make_kiosk, monkeypatch)
     app.end_session("Tot ziens!")
     app.dispatch("on_stop")  # no frame in between: the clearing is not due yet
     time.sleep(0.1)  # now it is
-    EventLoop.idle()
+    runner.pump(1)
     assert app.farewell == "Tot ziens!"  # it did not run after the stop

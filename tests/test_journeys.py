@@ -5,8 +5,7 @@ import time
 from base64 import b64decode
 from datetime import date, timedelta
 
-from gui_helpers import find, screen, start, step, type_on
-from kivy.base import EventLoop
+from gui_helpers import find, screen, start, step, tap_keys, type_on
 
 from kiosk import navigation as nav
 from kiosk.contact import unseal
@@ -30,7 +29,7 @@ def test_search_as_you_type_then_nothing_found_offers_themes(kiosk):
     kiosk.tap(screen(app, nav.HOME).ids.search_tile)
     search = screen(app, nav.SEARCH)
     keyboard = search.ids.keyboard
-    type_on(kiosk, keyboard, "moes")
+    tap_keys(kiosk, keyboard, "moes")  # key by key, as a visitor types (elsewhere: type_on)
     assert search.query == "moes"
     names = [row["name"] for row in search.ids.results_view.data]
     assert "Buurtmoestuin De Hoven" in names
@@ -214,7 +213,7 @@ def test_take_home_list_printed_then_everything_erased(make_kiosk, tmp_path):
     kiosk.tap(done.ids.print_button)
     deadline = time.monotonic() + 20  # a bound against a hang, not a timing assertion
     while "printer" not in done.print_status and time.monotonic() < deadline:
-        EventLoop.idle()
+        kiosk.pump(1)
     assert done.print_status == "Pak je bonnetje uit de printer."
     printed = slip.read_bytes()
     assert b"\x1dv0" in printed  # raster images: the QR codes
