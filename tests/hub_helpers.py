@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
-from bench.hub_process import ROOT, HubProcess, free_port, hub_cli  # noqa: F401  (for the tests)
+from bench import hub_process
+from bench.hub_process import ROOT, free_port, hub_cli  # noqa: F401  (for the tests)
 from kiosk import outbox
 from kiosk.contact import check_contact, load_public_key, seal
 from kiosk.store import Store, open_store
@@ -17,6 +21,47 @@ from kiosk.visitor_records import (
     record_take_home_list,
 )
 from sync.client import enrol
+from sync.hub import store as hub_store
+
+#: Hub folders set up once per test run by the real CLI (``init``, then ``load-demo`` for the
+#: demo one), copied for each hub: two processes and an argon2 hash less per hub.
+_PREPARED: dict[bool, Path] = {}
+
+
+def prepared_hub(demo: bool) -> Path:
+    """A hub folder as ``ontmoet-hub init`` (and ``load-demo``) leave it, made on first use."""
+    if demo not in _PREPARED:
+        root = Path(tempfile.mkdtemp(prefix="ontmoet-prepared-hub-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        folder = root / ("demo" if demo else "empty")
+        hub_cli(folder, "init")
+        if demo:
+            hub_cli(folder, "load-demo")
+        _PREPARED[demo] = folder
+    return _PREPARED[demo]
+
+
+class HubProcess(hub_process.HubProcess):
+    """``ontmoet-hub serve`` in a subprocess (bench/hub_process.py), on a copy of a prepared
+    hub folder. Every hub shares the prepared one's keys and epoch: no test has two hubs
+    meet the same kiosk."""
+
+    def __init__(self, data_dir: Path, demo: bool = True) -> None:
+        # Not the bench's __init__: that runs init and load-demo in two processes.
+        shutil.copytree(prepared_hub(demo), data_dir, dirs_exist_ok=True)
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def code(self, kiosk: str) -> str:
+        """A one-time enrolment code, made as ``ontmoet-hub enrol-kiosk`` makes it (whose
+        output tests/test_hub_cli.py checks), without a process."""
+        conn = hub_store.connect(self.data_dir / "hub.db")
+        try:
+            return hub_store.new_enrolment_code(conn, kiosk)
+        finally:
+            conn.close()
 
 
 def enrolled_kiosk(hub: HubProcess, folder: Path, name: str) -> Store:
