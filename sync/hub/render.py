@@ -16,6 +16,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from sync.hub import i18n, words
 
@@ -54,6 +55,12 @@ def short_moment(context, moment: datetime) -> str:
     return format_datetime(moment, "EEE d MMM HH:mm", locale=context.get("lang", i18n.DEFAULT))
 
 
+@jinja2.pass_context
+def csrf_field(context) -> Markup:
+    """The hidden field every desk form posts: the session's token (access.form checks it)."""
+    return Markup('<input type="hidden" name="csrf" value="{}">').format(context["session"].csrf)
+
+
 env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
     autoescape=jinja2.select_autoescape(("html",)),
@@ -64,6 +71,7 @@ env = jinja2.Environment(
 # in two languages at once never share one.
 env.install_gettext_translations(i18n.gettext_catalogue(i18n.DEFAULT), newstyle=True)
 env.filters.update(local=local_time, long_day=long_day, short_moment=short_moment)
+env.globals["csrf_field"] = csrf_field
 env.globals["words"] = SimpleNamespace(
     **{name: value for name, value in vars(words).items() if name.isupper()}
 )
