@@ -19,9 +19,21 @@ import pytest  # noqa: E402
 from kiosk.config import Config  # noqa: E402
 from kiosk.demo import load_demo  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
+from sync.hub import keys  # noqa: E402
+
+#: Accounts and PINs the tests make in this process get cheap argon2 hashes (a check reads the
+#: parameters from the hash); hub processes keep full strength (tests/test_hub_cli.py checks).
+keys.HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "out" / "test-screenshots"
 TODAY = date.today()
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that drives Chromium is marked ``browser`` (pyproject.toml registers it)."""
+    for item in items:
+        if {"page", "browser", "context"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
 
 
 class FakeClock:

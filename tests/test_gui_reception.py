@@ -6,12 +6,12 @@ fingers on the real app, checked in the store."""
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from gui_helpers import screen, start, step, tile, type_on
 
 from kiosk import navigation as nav
 from kiosk.outbox import pending
 from kiosk.receptionist import MAX_TRIES
+from sync.hub import keys
 
 PIN = "24681357"  # 6 to 8 digits, as the desk requires
 
@@ -31,7 +31,7 @@ def corner_taps(kiosk, taps: int = 5) -> None:
 @pytest.fixture
 def pin_kiosk(make_kiosk, demo_store):
     """The kiosk with a receptionist PIN that arrived from the desk (as its argon2 hash)."""
-    demo_store.set_state("receptionist_pin_hash", PasswordHasher().hash(PIN))
+    demo_store.set_state("receptionist_pin_hash", keys.hash_password(PIN))
     return make_kiosk()
 
 
@@ -99,7 +99,7 @@ def test_wrong_pins_are_refused_counted_and_locked_out(pin_kiosk):
 
 def test_a_pin_of_fewer_than_six_digits_is_refused_and_not_counted(make_kiosk, demo_store):
     # A 4-digit PIN from before the desk required 6: even the right one no longer opens.
-    demo_store.set_state("receptionist_pin_hash", PasswordHasher().hash("2468"))
+    demo_store.set_state("receptionist_pin_hash", keys.hash_password("2468"))
     kiosk = make_kiosk()
     app = kiosk.app
     corner_taps(kiosk)

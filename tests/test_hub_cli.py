@@ -32,6 +32,8 @@ def test_init_makes_keys_readable_by_the_hub_only_and_prints_a_password_once(tmp
         .fetchone()
     )
     assert stored.startswith("$argon2") and password not in stored
+    # At full strength: the tests' cheaper hashes (conftest.py) never reach a real hub.
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored
     assert keys.verify_password(stored, password)
     # Again: nothing is replaced, no second password.
     again = hub_cli(tmp_path / "hub", "init").stdout

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from argon2 import PasswordHasher
 from gui_helpers import find, screen, start, step, tile, type_on
 from kivy.clock import Clock
 from kivy.core.window import Window
@@ -19,6 +18,7 @@ from kivy.uix.scrollview import ScrollView
 
 from kiosk import navigation as nav
 from screens.widgets.common import ChoiceTile
+from sync.hub import keys
 
 SLOW_FRAME = 0.6  # seconds between frames: a loaded Raspberry Pi drawing a new step
 
@@ -104,7 +104,7 @@ def test_contact_steps_start_in_sight(kiosk, slow_frames):
 
 
 def test_introduction_steps_start_in_sight(make_kiosk, demo_store, slow_frames):
-    demo_store.set_state("receptionist_pin_hash", PasswordHasher().hash("24681357"))
+    demo_store.set_state("receptionist_pin_hash", keys.hash_password("24681357"))
     kiosk = make_kiosk()
     app = kiosk.app
     app.start_receptionist_session()  # as after the right PIN (tested in test_gui_reception)

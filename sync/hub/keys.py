@@ -52,10 +52,17 @@ def private_key(data_dir: Path):
     return PrivateKey(base64.b64decode(path.read_text().strip()))
 
 
+#: argon2id parameters for new password hashes (PasswordHasher's keywords); empty: argon2-cffi's
+#: defaults (RFC 9106's low-memory choice: 64 MiB, 3 passes, 4 lanes), which the hub always
+#: uses. The test suite sets cheaper ones for the accounts it makes in its own process
+#: (tests/conftest.py); a check reads the parameters from the stored hash, whatever they were.
+HASH_PARAMETERS: dict[str, int] = {}
+
+
 def hash_password(password: str) -> str:
     from argon2 import PasswordHasher
 
-    return PasswordHasher().hash(password)
+    return PasswordHasher(**HASH_PARAMETERS).hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
