@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from kiosk import navigation as nav
@@ -25,6 +26,7 @@ def run(args, tmp_path, **env):
     )
 
 
+@pytest.mark.slow  # every screen drawn in software GL, in a process of its own
 def test_screenshots_command_renders_every_screen(tmp_path):
     out = tmp_path / "shots"
     result = run(
@@ -92,6 +94,7 @@ def test_demo_never_replaces_an_existing_store(tmp_path, make_record):
     store.close()
 
 
+@pytest.mark.slow
 def test_screenshots_of_a_real_store_leave_it_untouched(tmp_path):
     from kiosk.cli import prepare_store
     from kiosk.config import Config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
 from hub_helpers import ROOT, free_port, hub_cli
 
 from kiosk.store import open_store
@@ -19,6 +20,7 @@ def run_demo(folder, port) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # './tasks hub-demo' itself: a hub, two kiosks, enrolments, syncs
 def test_hub_demo_gives_two_kiosks_that_share_the_hub(tmp_path):
     port = free_port()
     first = run_demo(tmp_path, port)

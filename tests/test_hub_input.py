@@ -250,6 +250,7 @@ def test_unusual_valid_input_is_accepted_and_shown_escaped(hub, tmp_path):
     assert kiosk.community(target).name == name  # and back to the kiosk, unchanged
 
 
+@pytest.mark.slow  # hundreds of generated requests
 def test_schemathesis_finds_no_server_error(hub, kiosk, tmp_path):
     """Fuzz the sync API from its own OpenAPI document: no 5xx, whatever it is sent."""
     result = subprocess.run(

@@ -98,6 +98,7 @@ def sync_until_done(kiosk, tries: int = 5) -> None:
 
 # Fifty kill -9 rounds of a real sync process take about 110 s on a quiet 2-core machine:
 # the suite's 120 s bound (against a hang, not a speed claim) is too close for a busy one.
+@pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub, tmp_path):
     rng = random.Random(20261128)
@@ -152,6 +153,7 @@ def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub,
 # -- the hub killed, unreachable, restored ------------------------------------------------
 
 
+@pytest.mark.slow  # kill -9 of the hub process, restarted, many times
 def test_hub_killed_mid_batch_and_restarted(hub, tmp_path):
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     created = visit(kiosk, "kiosk-k", [], n=0)
@@ -497,6 +499,7 @@ def fill(folder, leave: int) -> None:
         out.write(b"\0" * max(0, free - leave))
 
 
+@pytest.mark.slow
 def test_disk_full_at_the_hub_acknowledges_nothing_it_did_not_store(tmp_path, small_disk):
     hub = HubProcess(small_disk / "hub").start(env={"ONTMOET_HUB_QUOTA_FACTOR": "100"})
     try:

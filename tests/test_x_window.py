@@ -19,9 +19,12 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool"
+    ),
+    pytest.mark.slow,  # a real X server, and the visitor's LATER seconds of looking
+]
 
 HERE = Path(__file__).resolve().parent
 PANEL = (1080, 1920)
