@@ -114,7 +114,7 @@ def _filter_sql(theme: str | None, neighbourhood: str | None) -> tuple[str, list
 
 
 def _pivot(conn: sqlite3.Connection, seed: str) -> int:
-    """Where this session's window over the index starts (see _matches)."""
+    """Where this session's window over the index starts (see _window)."""
     top = conn.execute("SELECT max(num) FROM communities").fetchone()[0] or 0
     return int.from_bytes(fair_key(seed, "search-pivot"), "big") % (top + 1)
 
@@ -143,18 +143,6 @@ def _window(
             sql.format("<") + " LIMIT ?", [match, pivot, *params, limit - len(found)]
         ).fetchall()
     return found
-
-
-def _matches(
-    conn: sqlite3.Connection,
-    table: str,
-    match: str,
-    theme: str | None,
-    neighbourhood: str | None,
-    limit: int,
-    pivot: int,
-) -> list[str]:
-    return [row[0] for row in _window(conn, table, match, theme, neighbourhood, limit, pivot)]
 
 
 def typo_pieces(term: str) -> list[str]:
@@ -238,7 +226,7 @@ def search(
     pivot = _pivot(conn, seed)
 
     def matches(table: str, match: str) -> list[str]:
-        return _matches(conn, table, match, theme, neighbourhood, limit, pivot)
+        return [row[0] for row in _window(conn, table, match, theme, neighbourhood, limit, pivot)]
 
     # Tier 1: every word starts a word of the name; tier 2: of any text.
     tiers = [

@@ -12,17 +12,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from page_screenshots import CHROMIUM, synced_kiosk  # noqa: E402  (scripts/, beside this one)
+
 from bench.hub_process import HubProcess  # noqa: E402
-from kiosk.store import open_store  # noqa: E402
 from kiosk.visitor_records import (  # noqa: E402
     new_record_id,
     new_token,
     record_help_request,
     record_take_home_list,
 )
-from sync.client import SyncClient, enrol  # noqa: E402
+from sync.client import SyncClient  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 LANGUAGES = ("ar", "uk")
 
@@ -37,14 +37,7 @@ def main(out: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ontmoet-hub-languages-"))
     hub = HubProcess(folder / "hub").start()
     try:
-        kiosk = open_store(folder / "kiosk" / "kiosk.db")
-        enrol(kiosk, hub.url, hub.code("kiosk-hal"))
-        SyncClient(kiosk).sync_once()
-        (cid,) = kiosk.conn.execute(
-            "SELECT community_id FROM events GROUP BY community_id ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()
-        kept = [cid, *[r[0] for r in kiosk.conn.execute(
-            "SELECT id FROM communities WHERE id != ? LIMIT 3", [cid])]]  # fmt: skip
+        kiosk, cid, kept = synced_kiosk(folder, hub)
         lists = {lang: new_token() for lang in LANGUAGES}
         for lang, token in lists.items():
             record_take_home_list(kiosk, new_record_id(), token, kept, lang)

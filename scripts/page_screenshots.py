@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.hub_process import HubProcess  # noqa: E402
 from kiosk.contact import check_contact, load_public_key, seal  # noqa: E402
-from kiosk.store import open_store  # noqa: E402
+from kiosk.store import Store, open_store  # noqa: E402
 from kiosk.visitor_records import (  # noqa: E402
     new_record_id,
     new_token,
@@ -40,18 +40,24 @@ def shoot(url: str, target: Path, height: int = 915) -> None:
     print(target)
 
 
+def synced_kiosk(folder: Path, hub: HubProcess) -> tuple[Store, str, list[str]]:
+    """A kiosk enrolled at ``hub`` with the demo pulled; the community with the most events
+    (a full page to show) and four communities a visitor might keep."""
+    kiosk = open_store(folder / "kiosk" / "kiosk.db")
+    enrol(kiosk, hub.url, hub.code("kiosk-hal"))
+    SyncClient(kiosk).sync_once()
+    (cid,) = kiosk.conn.execute(
+        "SELECT community_id FROM events GROUP BY community_id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    others = kiosk.conn.execute("SELECT id FROM communities WHERE id != ? LIMIT 3", [cid])
+    return kiosk, cid, [cid, *[r[0] for r in others]]
+
+
 def main(out: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ontmoet-pages-"))
     hub = HubProcess(folder / "hub").start()
     try:
-        kiosk = open_store(folder / "kiosk" / "kiosk.db")
-        enrol(kiosk, hub.url, hub.code("kiosk-hal"))
-        SyncClient(kiosk).sync_once()
-        (cid,) = kiosk.conn.execute(
-            "SELECT community_id FROM events GROUP BY community_id ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()
-        others = kiosk.conn.execute("SELECT id FROM communities WHERE id != ? LIMIT 3", [cid])
-        kept = [cid, *[r[0] for r in others]]
+        kiosk, cid, kept = synced_kiosk(folder, hub)
         token, receipt = new_token(), new_token()
         record_take_home_list(kiosk, new_record_id(), token, kept[:4], "nl")
         sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
