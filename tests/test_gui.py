@@ -96,6 +96,37 @@ def test_language_switch_updates_the_screen_in_place(kiosk):
     assert home.ids.themes_tile.label == "Konuya göre bakın"
 
 
+def test_a_screen_made_before_a_language_switch_is_in_the_new_language_when_gone_back_to(kiosk):
+    """Only the screen on show is made again at a switch; the list behind a community page
+    follows when 'back' brings it on show."""
+    app = kiosk.app
+    start(kiosk)
+
+    def cards():
+        return [
+            (c.name, c.pitch, c.where, c.state_text)
+            for c in find(screen(app, nav.LISTING), CommunityCard)
+        ]
+
+    app.show_list(theme="eten")
+    kiosk.pump(3)
+    dutch = cards()
+    app.open_community(
+        dutch[0][0] and find(screen(app, nav.LISTING), CommunityCard)[0].community_id
+    )
+    kiosk.pump(3)
+    app.set_language("en")
+    kiosk.pump(3)
+    app.back()
+    kiosk.pump(3)
+    assert app.current_screen == nav.LISTING
+    after_back = cards()
+    assert after_back != dutch
+    app.show_list(theme="eten")  # made afresh in English
+    kiosk.pump(3)
+    assert cards() == after_back
+
+
 def test_with_two_languages_both_are_in_the_top_bar(make_kiosk):
     kiosk = make_kiosk(languages=("nl", "en"))
     app = kiosk.app

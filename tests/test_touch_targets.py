@@ -34,6 +34,11 @@ def recorder(kiosk):
     return seen, check
 
 
+def visited_screens(seen) -> set[str]:
+    """The screens behind the names checked ("results-list" and "results" are one)."""
+    return {name.split("-")[0].split(" ")[0] for name in seen}
+
+
 def test_every_control_on_every_screen_is_large_enough(kiosk):
     app = kiosk.app
     seen, check = recorder(kiosk)
@@ -55,7 +60,7 @@ def test_every_control_on_every_screen_is_large_enough(kiosk):
         for step in ("kind", "who", "note", "done"):
             intro.step = step
             check(f"{nav.INTRODUCE}-{kind}-{step}")
-    assert {name.split("-")[0].split(" ")[0] for name in seen} >= set(nav.ALL_SCREENS) - {
+    assert visited_screens(seen) >= set(nav.ALL_SCREENS) - {
         nav.ATTRACT  # one big touch area; its staff corner is not for visitors
     }
     assert {name: controls for name, controls in seen.items() if controls} == {}
@@ -69,5 +74,6 @@ def test_controls_stay_large_enough_in_arabic_with_large_text_and_low_reach(kios
     app.set_mode("large_text", True)
     app.set_mode("low_reach", True)
     walk_every_screen(kiosk, check)
-    assert len(seen) == 12
+    staff = {nav.ATTRACT, nav.RECEPTION, nav.INTRODUCE}  # walked in the test above
+    assert visited_screens(seen) >= set(nav.ALL_SCREENS) - staff
     assert {name: controls for name, controls in seen.items() if controls} == {}
