@@ -340,3 +340,40 @@ def m008_search_folded(db: Database) -> None:
     from kiosk.store import Store
 
     Store(db.conn).rebuild_search_index()
+
+
+@migration
+def m009_town_content(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Where a community can be found (addresses, an optional map position) and its photo
+        -- (the hub's JPEG by hash: sync fetches the file into the photos folder).
+        ALTER TABLE communities ADD COLUMN places TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE communities ADD COLUMN image TEXT;
+        -- Events of the hall itself have no community; repeating events have a rule and the
+        -- end of their last occurrence (NULL: the series has no end), so a window's query
+        -- finds a series that began long ago.
+        CREATE TABLE events_new (
+            id TEXT PRIMARY KEY,
+            community_id TEXT,
+            title TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            place TEXT NOT NULL,
+            in_hall INTEGER NOT NULL CHECK (in_hall IN (0, 1)),
+            rrule TEXT,
+            series_ends_at TEXT,
+            description TEXT
+        ) STRICT;
+        INSERT INTO events_new (id, community_id, title, starts_at, ends_at, place, in_hall,
+                                series_ends_at)
+            SELECT id, community_id, title, starts_at, ends_at, place, in_hall, ends_at
+            FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_new RENAME TO events;
+        CREATE INDEX events_by_start ON events(starts_at);
+        CREATE INDEX events_by_series_end ON events(series_ends_at);
+        CREATE INDEX events_by_community ON events(community_id)
+        """,
+    )

@@ -403,6 +403,77 @@ def validate_object(rules: dict[str, Rule], value: Any, where: str) -> dict[str,
 
 _TERM = {"slug": slug, "labels": localised(80)}
 
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+clock_time = matching(_CLOCK, "a time of day like 14:30")
+
+
+def recurrence_rule(must_end: bool = False) -> Rule:
+    """An RFC 5545 RRULE as sync.recurrence allows it (at most daily, happens, bounded)."""
+    from sync import recurrence
+
+    def check(field: str, value: Any) -> str:
+        try:
+            return recurrence.check(value, must_end=must_end)
+        except recurrence.RecurrenceError as exc:
+            raise ProtocolError(field, str(exc)) from None
+
+    return check
+
+
+def coordinate(limit: float) -> Rule:
+    """A latitude (limit 90) or longitude (limit 180) in degrees, as a JSON number."""
+
+    def check(field: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ProtocolError(field, "must be a number of degrees")
+        if not -limit <= value <= limit:  # NaN fails this too
+            raise ProtocolError(field, f"must be between -{limit:g} and {limit:g} degrees")
+        return float(value)
+
+    return check
+
+
+#: When a community meets. The free note ("when") is what groups wrote before schedules were
+#: structured, and stays beside a rule for what a rule cannot say ("except in the holidays").
+#: A structured meeting has a rule, a first day and its times; a meeting needs one or the other.
+MEETING_FIELDS: dict[str, Rule] = {
+    "when": optional(localised(200), may_be_absent=True),
+    "place": text(200),
+    "rrule": optional(recurrence_rule(), may_be_absent=True),
+    "starts_on": optional(iso_date, may_be_absent=True),  # the rule's first day (DTSTART)
+    "opens": optional(clock_time, may_be_absent=True),
+    "closes": optional(clock_time, may_be_absent=True),
+}
+
+
+def meeting(field: str, value: Any) -> dict[str, Any]:
+    checked = validate_object(MEETING_FIELDS, value, field)
+    if not checked.get("when") and not checked.get("rrule"):
+        raise ProtocolError(field, "needs a repeating time (rrule) or a note (when)")
+    if checked.get("rrule") and not (checked.get("starts_on") and checked.get("opens")):
+        raise ProtocolError(field, "a repeating time needs its first day and its start time")
+    if checked.get("closes") and checked.get("opens") and checked["closes"] <= checked["opens"]:
+        raise ProtocolError(f"{field}.closes", "must be later than opens")
+    return checked
+
+
+#: Where a community meets or can be found; the map position is optional.
+PLACE_FIELDS: dict[str, Rule] = {
+    "name": optional(text(120), may_be_absent=True),
+    "address": text(200),
+    "latitude": optional(coordinate(90), may_be_absent=True),
+    "longitude": optional(coordinate(180), may_be_absent=True),
+}
+#: A community's photo: a JPEG the hub made (resized, metadata stripped) and serves by its
+#: hash; kiosks fetch it, check the hash and keep it on disk.
+MAX_PHOTO_BYTES = 1024 * 1024
+IMAGE_FIELDS: dict[str, Rule] = {
+    "sha256": sha256_hex,
+    "bytes": integer(1, MAX_PHOTO_BYTES),
+    "width": integer(1, 4096),
+    "height": integer(1, 4096),
+}
+
 #: The records the hub shares with the kiosks: public, written by or for communities.
 COMMUNITY_FIELDS: dict[str, Rule] = {
     "id": uuid_text,
@@ -413,7 +484,9 @@ COMMUNITY_FIELDS: dict[str, Rule] = {
     "themes": list_of(slug, 1, 30),
     "gifts_welcome": list_of(slug, 0, 30),
     "neighbourhood": optional(slug),
-    "schedule": objects(record({"when": localised(200), "place": text(200)}), 20),
+    "schedule": objects(meeting, 20),
+    "places": optional(objects(record(PLACE_FIELDS), 10), may_be_absent=True),
+    "image": optional(record(IMAGE_FIELDS), may_be_absent=True),
     "languages": list_of(language, 0, 20),
     "welcome": localised(4000),
     "accessibility": localised(4000),
@@ -450,12 +523,15 @@ SHARED_FIELDS: dict[str, dict[str, Rule]] = {
     },
     "event": {
         "id": uuid_text,
-        "community_id": uuid_text,
+        "community_id": optional(uuid_text),  # None: the hall's own (made at the desk)
         "title": localised(200),
-        "starts_at": local_moment,
+        "starts_at": local_moment,  # the first occurrence
         "ends_at": local_moment,
         "place": text(200),
         "in_hall": flag,
+        # Repeating: RFC 5545, and a series ends (COUNT or UNTIL).
+        "rrule": optional(recurrence_rule(must_end=True), may_be_absent=True),
+        "description": optional(localised(2000), may_be_absent=True),
     },
 }
 
