@@ -290,6 +290,56 @@ def m004_quota_hours(db: Database) -> None:
     )
 
 
+@migration
+def m005_signups(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Groups that signed themselves up on the public page, waiting for the desk. The
+        -- e-mail address is for the desk only (never in a shared record). A declined sign-up
+        -- is deleted: the audit log keeps its ref, the decision and the reason's code.
+        CREATE TABLE signups (
+            ref TEXT PRIMARY KEY,          -- unguessable: names the sign-up in desk forms
+            name TEXT NOT NULL,
+            pitch TEXT NOT NULL,
+            story TEXT NOT NULL DEFAULT '',
+            themes TEXT NOT NULL,          -- JSON list of theme slugs
+            neighbourhood TEXT,
+            meets_when TEXT NOT NULL,
+            meets_where TEXT NOT NULL,
+            email TEXT NOT NULL,
+            join_url TEXT,
+            language TEXT NOT NULL,        -- the page's language: the group's mails use it
+            created_at TEXT NOT NULL
+        ) STRICT;
+        -- The key that signs the sign-up form's token (a form fetched from this hub lately).
+        INSERT OR IGNORE INTO meta (key, value)
+            VALUES ('signup_form_key', lower(hex(randomblob(32))))
+        """,
+    )
+
+
+@migration
+def m006_freshness(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- When a group was last sent its "is everything still right?" mail: at most once in
+        -- six months.
+        CREATE TABLE freshness_reminders (
+            community_id TEXT PRIMARY KEY,
+            sent_at TEXT NOT NULL
+        ) STRICT;
+        -- The one-click "everything is still right" links in those mails (only the hash).
+        CREATE TABLE confirm_links (
+            token_hash TEXT PRIMARY KEY,
+            community_id TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        ) STRICT
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""
