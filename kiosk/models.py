@@ -79,10 +79,25 @@ class Community:
 
 @dataclass(frozen=True)
 class Event:
+    """An activity, once or as a series: ``starts_at``/``ends_at`` are the first occurrence's
+    (naive local time), ``rrule`` (RFC 5545, always ending) repeats it. ``community_id`` is
+    None for an event of the town hall itself."""
+
     id: str
-    community_id: str
+    community_id: str | None
     title: Localised
     starts_at: datetime
     ends_at: datetime
     place: str
     in_hall: bool
+    rrule: str | None = None
+    description: Localised | None = None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One time an event happens: the event, with this occurrence's start and end."""
+
+    event: Event
+    starts_at: datetime
+    ends_at: datetime

@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from kiosk import search
-from kiosk.models import Community, Event, Meeting, Term
+from kiosk.models import Community, Event, Meeting, Occurrence, Term
 from kiosk.private_files import prepare_private_database
 from kiosk.schema import MIGRATION_SET, apply_migrations, migration_names
+from sync import recurrence
 
 
 class StoreError(Exception):
@@ -396,11 +397,13 @@ class Store:
             self.upsert_events(events)
 
     def upsert_events(self, events: Iterable[Event]) -> None:
+        """Store events as they are; a series also keeps when its last occurrence ends, so
+        that a window's query finds a series that began long ago (and not one that ended)."""
         with transaction(self.conn):
             self.conn.executemany(
-                "INSERT OR REPLACE INTO events"
-                " (id, community_id, title, starts_at, ends_at, place, in_hall)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO events (id, community_id, title, starts_at, ends_at,"
+                " place, in_hall, rrule, series_ends_at, description)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         e.id,
@@ -410,30 +413,49 @@ class Store:
                         e.ends_at.isoformat(),
                         e.place,
                         int(e.in_hall),
+                        e.rrule,
+                        self._series_end(e),
+                        None if e.description is None else _json(e.description),
                     )
                     for e in events
                 ],
             )
 
-    def events_between(self, start: datetime, end: datetime) -> list[Event]:
+    @staticmethod
+    def _series_end(event: Event) -> str | None:
+        """When the last occurrence ends (None: a series without an end; an event has one)."""
+        length = event.ends_at - event.starts_at
+        try:
+            end = recurrence.series_end(event.rrule, event.starts_at, length)
+        except (ValueError, TypeError):  # checked before it came here; never stop a pull
+            end = event.ends_at
+        return None if end is None else end.isoformat()
+
+    def events_between(self, start: datetime, end: datetime) -> list[Occurrence]:
+        """The occurrences that have not ended by ``start`` and begin before ``end``, in time
+        order. An event of the town hall (no community) is shown; one of a community this
+        kiosk does not have (yet, or any more) is not."""
         rows = self.conn.execute(
-            "SELECT id, community_id, title, starts_at, ends_at, place, in_hall FROM events"
-            " WHERE ends_at >= ? AND starts_at < ?"
-            " AND community_id IN (SELECT id FROM communities) ORDER BY starts_at, id",
-            [start.isoformat(), end.isoformat()],
+            "SELECT id, community_id, title, starts_at, ends_at, place, in_hall, rrule,"
+            " description FROM events WHERE starts_at < ?"
+            " AND (series_ends_at IS NULL OR series_ends_at >= ?)"
+            " AND (community_id IS NULL OR community_id IN (SELECT id FROM communities))",
+            [end.isoformat(), start.isoformat()],
         )
-        return [
-            Event(
-                eid,
-                cid,
-                json.loads(title),
-                datetime.fromisoformat(s),
-                datetime.fromisoformat(e),
-                place,
-                bool(hall),
-            )
-            for eid, cid, title, s, e, place, hall in rows
-        ]
+        found = []
+        for eid, cid, title, s, e, place, hall, rule, description in rows:
+            event = Event(eid, cid, json.loads(title), datetime.fromisoformat(s),
+                          datetime.fromisoformat(e), place, bool(hall), rule,
+                          None if description is None else json.loads(description))  # fmt: skip
+            length = event.ends_at - event.starts_at
+            # From one length before the window: an occurrence under way at ``start`` counts.
+            try:
+                moments = list(recurrence.occurrences(rule, event.starts_at, start - length, end))
+            except (ValueError, TypeError):  # checked before it came here; show the first
+                moments = list(recurrence.occurrences(None, event.starts_at, start - length, end))
+            found += [Occurrence(event, m, m + length) for m in moments if m + length >= start]
+        found.sort(key=lambda o: (o.starts_at, o.event.id))
+        return found
 
     # -- search ----------------------------------------------------------------------------
 

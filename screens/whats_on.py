@@ -18,6 +18,8 @@ from screens.widgets.common import Body, KioskScreen
 
 class EventRow(ButtonBehavior, BoxLayout):
     event_id = StringProperty("")
+    #: Which occurrence (AgendaLine.key): a weekly event has a row for each week.
+    key = StringProperty("")
     when = StringProperty("")
     title = StringProperty("")
     detail = StringProperty("")
@@ -41,7 +43,7 @@ class WhatsOnScreen(KioskScreen):
         lines = week_ahead(app.store, datetime.now(), app.lang)
         box = self.ids.events_box
         box.clear_widgets()
-        self._lines = {line.event_id: line for line in lines}
+        self._lines = {line.key: line for line in lines}
         today = _("Today")  # outside the f-string, where pybabel can find it
         for line in lines:
             # Where the place is named after the group, the group's name once is enough.
@@ -49,26 +51,28 @@ class WhatsOnScreen(KioskScreen):
             detail = place if place.startswith(line.community) else f"{line.community} · {place}"
             row = EventRow(
                 event_id=line.event_id,
+                key=line.key,
                 when=f"{line.day or today}\n{line.when}",
                 title=line.title,
                 detail=detail,
             )
-            row.bind(on_release=lambda r: self.choose(r.event_id))
+            row.bind(on_release=lambda r: self.choose(r.key))
             box.add_widget(row)
         if lines:
-            self.choose(lines[0].event_id)
+            self.choose(lines[0].key)
         else:
             box.add_widget(Body(text=_("Nothing planned this week yet.")))
             self.calendar_data = self.chosen_title = self.chosen_detail = ""
 
-    def choose(self, event_id: str) -> None:
-        line = self._lines[event_id]
+    def choose(self, key: str) -> None:
+        line = self._lines[key]
         for row in self.ids.events_box.children:
-            row.selected = row.event_id == event_id
+            row.selected = row.key == key
         self.chosen_title = line.title
         today = _("Today")
         self.chosen_detail = f"{line.day or today} {line.when}, {line.place}"
-        self.calendar_data = calendar_url(self.app.kiosk_config.public_url, event_id)
+        # The whole event (a series with its rule): the phone's agenda repeats it itself.
+        self.calendar_data = calendar_url(self.app.kiosk_config.public_url, line.event_id)
 
     def wipe(self) -> None:
         self.ids.events_box.clear_widgets()

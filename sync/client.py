@@ -438,13 +438,22 @@ def _apply_taxonomy(store: Store, data: dict) -> None:
 def _event(data: dict) -> Event:
     return Event(
         id=data["id"],
-        community_id=data["community_id"],
+        community_id=data["community_id"],  # None: the town hall's own
         title=data["title"],
-        starts_at=datetime.fromisoformat(data["starts_at"]),
-        ends_at=datetime.fromisoformat(data["ends_at"]),
+        starts_at=_local(data["starts_at"]),
+        ends_at=_local(data["ends_at"]),
         place=data["place"],
         in_hall=data["in_hall"],
+        rrule=data.get("rrule"),  # absent in records written before events repeated
+        description=data.get("description"),
     )
+
+
+def _local(moment: str) -> datetime:
+    """An event's moment as the kiosk compares them: naive, in the kiosk's own time. The desk
+    writes local times; a moment with a zone (an import) is turned into the kiosk's."""
+    parsed = datetime.fromisoformat(moment)
+    return parsed if parsed.tzinfo is None else parsed.astimezone().replace(tzinfo=None)
 
 
 def status(store: Store) -> dict[str, Any]:
