@@ -35,9 +35,15 @@ def _reason(community: Community, gifts: list[str], themes: list[str], near: str
     if near:
         why += " · " + _("close to home, in {place}").format(place=near)
     if community.schedule:
-        why += "\n" + _("When: {when}").format(
-            when=localised(community.schedule[0].when, lang).rstrip(".")
-        )
+        first = community.schedule[0]
+        when = ""
+        if first.rrule:  # the rhythm in words; the note where the words cannot say it
+            from kiosk.meeting_words import describe
+
+            when = describe(first.rrule, first.opens, first.closes, lang)
+        when = when or localised(first.when, lang)
+        if when:
+            why += "\n" + _("When: {when}").format(when=when.rstrip("."))
     return why
 
 

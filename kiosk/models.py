@@ -41,10 +41,29 @@ class Term:
 
 @dataclass(frozen=True)
 class Meeting:
-    """When and where a community meets, as it says it: 'Elke dinsdag 10.00–12.00'."""
+    """When and where a community meets: a repeating time (an RFC 5545 rule from its first
+    day, with its hours) and/or the group's own note ('Elke dinsdag 10.00–12.00', 'not in
+    the school holidays'); kiosk.meeting_words says the rule in words."""
 
-    when: Localised
+    when: Localised  # the note; may be empty when the rule says it all
     place: str
+    rrule: str | None = None
+    starts_on: date | None = None
+    opens: str | None = None  # '14:00'
+    closes: str | None = None
+
+    @classmethod
+    def from_record(cls, data: dict) -> Meeting:
+        """A meeting as the wire protocol shapes it."""
+        starts_on = data.get("starts_on")
+        return cls(
+            when=data.get("when") or {},
+            place=data["place"],
+            rrule=data.get("rrule"),
+            starts_on=date.fromisoformat(starts_on) if starts_on else None,
+            opens=data.get("opens"),
+            closes=data.get("closes"),
+        )
 
 
 @dataclass(frozen=True)

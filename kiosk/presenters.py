@@ -7,9 +7,10 @@ made here, where it is tested without a window.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from kiosk.i18n import _
-from kiosk.models import Community, Term, pick
+from kiosk.models import Community, Meeting, Term, pick
 
 STATE_LABELS = {
     "active": lambda: "",
@@ -83,7 +84,20 @@ class CommunityView:
     provenance: str
 
 
-def community_view(community: Community, terms: dict[str, Term], lang: str) -> CommunityView:
+def meeting_when(meeting: Meeting, lang: str, today: date | None = None) -> str:
+    """A meeting's time in words ('Every Tuesday, 14.00–16.00 · Next time: ...') with the
+    group's own note after it, each on a line of its own."""
+    from kiosk.meeting_words import meeting_line  # Babel's data: loaded when first shown
+
+    lines = [meeting_line(meeting, lang, today or date.today())] if meeting.rrule else []
+    if meeting.when:
+        lines.append(localised(meeting.when, lang))
+    return "\n".join(line for line in lines if line)
+
+
+def community_view(
+    community: Community, terms: dict[str, Term], lang: str, today: date | None = None
+) -> CommunityView:
     """``terms`` maps theme, gift and neighbourhood slugs to their terms."""
 
     def label(slug: str) -> str:
@@ -112,7 +126,7 @@ def community_view(community: Community, terms: dict[str, Term], lang: str) -> C
         pitch=localised(community.pitch, lang),
         story=localised(community.story, lang),
         state=state_label(community.state),
-        meetings=[(localised(m.when, lang), m.place) for m in community.schedule],
+        meetings=[(meeting_when(m, lang, today), m.place) for m in community.schedule],
         welcome=localised(community.welcome, lang),
         gifts=[label(g) for g in community.gifts_welcome],
         themes=[label(t) for t in community.themes] + ([where] if where else []),

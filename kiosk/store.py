@@ -116,12 +116,14 @@ _COLUMNS = (
     "last_confirmed",
     "revision",
     "updated_at",
+    "places",
+    "image",
 )
 
 
 _JSON_COLUMNS = (
     "pitch", "story", "themes", "gifts_welcome", "schedule", "languages", "welcome",
-    "accessibility", "contact", "provenance",
+    "accessibility", "contact", "provenance", "places",
 )  # fmt: skip
 
 # A record from the hub has no picture: the one made on this kiosk stays.
@@ -242,6 +244,10 @@ class Store:
                         r.get("last_confirmed"),
                         r.get("revision", 1),
                         now,
+                        _json(list(r.get("places") or [])),
+                        # The photo's hash and size, as the hub sent it: the photo sync
+                        # reads it; kept as JSON text, untouched here.
+                        _json(r["image"]) if r.get("image") else None,
                     ],
                 ).fetchone()
                 indexed[cid] = (num, r, search.index_texts(r, labels))
@@ -322,6 +328,7 @@ class Store:
         data = dict(zip([d[0] for d in cursor.description], row, strict=True))
         for name in _JSON_COLUMNS:
             data[name] = json.loads(data[name])
+        data["image"] = json.loads(data["image"]) if data["image"] else None
         for local in ("num", "photo", "updated_at"):
             del data[local]
         return data
@@ -476,7 +483,7 @@ def _community_from_row(row: dict) -> Community:
         themes=tuple(loads(row["themes"])),
         gifts_welcome=tuple(loads(row["gifts_welcome"])),
         neighbourhood=row["neighbourhood"],
-        schedule=tuple(Meeting(m["when"], m["place"]) for m in loads(row["schedule"])),
+        schedule=tuple(Meeting.from_record(m) for m in loads(row["schedule"])),
         languages=tuple(loads(row["languages"])),
         welcome=loads(row["welcome"]),
         accessibility=loads(row["accessibility"]),
