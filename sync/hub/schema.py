@@ -340,6 +340,24 @@ def m006_freshness(db: Database) -> None:
     )
 
 
+
+@migration
+def m007_archived_communities(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- A community archived at the desk: gone from the kiosks (a tombstone in the change
+        -- log), kept here with its events so that the desk can bring it back as it was.
+        CREATE TABLE archived_communities (
+            community_id TEXT PRIMARY KEY,
+            data TEXT NOT NULL,
+            events TEXT NOT NULL DEFAULT '[]',
+            archived_by TEXT NOT NULL,
+            archived_at TEXT NOT NULL
+        ) STRICT
+        """,
+    )
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""
