@@ -358,6 +358,28 @@ def m007_archived_communities(db: Database) -> None:
         """,
     )
 
+
+@migration
+def m008_event_proposals(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Events a group proposed through its edit link, waiting for the desk's review (the
+        -- record as it would be stored, checked). Approved or declined, the row goes; the
+        -- audit log keeps the decision.
+        CREATE TABLE event_proposals (
+            ref TEXT PRIMARY KEY,          -- unguessable: names the proposal in desk forms
+            community_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            made_by TEXT NOT NULL,
+            made_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX event_proposals_by_group ON event_proposals (community_id)
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""
