@@ -47,6 +47,7 @@ DESK_PAGES = {
     "review": N_("Review"),
     "introductions": N_("Introductions"),
     "figures": N_("Figures"),
+    "lists": N_("Lists"),
     "kiosks": N_("Kiosks"),
     "accounts": N_("Accounts"),
     "audit": N_("Audit log"),
@@ -60,6 +61,7 @@ FIELDS = {
     "accessibility": N_("Accessibility"),
     "contact": N_("Contact"),
     "state": N_("State"),
+    "image": N_("Photo"),
 }
 #: What an edit page says after a form was sent.
 EDIT_DONE = {

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.hub.desk import admin, communities, connect, login, visitors
+from sync.hub.desk import admin, communities, connect, lists, login, visitors
 from sync.hub.desk.access import install
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
-for area in (login, visitors, connect, communities, admin):
+for area in (login, visitors, connect, communities, lists, admin):
     router.include_router(area.router)
 
 __all__ = ["install", "router"]

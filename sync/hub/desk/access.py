@@ -30,14 +30,15 @@ PAGES = {
     "review": ("admin", "receptionist"),
     "introductions": ("admin", "receptionist"),
     "figures": ("admin", "receptionist"),
+    "lists": ("admin", "receptionist"),  # the town's themes, neighbourhoods, gifts
     "kiosks": ("admin",),
     "accounts": ("admin",),
     "audit": ("admin",),
     "mine": ("community_editor",),  # a community editor's own record (the home page)
 }
 #: The pages in the navigation (the rest are reached from a page).
-NAV = ("queue", "contacts", "communities", "review", "introductions", "figures", "kiosks",
-       "accounts", "audit")  # fmt: skip
+NAV = ("queue", "contacts", "communities", "review", "introductions", "figures", "lists",
+       "kiosks", "accounts", "audit")  # fmt: skip
 
 
 class LogInFirst(Exception):
