@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sync import protocol
-from sync.hub import desk_store, keys, ledger, render
+from sync.hub import desk_store, freshness, keys, ledger, render
 from sync.hub import store as hub_store
 from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
@@ -417,12 +417,16 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     from sync.hub.desk import install as install_desk
     from sync.hub.desk import router as desk_router
     from sync.hub.edit import router as edit_router
+    from sync.hub.freshness import router as freshness_router
     from sync.hub.pages import router as pages_router
+    from sync.hub.signup import router as signup_router
 
     app.include_router(pages_router)
     app.include_router(desk_router)
     install_desk(app)
     app.include_router(edit_router)
+    app.include_router(signup_router)
+    app.include_router(freshness_router)
 
     _add_error_schema(app)
     # A made-up Host header is refused before anything could build a link from it.
@@ -447,6 +451,10 @@ def _purging(state: HubApp):
                     desk_store.purge_expired(state.hub.conn)
                 except sqlite3.Error:
                     logging.getLogger("ontmoet.hub").exception("purge failed; tries again")
+                try:  # groups reminded to check their record (sync.hub.freshness)
+                    freshness.send_reminders(state.hub.conn, state.mail, state.public_url)
+                except Exception:  # never the end of the purge thread: tried again next run
+                    logging.getLogger("ontmoet.hub").exception("reminders failed; tries again")
                 if state.stopping.wait(PURGE_EVERY):
                     return
 

@@ -45,6 +45,7 @@ DESK_PAGES = {
     "contacts": N_("Contact requests"),
     "communities": N_("Groups"),
     "review": N_("Review"),
+    "signups": N_("Sign-ups"),
     "introductions": N_("Introductions"),
     "figures": N_("Figures"),
     "lists": N_("Lists"),

@@ -28,6 +28,7 @@ PAGES = {
     "contacts": ("admin", "receptionist"),
     "communities": ("admin", "receptionist"),
     "review": ("admin", "receptionist"),
+    "signups": ("admin", "receptionist"),  # new groups, kiosk tips, unconfirmed groups
     "introductions": ("admin", "receptionist"),
     "figures": ("admin", "receptionist"),
     "lists": ("admin", "receptionist"),  # the town's themes, neighbourhoods, gifts
@@ -37,8 +38,8 @@ PAGES = {
     "mine": ("community_editor",),  # a community editor's own record (the home page)
 }
 #: The pages in the navigation (the rest are reached from a page).
-NAV = ("queue", "contacts", "communities", "review", "introductions", "figures", "lists",
-       "kiosks", "accounts", "audit")  # fmt: skip
+NAV = ("queue", "contacts", "communities", "review", "signups", "introductions", "figures",
+       "lists", "kiosks", "accounts", "audit")  # fmt: skip
 
 
 class LogInFirst(Exception):
