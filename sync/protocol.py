@@ -42,6 +42,7 @@ ENTITIES = (
     "take_home_list",
     "community_edit",
     "introduction",
+    "group_tip",
 )
 #: Records the hub shares with every kiosk (public data only, SYNC.md rule 7).
 SHARED_ENTITIES = ("taxonomy", "community", "event", "settings")
@@ -552,6 +553,23 @@ def validate_shared(entity: str, data: Any, where: str = "data") -> dict[str, An
     return validate_object(SHARED_FIELDS[entity], data, where)
 
 
+#: What a visitor may write in a tip: a group's name and a few words, never a way to reach
+#: a person. An e-mail address or a telephone number in it is refused.
+_CONTACT_LIKE = re.compile(r"@|(\d[\s\-./()]*){6,}")
+
+
+def tip_text(max_length: int, name: bool = False) -> Rule:
+    plain = text(max_length, name=name)
+
+    def check(field: str, value: Any) -> str:
+        plain(field, value)
+        if _CONTACT_LIKE.search(value):
+            raise ProtocolError(field, "must not hold an e-mail address or a telephone number")
+        return value
+
+    return check
+
+
 #: Every field of every kiosk-made record, with its rule. Nothing else is accepted.
 RECORD_FIELDS: dict[str, dict[str, Rule]] = {
     "interest": {
@@ -613,6 +631,16 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
         "note": optional(text(300), may_be_absent=True),  # left out when there is none
         "follow_up_weeks": integer(1, 26),
         "both_agreed": optional(flag, may_be_absent=True),
+        "kiosk": kiosk_name,
+        "created_at": iso_moment,
+    },
+    # A visitor's tip about a group the kiosk lacks (the desk follows it up). Only the group's
+    # name and a few words: no field for a name, an address or a number of the visitor.
+    "group_tip": {
+        "id": uuid_text,
+        "name": tip_text(120, name=True),
+        "note": optional(tip_text(200), may_be_absent=True),
+        "language": language,
         "kiosk": kiosk_name,
         "created_at": iso_moment,
     },
