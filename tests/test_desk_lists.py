@@ -13,6 +13,7 @@ import requests
 from desk_helpers import account, log_in
 from hub_helpers import HubProcess, enrolled_kiosk
 from playwright.sync_api import Page, expect
+from test_hub_languages import LANGUAGES, english_only, untranslated  # noqa: F401  (a fixture)
 
 from sync.client import SyncClient
 from sync.hub import store as hub_store
@@ -414,6 +415,33 @@ def test_retiring_into_a_term_of_another_list_is_refused(town, sanne):
         reply = sanne.post("/desk/lists/themes/kinderen/retire", into=into)
         assert reply.status_code == 400 and refusal(reply) == message, into
     assert stored_state(town) == state
+
+
+# -- in every language --------------------------------------------------------------------
+
+
+def check_main(reply: requests.Response, lang: str, english_only) -> None:  # noqa: F811
+    """The page is in ``lang``, and nothing in its main part is left in English (the
+    navigation above it is every page's, checked by test_hub_languages)."""
+    html = reply.text
+    assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in html
+    main = html[html.index("<main>") :]
+    if lang != "en":
+        left = untranslated(main, english_only[lang])
+        assert not left, f"{reply.url}: untranslated {left}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_lists_pages_in_every_language(town, english_only, lang):  # noqa: F811
+    desk = Desk(town, f"taal-{lang}", account(town, f"taal-{lang}", "receptionist"))
+    for path in ("/desk/lists", "/desk/lists/gifts/koken", "/desk/lists/themes/zorg",
+                 "/desk/lists?done=retired"):  # fmt: skip
+        reply = desk.get(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+        assert reply.status_code == 200, path
+        check_main(reply, lang, english_only)
+    refused = desk.post(f"/desk/lists/themes/zorg/retire?lang={lang}", into="-")
+    assert refused.status_code == 400
+    check_main(refused, lang, english_only)
 
 
 # -- in a browser --------------------------------------------------------------------------
