@@ -418,12 +418,14 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     from sync.hub.desk import router as desk_router
     from sync.hub.edit import router as edit_router
     from sync.hub.freshness import router as freshness_router
+    from sync.hub.group_events import router as group_events_router
     from sync.hub.pages import router as pages_router
     from sync.hub.signup import router as signup_router
 
     app.include_router(pages_router)
     app.include_router(desk_router)
     install_desk(app)
+    app.include_router(group_events_router)  # /edit/<token>/events
     app.include_router(edit_router)
     app.include_router(signup_router)
     app.include_router(freshness_router)

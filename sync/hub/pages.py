@@ -1,14 +1,15 @@
 """The public pages the kiosk's QR codes point to, for a visitor's phone: a community's page
 (/c/<id>), a take-home list (/m/<token>), the consent receipt (/w/<token>, where consent is
-withdrawn) and events as calendar files (/e/<id>.ics). In the kiosk's six languages (see
-sync.hub.i18n), server-rendered, no JavaScript, no trackers; the one cookie is the language a
-visitor chose.
+withdrawn) and events as calendar files (/e/<id>.ics, and feeds: /calendar/hall.ics and
+/calendar/<community-id>.ics). In the kiosk's six languages (see sync.hub.i18n),
+server-rendered, no JavaScript, no trackers; the one cookie is the language a visitor chose.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from sync import protocol
-from sync.hub import keys
+from sync.hub import events, keys
 from sync.hub import store as hub_store
 from sync.hub.i18n import choose_language, language_name, translator
 from sync.hub.render import HERE, render
@@ -184,41 +185,62 @@ def withdraw(request: Request, token: str, confirm: Annotated[str, Form()] = "")
 
 @router.get("/e/{event_file}")
 def event_calendar(request: Request, event_file: str) -> Response:
+    """One event as a calendar file (the kiosk's QR code): a series with its rule, so the
+    phone's agenda repeats it."""
     lang = choose_language(request)
     event_id = event_file.removesuffix(".ics")
     conn = _state(request).conn
-    data = (
-        hub_store.shared_record(conn, "event", event_id)
+    row = (
+        conn.execute(
+            "SELECT data, updated_at FROM shared_records WHERE entity = 'event' AND id = ?"
+            " AND data IS NOT NULL",
+            [event_id],
+        ).fetchone()
         if (event_file.endswith(".ics") and _is_uuid(event_id))
         else None
     )
-    if data is None:
+    if row is None:
         return _not_found(request, lang)
-    community = hub_store.shared_record(conn, "community", data["community_id"])
-    return Response(
-        calendar_file(data, community, lang, _state(request).base_url(request)),
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{event_id}.ics"'},
+    return _calendar_reply(
+        request, [(json.loads(row[0]), row[1])], lang, f'attachment; filename="{event_id}.ics"'
     )
 
 
-def calendar_file(event: dict, community: dict | None, lang: str, public_url: str) -> bytes:
-    from icalendar import Calendar
-    from icalendar import Event as CalendarEvent
+@router.get("/calendar/{feed_file}")
+def calendar_feed(request: Request, feed_file: str) -> Response:
+    """A calendar to subscribe to (webcal://<hub>/calendar/hall.ics): the town hall's own
+    events and everything in its hall, or (/calendar/<community-id>.ics) one group's. Only
+    what the kiosks show anyone; recent and coming events, with their rules."""
+    lang = choose_language(request)
+    feed = feed_file.removesuffix(".ics")
+    conn = _state(request).conn
+    names = events.group_names(conn)
+    if not feed_file.endswith(".ics") or (feed != "hall" and feed not in names):
+        return _not_found(request, lang)
+    since = events.local_now() - timedelta(days=events.FEED_PAST_DAYS)
+    chosen = [
+        (record, updated)
+        for record, updated in events.all_events(conn)
+        if (record["community_id"] == feed if feed != "hall"
+            else record["community_id"] is None or record["in_hall"])
+        and events.series_over(record) >= since
+    ]  # fmt: skip
+    chosen = sorted(chosen, key=lambda r: (r[0]["starts_at"], r[0]["id"]))[: events.FEED_EVENTS]
+    title = translator(lang)("Town hall") if feed == "hall" else names[feed]
+    return _calendar_reply(request, chosen, lang, f'inline; filename="{feed}.ics"', title)
 
-    calendar = Calendar()
-    calendar.add("prodid", "-//Ontmoet//hub//NL")
-    calendar.add("version", "2.0")
-    item = CalendarEvent()
-    item.add("uid", f"{event['id']}@ontmoet")
-    item.add("summary", said_in(localised(event["title"], lang), lang))
-    item.add("dtstart", datetime.fromisoformat(event["starts_at"]))
-    item.add("dtend", datetime.fromisoformat(event["ends_at"]))
-    item.add("dtstamp", datetime.now().astimezone())
-    item.add("location", event["place"])
-    if community is not None:
-        item.add("description", community["name"])
-        if public_url:
-            item.add("url", f"{public_url}/c/{community['id']}")
-    calendar.add_component(item)
-    return calendar.to_ical()
+
+def _calendar_reply(request: Request, records: list, lang: str, disposition: str,
+                    name: str = "") -> Response:  # fmt: skip
+    """The calendar file, with an ETag: a calendar app asking again gets 304 when nothing
+    changed. Public data: any cache may keep it a few minutes."""
+    conn = _state(request).conn
+    body = events.calendar(records, events.group_names(conn), lang,
+                           _state(request).base_url(request), said_in, localised, name)  # fmt: skip
+    tag = events.etag(body)
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=300",
+               "Vary": "Accept-Language, Cookie"}  # fmt: skip
+    if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={**headers, "Content-Disposition": disposition})  # fmt: skip

@@ -46,6 +46,7 @@ DESK_PAGES = {
     "communities": N_("Groups"),
     "review": N_("Review"),
     "signups": N_("Sign-ups"),
+    "events": N_("Events"),
     "introductions": N_("Introductions"),
     "figures": N_("Figures"),
     "lists": N_("Lists"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sync.hub.desk import admin, communities, connect, lists, login, visitors
+from sync.hub.desk import events as events_area
 from sync.hub.desk import signups as signups_area
 from sync.hub.desk.access import install
 
@@ -20,5 +21,6 @@ router = APIRouter(prefix="/desk", include_in_schema=False)
 for area in (login, visitors, connect, communities, lists, admin):
     router.include_router(area.router)
 router.include_router(signups_area.router)  # new groups, tips, freshness
+router.include_router(events_area.router)  # the hall's and the groups' events
 
 __all__ = ["install", "router"]

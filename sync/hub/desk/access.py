@@ -32,14 +32,15 @@ PAGES = {
     "introductions": ("admin", "receptionist"),
     "figures": ("admin", "receptionist"),
     "lists": ("admin", "receptionist"),  # the town's themes, neighbourhoods, gifts
+    "events": ("admin", "receptionist"),  # the hall's and the groups' events
     "kiosks": ("admin",),
     "accounts": ("admin",),
     "audit": ("admin",),
     "mine": ("community_editor",),  # a community editor's own record (the home page)
 }
 #: The pages in the navigation (the rest are reached from a page).
-NAV = ("queue", "contacts", "communities", "review", "signups", "introductions", "figures",
-       "lists", "kiosks", "accounts", "audit")  # fmt: skip
+NAV = ("queue", "contacts", "communities", "review", "signups", "events", "introductions",
+       "figures", "lists", "kiosks", "accounts", "audit")  # fmt: skip
 
 
 class LogInFirst(Exception):
