@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from kiosk.meeting_words import meeting_line
 from sync import protocol
 from sync.hub import events, keys
 from sync.hub import store as hub_store
@@ -96,8 +97,10 @@ def _community_view(data: dict, lang: str) -> dict[str, Any]:
         "accessibility": localised(data["accessibility"], lang),
         "contact": localised(data["contact"], lang),
         "schedule": [
-            {"when": localised(m["when"], lang), "place": m["place"]} for m in data["schedule"]
-        ],
+            {"words": meeting_line(m, lang, date.today()),
+             "when": localised(m["when"], lang) if m.get("when") else None, "place": m["place"]}
+            for m in data["schedule"]
+        ],  # fmt: skip
         "join_url": data["join_url"],
     }
 

@@ -50,6 +50,13 @@ NOTE_LENGTH = 200
 _CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
+class Msg(str):
+    """A value of a FormProblem that is itself a message (a field's name): translated too."""
+
+
+MONTH_NUMBERS = tuple(range(1, 13))
+
+
 class FormProblem(ValueError):
     """What is wrong with the form: ``message`` is an English msgid with ``{name}`` values."""
 
@@ -59,7 +66,8 @@ class FormProblem(ValueError):
 
     def words(self, gettext) -> str:
         """The message in a page's language."""
-        return gettext(self.message).format(**self.values)
+        values = {k: gettext(v) if isinstance(v, Msg) else v for k, v in self.values.items()}
+        return gettext(self.message).format(**values)
 
 
 Form = Mapping[str, Sequence[str]]  # every field's values (checkboxes give several)
@@ -262,7 +270,7 @@ def _degrees(value: str, limit: int, number: int) -> float | None:
     except ValueError:
         degrees = math.nan
     if not math.isfinite(degrees) or not -limit <= degrees <= limit:
-        what = N_("latitude") if limit == 90 else N_("longitude")
+        what = Msg(N_("latitude") if limit == 90 else N_("longitude"))
         raise FormProblem(N_("Place {n}: the {what} is a number from -{limit} to {limit}."),
                           n=number, what=what, limit=limit)  # fmt: skip
     return degrees

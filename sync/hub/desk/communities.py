@@ -1,18 +1,33 @@
-"""Communities keep their own records: edit links, the reception's changes and the review."""
+"""Communities keep their own records: edit links, the reception's changes and the review;
+the desk also makes new communities (at once on the kiosks: the desk is the reviewer),
+archives them (off the kiosks, kept at the hub) and restores them."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from sync import protocol
-from sync.hub import proposals
+from sync.hub import archive, desk_store, proposals
 from sync.hub import store as hub_store
-from sync.hub.desk.access import form, hub_of, page, render
+from sync.hub.desk.access import form, hub_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
+from sync.hub.edit import (
+    BLANK,
+    changes_to,
+    form_context,
+    form_record,
+    form_values,
+    mailbox_from_form,
+    taxonomy_of,
+)
+from sync.hub.i18n import N_
+from sync.hub.schedule_form import FormProblem
+from sync.hub.web import RateLimit
 
 router = APIRouter()
 
@@ -34,7 +49,8 @@ def _communities_page(request: Request, session, status: int = 200, **context):
         ),
         key=lambda c: c["name"].casefold(),
     )  # fmt: skip
-    return render(request, "communities.html", session, status=status, items=items, **context)
+    return render(request, "communities.html", session, status=status, items=items,
+                  archived=archive.archived(conn), **context)  # fmt: skip
 
 
 @router.get("/communities", response_class=HTMLResponse)
@@ -77,17 +93,69 @@ def _qr_svg(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+def _record_page(request: Request, session, template: str, record: dict, status: int = 200,
+                 **context):  # fmt: skip
+    from sync.hub.desk.access import lang_of
+
+    conn = hub_of(request).conn
+    mailbox = desk_store.mailbox(conn, record["id"]) if record.get("id") else None
+    return render(request, template, session, status=status,
+                  **{**form_context(conn, record, lang_of(request)), "mailbox": mailbox or "",
+                     **context})  # fmt: skip
+
+
+#: New groups one desk account may make in an hour: a busy day's work many times over, and
+#: a stop for a script run with a stolen session.
+CREATES_PER_HOUR = 60
+_creates = RateLimit(limit=CREATES_PER_HOUR, seconds=3600)
+
+
+@router.get("/communities/new", response_class=HTMLResponse)
+def new_community_page(
+    request: Request, session: Annotated[DeskSession, Depends(page("communities"))]
+):
+    return _record_page(request, session, "community_new.html", dict(BLANK))
+
+
+@router.post("/communities/new", response_class=HTMLResponse)
+async def new_community(
+    request: Request, session: Annotated[DeskSession, Depends(form("communities"))]
+):
+    conn = hub_of(request).conn
+    posted = await request.form()
+    if not _creates.take(session.username):
+        return _record_page(request, session, "community_new.html", dict(BLANK), status=429,
+                            problem=words_for(request)(N_("Many new groups in one hour: wait a "
+                                                          "while, then try again.")))  # fmt: skip
+    try:
+        form_data = form_values(posted)
+        wanted = form_record(dict(BLANK), form_data, taxonomy_of(conn), date.today())
+        mailbox = mailbox_from_form(form_data)
+        fields = protocol.community_changes("record", wanted)
+        stored = archive.create_community(conn, session.username, fields)
+    except FormProblem as exc:
+        return _record_page(request, session, "community_new.html", dict(BLANK), status=400,
+                            problem=exc.words(words_for(request)))  # fmt: skip
+    except protocol.ProtocolError as exc:
+        return _record_page(request, session, "community_new.html", dict(BLANK), status=400,
+                            problem=str(exc))  # fmt: skip
+    if mailbox:
+        desk_store.set_mailbox(conn, session.username, stored["id"], mailbox)
+    return RedirectResponse(f"/desk/communities/{stored['id']}?done=created", status_code=303)
+
+
 @router.get("/communities/{community_id}", response_class=HTMLResponse)
 def community_edit_page(
     request: Request,
     community_id: str,
     session: Annotated[DeskSession, Depends(page("communities"))],
+    done: str = "",
 ):
     record = hub_store.shared_record(hub_of(request).conn, "community", community_id)
     if record is None:
         return render(request, "forbidden.html", session, status=404, gone=True)
-    return render(request, "community_edit.html", session, c=record,
-                   states=protocol.LIFECYCLE_STATES)  # fmt: skip
+    return _record_page(request, session, "community_edit.html", record,
+                        created=done == "created")  # fmt: skip
 
 
 @router.post("/communities/{community_id}", response_class=HTMLResponse)
@@ -97,22 +165,49 @@ async def community_edit(
     session: Annotated[DeskSession, Depends(form("communities"))],
 ):
     posted = await request.form()
-    fields = {k: v for k, v in posted.items() if isinstance(v, str) and len(v) <= 4000}
     conn = hub_of(request).conn
     record = hub_store.shared_record(conn, "community", community_id)
     if record is None:
         return render(request, "forbidden.html", session, status=404, gone=True)
-    from sync.hub.edit import form_changes
-
     try:
-        changes = form_changes(record, fields)
+        form_data = form_values(posted)
+        changes = changes_to(record, form_record(record, form_data, taxonomy_of(conn),
+                                                 date.today()))  # fmt: skip
+        mailbox = mailbox_from_form(form_data)
         result = proposals.propose(conn, community_id, changes, "reception", session.username)
+    except FormProblem as exc:
+        return _record_page(request, session, "community_edit.html", record, status=400,
+                            problem=exc.words(words_for(request)))  # fmt: skip
     except protocol.ProtocolError as exc:
-        return render(request, "community_edit.html", session, status=400, c=record,
-                       states=protocol.LIFECYCLE_STATES, problem=str(exc))  # fmt: skip
+        return _record_page(request, session, "community_edit.html", record, status=400,
+                            problem=str(exc))  # fmt: skip
+    if mailbox and mailbox != desk_store.mailbox(conn, community_id):
+        desk_store.set_mailbox(conn, session.username, community_id, mailbox)
+        result = {**result, "mailbox": "applied"}
     record = hub_store.shared_record(conn, "community", community_id)
-    return render(request, "community_edit.html", session, c=record, result=result,
-                   states=protocol.LIFECYCLE_STATES)  # fmt: skip
+    return _record_page(request, session, "community_edit.html", record, result=result)
+
+
+@router.post("/communities/{community_id}/archive", response_class=HTMLResponse)
+def community_archive(
+    request: Request,
+    community_id: str,
+    session: Annotated[DeskSession, Depends(form("communities"))],
+):
+    if not archive.archive_community(hub_of(request).conn, session.username, community_id):
+        return render(request, "forbidden.html", session, status=404, gone=True)
+    return _communities_page(request, session, archived_now=community_id)
+
+
+@router.post("/communities/{community_id}/restore", response_class=HTMLResponse)
+def community_restore(
+    request: Request,
+    community_id: str,
+    session: Annotated[DeskSession, Depends(form("communities"))],
+):
+    if not archive.restore_community(hub_of(request).conn, session.username, community_id):
+        return render(request, "forbidden.html", session, status=404, gone=True)
+    return RedirectResponse(f"/desk/communities/{community_id}", status_code=303)
 
 
 @router.get("/review", response_class=HTMLResponse)
