@@ -8,6 +8,7 @@ first row is written: a bad file changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -176,6 +177,7 @@ def community_records(
                 "state": c["state"],
                 "provenance": {f: "reception" for f in reception},
                 "last_confirmed": (today - timedelta(days=days_ago)).isoformat(),
+                "image": demo_image(path.parent, slug),
                 **{
                     f: check.localised(f"{where}.{f}", c.get(f), 120 if f == "pitch" else 4000)
                     for f in COMMUNITY_TEXT_FIELDS
@@ -198,6 +200,21 @@ def community_records(
         if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= 366:
             check.fail(f"{where}.day_offset", "must be a whole number of days from today")
     return records, events
+
+
+def demo_image(demo_dir: Path, slug: str) -> dict | None:
+    """The group's photo, photos/<slug>.jpg (drawn by scripts/make_demo_photos.py and made
+    as the hub makes an upload), as the record's ``image`` field; None without one."""
+    path = demo_dir / "photos" / f"{slug}.jpg"
+    if not path.is_file():
+        return None
+    from PIL import Image  # the header only: width and height
+
+    data = path.read_bytes()
+    with Image.open(path) as image:
+        width, height = image.size
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "width": width,
+            "height": height}  # fmt: skip
 
 
 def _events(raw: list[dict], today: date) -> list[Event]:
@@ -252,14 +269,26 @@ def load_demo(
 
     today = today or date.today()
     themes, neighbourhoods, gifts, records, events = read_demo(demo_dir, today)
+    slugs = {demo_id(slug): slug for slug in _slugs(demo_dir)}
     for record in records:
-        record["photo"] = write_picture(photos_dir, record["id"], record["name"])
+        if record.get("image"):  # the group's photo, kept under its hash as a sync would
+            photos_dir.mkdir(parents=True, exist_ok=True)
+            data = (demo_dir / "photos" / f"{slugs[record['id']]}.jpg").read_bytes()
+            name = f"{record['image']['sha256']}.jpg"
+            (photos_dir / name).write_bytes(data)
+            record["photo"] = name
+        else:
+            record["photo"] = write_picture(photos_dir, record["id"], record["name"])
     with transaction(store.conn):  # all of the demo, or nothing of it
         store.replace_taxonomies(themes, neighbourhoods, gifts)
         count = store.upsert_communities(records)
         store.replace_events(events)
         store.set_state("demo_events_on", today.isoformat())
     return count
+
+
+def _slugs(demo_dir: Path) -> list[str]:
+    return [c["slug"] for c in _read(demo_dir / "communities.json")["communities"]]
 
 
 def refresh_demo_events(store: Store, today: date, demo_dir: Path = DEMO_DIR) -> None:

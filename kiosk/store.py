@@ -358,6 +358,31 @@ class Store:
                 "UPDATE communities SET photo = ? WHERE id = ?", [photo, community_id]
             )
 
+    # -- the groups' own photos (kiosk.photos fetches them) -----------------------------
+
+    def communities_missing_image(self, limit: int) -> list[tuple[str, dict]]:
+        """Communities whose photo from the hub (``image``) is not the one shown yet."""
+        rows = self.conn.execute(
+            "SELECT id, image FROM communities WHERE image IS NOT NULL"
+            " AND coalesce(photo, '') != json_extract(image, '$.sha256') || '.jpg'"
+            " ORDER BY num LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [(cid, json.loads(image)) for cid, image in rows]
+
+    def forget_removed_photos(self) -> int:
+        """A group that took its photo away shows its generated picture again (made anew,
+        as for a community that never had one)."""
+        with transaction(self.conn):
+            return self.conn.execute(
+                "UPDATE communities SET photo = NULL WHERE image IS NULL"
+                " AND photo GLOB '" + "[0-9a-f]" * 64 + ".jpg'"
+            ).rowcount
+
+    def photos_in_use(self) -> set[str]:
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT photo FROM communities WHERE photo IS NOT NULL")}  # fmt: skip
+
     def community_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM communities").fetchone()[0]
 

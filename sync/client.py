@@ -16,6 +16,7 @@ Nothing here touches Kivy; the worker (sync.worker) runs rounds on its own threa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -45,6 +46,10 @@ class SyncError(Exception):
     def __init__(self, state: str, message: str) -> None:
         super().__init__(message)
         self.state = state
+
+
+class PhotoError(Exception):
+    """One photo could not be fetched as its record describes it; the others go on."""
 
 
 class OutcomeUnknown(SyncError):
@@ -417,6 +422,39 @@ class SyncClient:
         self.store.set_state("full_pull", "0")
         # The demo's dates no longer apply: the events are the hub's now.
         conn.execute("DELETE FROM sync_state WHERE key = 'demo_events_on'")
+
+    # -- photos -------------------------------------------------------------------------------
+
+    def fetch_photo(self, sha256: str, size: int) -> bytes:
+        """A community's photo by the hash in its ``image`` field (kiosk.photos keeps it).
+        Read as it comes, never more than ``size`` bytes, and refused unless its SHA-256 and
+        size are the ones the record gave: a file changed at the hub or on the way is not
+        kept. Raises PhotoError (this photo) or SyncError (the hub)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256) or not 0 < size <= protocol.MAX_PHOTO_BYTES:
+            raise PhotoError(f"not a photo the protocol allows: {sha256[:80]!r}, {size} bytes")
+        try:
+            with self.http.get(
+                f"{self.hub_url}{API}/photos/{sha256}",
+                headers={"Authorization": f"Bearer {self.token}",
+                         "X-Ontmoet-Version": __version__},
+                timeout=TIMEOUT,
+                stream=True,
+            ) as reply:  # fmt: skip
+                if reply.status_code == 401:
+                    raise SyncError("revoked", f"the hub refused this kiosk's token: "
+                                    f"{_detail(reply)}")  # fmt: skip
+                if reply.status_code != 200:
+                    raise PhotoError(f"the hub answered {reply.status_code} for photo {sha256}")
+                data = bytearray()
+                for chunk in reply.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > size:
+                        raise PhotoError(f"photo {sha256} is larger than its record says")
+        except requests.RequestException as exc:
+            raise OutcomeUnknown(f"the hub cannot be reached ({type(exc).__name__})") from None
+        if len(data) != size or hashlib.sha256(data).hexdigest() != sha256:
+            raise PhotoError(f"photo {sha256} does not match its hash or size: not kept")
+        return bytes(data)
 
     @staticmethod
     def _parse(reply: requests.Response, rules: dict) -> dict:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import requests
 
+from kiosk.photos import PhotoFetcher
 from sync.client import SyncClient, SyncError, status
 
 log = logging.getLogger("ontmoet.sync")
@@ -55,6 +56,7 @@ class SyncWorker:
         self._due: float | None = None  # when a nudge wants a round (monotonic seconds)
         self._lock = threading.Lock()
         self._status: dict = {}
+        self._photos = PhotoFetcher(photos_dir) if photos_dir is not None else None
         self._thread = threading.Thread(target=self._run, name="ontmoet-sync", daemon=True)
 
     def start(self) -> None:
@@ -105,8 +107,10 @@ class SyncWorker:
 
     def _round(self, store, session: requests.Session) -> float:
         self.rounds += 1
+        client = None
         try:
-            SyncClient(store, session=session).sync_once()
+            client = SyncClient(store, session=session)
+            client.sync_once()
             self.failures = 0
             wait = self.interval
         except SyncError as exc:
@@ -119,6 +123,11 @@ class SyncWorker:
             wait = backoff_delay(self.failures, self.rng, self.backoff_first)
         # Nothing after the round may end the thread either (a full disk, a locked store):
         # the outbox must go on draining (SYNC.md rule 13).
+        if client is not None and self.failures == 0 and self._photos is not None:
+            try:  # after a good pull only: the groups' photos, a few per round (kiosk.photos)
+                self._photos.run(store, client.fetch_photo)
+            except Exception:
+                log.exception("fetching photos")
         try:
             self._make_pictures(store)
             snapshot = {**status(store), "failures": self.failures, "next_round_in": round(wait)}

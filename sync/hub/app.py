@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sync import protocol
-from sync.hub import desk_store, freshness, keys, ledger, render
+from sync.hub import desk_store, freshness, keys, ledger, photos, render
 from sync.hub import store as hub_store
 from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
@@ -420,11 +420,15 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     from sync.hub.freshness import router as freshness_router
     from sync.hub.group_events import router as group_events_router
     from sync.hub.pages import router as pages_router
+    from sync.hub.photos import api_router as photos_api_router
+    from sync.hub.photos import router as photos_router
     from sync.hub.signup import router as signup_router
 
     app.include_router(pages_router)
     app.include_router(desk_router)
     install_desk(app)
+    app.include_router(photos_router)  # before edit's: /edit/<token>/photo is the photo's
+    app.include_router(photos_api_router)
     app.include_router(group_events_router)  # /edit/<token>/events
     app.include_router(edit_router)
     app.include_router(signup_router)
@@ -437,7 +441,8 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
         allowed_hosts=allowed_hosts(state.public_url, settings.allowed_hosts),
     )
     app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES,
-                       https=state.public_url.startswith("https://"))  # fmt: skip
+                       https=state.public_url.startswith("https://"),
+                       larger=((photos.UPLOAD_PATH, photos.DRAIN_BYTES),))  # fmt: skip
     return app
 
 

@@ -189,6 +189,9 @@ def demo_records() -> tuple[dict, list[dict], list[dict]]:
 
 def cmd_load_demo(args: argparse.Namespace) -> int:
     conn = _open(args)
+    from sync.hub.photos import save_demo_photos
+
+    save_demo_photos(_data_dir(args))  # before the records that name them
     count = hub_store.load_records(conn, *demo_records())
     print(f"Loaded the demo: {count} communities of Lindewaard.")
     return 0

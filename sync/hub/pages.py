@@ -102,6 +102,7 @@ def _community_view(data: dict, lang: str) -> dict[str, Any]:
             for m in data["schedule"]
         ],  # fmt: skip
         "join_url": data["join_url"],
+        "image": data.get("image"),  # served by sync.hub.photos
     }
 
 

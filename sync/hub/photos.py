@@ -1,0 +1,528 @@
+"""A group's photo: uploaded from a phone through the group's edit link, made safe and small
+here, reviewed at the desk, then served by its hash to the hub's pages and to the kiosks.
+
+What an upload goes through, cheapest check first, nothing stored until all passed:
+
+1. the link must be a group's live edit link, and the link has upload turns left (a flood
+   from one link is slowed down; at most two photos are decoded at once on the whole hub);
+2. the size, from Content-Length before the body is read, and again while it streams in
+   (a body larger than MAX_UPLOAD_BYTES is read and thrown away, never kept, so the phone
+   gets a plain answer instead of a broken connection);
+3. the type, sniffed from the first bytes (JPEG, PNG or HEIC; the name and the browser's
+   content type are not believed), and decoded only by that format's decoder;
+4. the pixel count, from the header before any pixel is decoded (an image bomb: a small
+   file that declares 50,000 x 50,000 pixels);
+5. then decoded, turned upright (EXIF orientation), colours to sRGB, scaled to at most
+   LONGEST_SIDE pixels and encoded anew as JPEG without any metadata: EXIF, GPS, XMP,
+   comments and colour profiles do not survive.
+
+The JPEG is kept in the data folder's ``photos`` folder under its SHA-256 (content-addressed:
+one name is always the same bytes, so everyone may cache it forever), written atomically and
+readable by the hub's user only. It becomes a *proposal* of the community's ``image`` field
+(protocol.IMAGE_FIELDS), reviewed at the desk like every other change a group makes.
+
+Who may see a photo:
+- ``/photos/<sha256>.jpg``: anyone, once it is a community's current photo (the public pages
+  show it); an upload waiting for review is not public.
+- ``/edit/<token>/photos/<sha256>.jpg``: the group, its current and its waiting photos.
+- ``/desk/photos/<sha256>.jpg``: the desk, any stored photo (the review page's thumbnail).
+- ``/api/v1/photos/<sha256>``: kiosks, with their token, the current photos. Kiosks use this
+  door and not the public one: every kiosk request then goes through one authenticated API
+  (a revoked kiosk gets nothing, the reply to a wrong token is the same 401 the sync client
+  already handles, and the route is in the OpenAPI document with the pull).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from sync import protocol
+from sync.hub import proposals, render
+from sync.hub import store as hub_store
+from sync.hub.desk.access import page
+from sync.hub.i18n import N_, choose_language, translator
+from sync.hub.web import RateLimit
+
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # a phone camera's photo (12-48 MP) fits
+FORM_OVERHEAD = 16 * 1024  # the multipart headers and boundaries around the photo
+#: An upload above the cap is still read (and dropped) up to here, so that the phone hears
+#: why; beyond this the connection is closed. LimitsMiddleware lets this path send this much.
+DRAIN_BYTES = 64 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # a 48 MP phone camera's photo; anything larger is refused unread
+MIN_SIDE = 120  # smaller than this cannot fill a kiosk's picture
+LONGEST_SIDE = 1200
+QUALITY = 85
+UPLOADS_PER_HOUR = 12  # per edit link: a few tries, not a flood
+DECODING_AT_ONCE = 2  # decoding a 12 MP photo takes a core and ~100 MB for a moment
+
+UPLOAD_PATH = re.compile(r"^/edit/[^/]{1,64}/photo$")
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter()
+
+
+class PhotoRefused(Exception):
+    """Why an upload is refused: ``reason`` is an English msgid, shown translated."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+TOO_LARGE = N_("This photo is larger than 15 MB. Choose a smaller one.")
+NOT_A_PHOTO = N_("This is not a photo we can use. Send a JPEG, PNG or HEIC photo.")
+UNREADABLE = N_("This photo cannot be read. It may be damaged. Try another one.")
+TOO_MANY_PIXELS = N_("This photo has too many pixels. Send a photo of at most 48 megapixels.")
+TOO_SMALL = N_("This photo is too small. Send one of at least 120 by 120 pixels.")
+NO_FILE = N_("Choose a photo first.")
+TOO_OFTEN = N_("You sent many photos in a short time. Try again in an hour.")
+DISK_FULL = N_("The photo could not be saved. Try again later.")
+SAME_PHOTO = N_("This photo is already there.")
+
+
+# -- making a photo safe ------------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> str | None:
+    """The format by its first bytes, as Pillow names it; None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    # ISO base media file: a box 'ftyp' with a HEIF brand (iPhones write 'heic').
+    if data[4:8] == b"ftyp" and data[8:12] in (
+        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
+    ):  # fmt: skip
+        return "HEIF"
+    return None
+
+
+_heif_lock = threading.Lock()
+_heif_ready = False
+
+
+def _heif_opener() -> None:
+    """pillow-heif (libheif) is loaded when the first HEIC photo comes, not at start."""
+    global _heif_ready
+    with _heif_lock:
+        if not _heif_ready:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            _heif_ready = True
+
+
+@dataclass(frozen=True)
+class Photo:
+    jpeg: bytes
+    width: int
+    height: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.jpeg).hexdigest()
+
+    def image_field(self) -> dict:
+        """The community's ``image`` field (protocol.IMAGE_FIELDS) for this photo."""
+        return {"sha256": self.sha256, "bytes": len(self.jpeg), "width": self.width,
+                "height": self.height}  # fmt: skip
+
+
+def process(data: bytes) -> Photo:
+    """An upload as a clean JPEG: upright, sRGB, at most LONGEST_SIDE pixels, no metadata.
+    Raises PhotoRefused."""
+    from PIL import Image, ImageOps
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PhotoRefused(TOO_LARGE, 413)
+    kind = sniff(data)
+    if kind is None:
+        raise PhotoRefused(NOT_A_PHOTO, 415)
+    if kind == "HEIF":
+        _heif_opener()
+    with warnings.catch_warnings():
+        # Pillow only warns between its own limit and twice that; here a warning refuses.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=[kind])
+            width, height = image.size  # from the header: nothing decoded yet
+            if width * height > MAX_PIXELS:
+                raise PhotoRefused(TOO_MANY_PIXELS, 413)
+            if min(width, height) < MIN_SIDE:
+                raise PhotoRefused(TOO_SMALL)
+            if kind == "JPEG":
+                # Decode at 1/2, 1/4 or 1/8 scale where that still leaves enough pixels:
+                # a fraction of the memory and the time.
+                image.draft("RGB", (LONGEST_SIDE, LONGEST_SIDE))
+            upright = ImageOps.exif_transpose(image)  # decodes; HEIC comes upright already
+            rgb = _to_srgb(upright)
+        except PhotoRefused:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRefused(TOO_MANY_PIXELS, 413) from None
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError,
+                Image.UnidentifiedImageError):  # fmt: skip
+            raise PhotoRefused(UNREADABLE) from None
+    rgb.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
+    return Photo(_encode(rgb), rgb.width, rgb.height)
+
+
+def _to_srgb(image):
+    """RGB in sRGB, transparency on white: the colour profile a phone wrote (Display P3 on an
+    iPhone) is applied here, because the profile itself is dropped with the rest."""
+    from PIL import Image, ImageCms
+
+    profile = image.info.get("icc_profile")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        image = Image.new("RGB", rgba.size, (255, 255, 255))
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    if profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            image = ImageCms.profileToProfile(
+                image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile: the colours as they are
+    return image
+
+
+def _encode(image) -> bytes:
+    """JPEG without EXIF, ICC or comments; lower quality until it fits the protocol's cap."""
+    for quality in (QUALITY, 75, 65, 50):
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+        if out.tell() <= protocol.MAX_PHOTO_BYTES:
+            return out.getvalue()
+    raise PhotoRefused(UNREADABLE)  # cannot happen at 1200 px; never store what kiosks refuse
+
+
+# -- the photos folder ----------------------------------------------------------------------
+
+
+def photos_dir(data_dir: Path) -> Path:
+    folder = Path(data_dir) / "photos"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def photo_path(data_dir: Path, sha256: str) -> Path | None:
+    """The stored file of ``sha256``, or None (a malformed hash never reaches the disk)."""
+    if not _HASH.match(sha256):
+        return None
+    path = Path(data_dir) / "photos" / f"{sha256}.jpg"
+    return path if path.is_file() else None
+
+
+def save(data_dir: Path, jpeg: bytes) -> str:
+    """Keep ``jpeg`` under its hash, atomically (a crash leaves the old state or the whole
+    file, never half of it), 0600 in a 0700 folder. Returns the hash."""
+    sha = hashlib.sha256(jpeg).hexdigest()
+    folder = photos_dir(data_dir)
+    target = folder / f"{sha}.jpg"
+    if target.is_file():
+        return sha
+    fd, scratch = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")  # 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(jpeg)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(scratch, target)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    folder_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(folder_fd)
+    finally:
+        os.close(folder_fd)
+    return sha
+
+
+def is_published(conn, sha256: str) -> bool:
+    """Is ``sha256`` a current community's photo (approved at the desk)?"""
+    return (
+        conn.execute(
+            "SELECT 1 FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
+            " AND json_extract(data, '$.image.sha256') = ? LIMIT 1",
+            [sha256],
+        ).fetchone()
+        is not None
+    )
+
+
+def _is_the_groups(conn, community_id: str, sha256: str) -> bool:
+    record = hub_store.shared_record(conn, "community", community_id) or {}
+    if (record.get("image") or {}).get("sha256") == sha256:
+        return True
+    return any(
+        (p["changes"].get("image") or {}).get("sha256") == sha256
+        for p in proposals.pending(conn, "review", community_id)
+    )
+
+
+def waiting_photo(request: Request, community_id: str) -> dict | None:
+    """The group's photo that waits for the desk (the newest), for its edit page."""
+    waiting = [
+        p["changes"]["image"]
+        for p in proposals.pending(request.app.state.hub.conn, "review", community_id)
+        if p["changes"].get("image")
+    ]
+    return waiting[-1] if waiting else None
+
+
+# The edit page (edit.html, through _photo.html) asks for the waiting photo itself: its route
+# then needs to know nothing about photos.
+render.env.globals["waiting_photo"] = waiting_photo
+
+
+def _jpeg(data_dir: Path, sha256: str, cache: str) -> Response:
+    path = photo_path(data_dir, sha256)
+    if path is None:
+        return Response("Not found.", status_code=404, media_type="text/plain")
+    return Response(path.read_bytes(), media_type="image/jpeg",
+                    headers={"Cache-Control": cache, "ETag": f'"{sha256}"'})  # fmt: skip
+
+
+def _not_found() -> Response:
+    return Response("Not found.", status_code=404, media_type="text/plain")
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+
+@router.get("/photos/{name}")
+def public_photo(request: Request, name: str) -> Response:
+    sha = name.removesuffix(".jpg")
+    state = request.app.state.hub
+    if not name.endswith(".jpg") or photo_path(state.data_dir, sha) is None:
+        return _not_found()  # a random or malformed name: no query at all
+    if not is_published(state.conn, sha):
+        return _not_found()
+    return _jpeg(state.data_dir, sha, CACHE_FOREVER)
+
+
+@router.get("/edit/{token}/photos/{name}")
+def group_photo(request: Request, token: str, name: str) -> Response:
+    state = request.app.state.hub
+    sha = name.removesuffix(".jpg")
+    community_id = proposals.community_for_link(state.conn, token)
+    if community_id is None or not name.endswith(".jpg") or not _HASH.match(sha):
+        return _not_found()
+    if not _is_the_groups(state.conn, community_id, sha):
+        return _not_found()
+    return _jpeg(state.data_dir, sha, "private, max-age=86400")
+
+
+@router.get("/desk/photos/{name}")
+def desk_photo(
+    request: Request, name: str, _session: Annotated[object, Depends(page("review"))]
+) -> Response:
+    sha = name.removesuffix(".jpg")
+    if not name.endswith(".jpg"):
+        return _not_found()
+    return _jpeg(request.app.state.hub.data_dir, sha, "private, max-age=86400")
+
+
+def _kiosk(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The kiosk's token, checked as the sync API checks it."""
+    token = (
+        authorization[7:].strip() if authorization and authorization.startswith("Bearer ") else ""
+    )
+    kiosk = hub_store.kiosk_for_token(request.app.state.hub.conn, token) if token else None
+    if kiosk is None:
+        raise HTTPException(401, "This token is not valid (revoked, or never issued): enrol "
+                            "the kiosk again.", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    return kiosk
+
+
+@api_router.get(
+    "/api/v1/photos/{sha256}",
+    summary="A community's current photo, by the hash in its image field",
+    response_class=Response,
+    responses={
+        200: {"description": "The JPEG", "content": {"image/jpeg": {}}},
+        401: {"description": "No valid token"},
+        404: {"description": "Not a current community's photo"},
+    },
+)
+def kiosk_photo(
+    request: Request,
+    sha256: Annotated[str, PathParam(pattern="^[0-9a-f]{64}$")],
+    _kiosk_name: Annotated[str, Depends(_kiosk)],
+) -> Response:
+    state = request.app.state.hub
+    if photo_path(state.data_dir, sha256) is None or not is_published(state.conn, sha256):
+        return _not_found()
+    return _jpeg(state.data_dir, sha256, CACHE_FOREVER)
+
+
+_limits_lock = threading.Lock()
+
+
+def _turns(request: Request) -> tuple[RateLimit, anyio.Semaphore]:
+    """The upload limit per link and the decoding turns, made on first use in this app."""
+    app_state = request.app.state
+    with _limits_lock:
+        if not hasattr(app_state, "photo_uploads"):
+            app_state.photo_uploads = RateLimit(limit=UPLOADS_PER_HOUR, seconds=3600)
+            app_state.photo_decoding = anyio.Semaphore(DECODING_AT_ONCE)
+    return app_state.photo_uploads, app_state.photo_decoding
+
+
+@router.post("/edit/{token}/photo")
+async def upload(request: Request, token: str) -> Response:
+    from sync.hub import edit
+
+    state = request.app.state.hub
+    community_id = await run_in_threadpool(proposals.community_for_link, state.conn, token)
+    record = (
+        await run_in_threadpool(hub_store.shared_record, state.conn, "community", community_id)
+        if community_id
+        else None
+    )
+    if record is None:
+        await _drain(request)
+        return edit._page(request, None, status=404)
+
+    async def refuse(reason: str, status: int) -> Response:
+        await _drain(request)
+        waiting = await run_in_threadpool(
+            proposals.pending, state.conn, "awaiting_community", record["id"]
+        )
+        problem = translator(choose_language(request))(reason)
+        return edit._page(request, record, status=status, problem=problem, waiting=waiting)
+
+    limit, decoding = _turns(request)
+    if not limit.take(community_id):
+        return await refuse(TOO_OFTEN, 429)
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+        return await refuse(TOO_LARGE, 413)
+    try:
+        data = await _read_photo_part(request)
+        async with decoding:
+            photo = await run_in_threadpool(process, data)
+        image = photo.image_field()
+        if image == record.get("image") or image == waiting_photo(request, community_id):
+            return await refuse(SAME_PHOTO, 409)
+        try:
+            await run_in_threadpool(save, state.data_dir, photo.jpeg)
+        except OSError:
+            return await refuse(DISK_FULL, 507)
+        changes = protocol.community_changes("changes", {"image": image})
+        who = f"community {record['name'][:40]}"
+        await run_in_threadpool(proposals.propose, state.conn, community_id, changes,
+                                "community", who)  # fmt: skip
+    except PhotoRefused as refused:
+        return await refuse(refused.reason, refused.status)
+    return RedirectResponse(f"/edit/{token}?done=sent", status_code=303)
+
+
+async def _drain(request: Request) -> None:
+    """Read what the phone still sends and drop it: an answer before the body is read is
+    often shown as a broken connection. LimitsMiddleware stops this at DRAIN_BYTES."""
+    try:
+        async for _chunk in request.stream():
+            pass
+    except Exception:  # noqa: BLE001  (a client gone or over the limit: nothing to answer)
+        pass
+
+
+async def _read_photo_part(request: Request) -> bytes:
+    """The form's ``photo`` file, read as it streams in and kept in memory only up to
+    MAX_UPLOAD_BYTES; other fields are ignored. Raises PhotoRefused."""
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise PhotoRefused(NO_FILE)
+    photo = bytearray()
+    state = {"field": b"", "value": b"", "is_photo": False, "found": False, "over": False}
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        state["field"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        state["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        if state["field"].lower() == b"content-disposition":
+            _kind, options = parse_options_header(state["value"])
+            state["is_photo"] = options.get(b"name") == b"photo" and b"filename" in options
+        state["field"] = state["value"] = b""
+
+    def on_part_begin() -> None:
+        state["is_photo"] = False
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if not state["is_photo"] or state["over"]:
+            return
+        state["found"] = True
+        photo.extend(data[start:end])
+        if len(photo) > MAX_UPLOAD_BYTES:
+            state["over"] = True
+            photo.clear()
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+        },
+        max_size=MAX_UPLOAD_BYTES + FORM_OVERHEAD,
+    )
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+                raise PhotoRefused(TOO_LARGE, 413)
+            parser.write(chunk)
+        parser.finalize()
+    except PhotoRefused:
+        raise
+    except Exception:  # noqa: BLE001  (python-multipart's errors: a malformed form)
+        raise PhotoRefused(NO_FILE) from None
+    if state["over"]:
+        raise PhotoRefused(TOO_LARGE, 413)
+    if not state["found"] or not photo:
+        raise PhotoRefused(NO_FILE)
+    return bytes(photo)
+
+
+def save_demo_photos(data_dir: Path) -> int:
+    """The demo town's photos (assets/demo/photos, named by group) into the photos folder
+    under their hashes, as ``ontmoet-hub load-demo`` puts the records that name them."""
+    from kiosk.paths import DEMO_DIR  # the demo files are the kiosk's
+
+    count = 0
+    for path in sorted((DEMO_DIR / "photos").glob("*.jpg")):
+        save(data_dir, path.read_bytes())
+        count += 1
+    return count
