@@ -50,6 +50,7 @@ SCREEN_CLASSES = {
     nav.WHATS_ON: "screens.whats_on:WhatsOnScreen",
     nav.RECEPTION: "screens.reception:ReceptionScreen",
     nav.INTRODUCE: "screens.introduce:IntroduceScreen",
+    nav.GROUP_TIP: "screens.group_tip:GroupTipScreen",
 }
 IDLE_CHECK_SECONDS = 0.5
 # Kivy keeps every picture it loaded (and its texture) in its caches for a minute after the

@@ -123,3 +123,41 @@ class IntroductionForm:
         communities = self.chosen if self.kind != "visitor_visitor" else []
         record_introduction(store, self.record_id, self.kind, communities, note, self.weeks,
                             kiosk, both_agreed=self.agreed == set(AGREED))  # fmt: skip
+
+
+# -- 'Is your group not here?': a visitor's tip -----------------------------------------------
+
+TIP_STEPS = ("start", "name", "note", "sent")
+
+
+def tip_problem(name: str, note: str = "") -> str:
+    """Why the tip cannot be sent as typed ('' when it can): the hub's own rules for a tip
+    (sync.protocol: a name, a few words, no e-mail address or telephone number)."""
+    from sync.protocol import RECORD_FIELDS, ProtocolError
+
+    rules = RECORD_FIELDS["group_tip"]
+    if not name.strip():
+        return _("Type the name of the group.")
+    try:
+        rules["name"]("name", name.strip())
+        if note.strip():
+            rules["note"]("note", note.strip())
+    except ProtocolError as exc:
+        if "e-mail" in str(exc):
+            return _("No e-mail addresses or telephone numbers, please: only the group.")
+        return _("That is too long, or holds a sign that cannot be sent.")
+    return ""
+
+
+def send_group_tip(store: Store, record_id: str, name: str, note: str, lang: str,
+                   kiosk: str) -> bool:  # fmt: skip
+    """Queue the tip once (its id was made when the form opened): False when it was queued
+    already. Nothing about the visitor goes with it."""
+    from kiosk import outbox
+    from kiosk.store import utcnow
+
+    fields = {"id": record_id, "name": name.strip(), "language": lang, "kiosk": kiosk,
+              "created_at": utcnow()}  # fmt: skip
+    if note.strip():
+        fields["note"] = note.strip()
+    return outbox.add(store, "group_tip", record_id, fields)

@@ -13,6 +13,7 @@ DONE = "done"
 WHATS_ON = "whats_on"
 RECEPTION = "reception"  # staff only: the sync status and the receptionist PIN
 INTRODUCE = "introduce"  # receptionist mode: an introduction on the spot
+GROUP_TIP = "group_tip"  # "Is your group not here?": sign up with a phone, or tip the desk
 
 ALL_SCREENS = (
     ATTRACT,
@@ -28,4 +29,5 @@ ALL_SCREENS = (
     WHATS_ON,
     RECEPTION,
     INTRODUCE,
+    GROUP_TIP,
 )

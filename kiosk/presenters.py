@@ -95,6 +95,11 @@ def meeting_when(meeting: Meeting, lang: str, today: date | None = None) -> str:
     return "\n".join(line for line in lines if line)
 
 
+#: After this many days without the group's confirmation its page says so (the hub's
+#: sync.hub.freshness.STALE_DAYS: the desk lists the same groups).
+STALE_DAYS = 365
+
+
 def community_view(
     community: Community, terms: dict[str, Term], lang: str, today: date | None = None
 ) -> CommunityView:
@@ -117,9 +122,15 @@ def community_view(
     if community.last_confirmed:
         from babel.dates import format_date  # loaded when needed: not at every start
 
-        provenance += " " + _("Last checked by the group on {date}.").format(
-            date=format_date(community.last_confirmed, "d MMMM y", locale=lang)
-        )
+        if ((today or date.today()) - community.last_confirmed).days > STALE_DAYS:
+            # A year without the group's yes: visitors see that it may be out of date.
+            provenance += " " + _("Not confirmed by the group since {month}.").format(
+                month=format_date(community.last_confirmed, "MMMM y", locale=lang)
+            )
+        else:
+            provenance += " " + _("Last checked by the group on {date}.").format(
+                date=format_date(community.last_confirmed, "d MMMM y", locale=lang)
+            )
     where = label(community.neighbourhood) if community.neighbourhood else ""
     return CommunityView(
         name=community.name,

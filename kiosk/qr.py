@@ -39,6 +39,12 @@ def receipt_url(public_url: str, token: str, lang: str | None = None) -> str:
     return f"{page}?lang={lang}" if lang else page
 
 
+def signup_url(public_url: str, lang: str | None = None) -> str:
+    """The hub's page where a group signs itself up ('Is your group not here?')."""
+    page = f"{public_url.rstrip('/')}/join"
+    return f"{page}?lang={lang}" if lang else page
+
+
 @dataclass(frozen=True)
 class QrMatrix:
     """The modules of a QR code, quiet zone included; ``rows[0]`` is the top row."""

@@ -113,6 +113,12 @@ def capture_all(config: Config, store: Store, out_dir: Path, mode: str = "") -> 
 
         app.open(nav.WHATS_ON)
         shot(nav.WHATS_ON)
+        app.open(nav.GROUP_TIP)  # "Is your group not here?": the QR, then a tip typed
+        shot(f"{nav.GROUP_TIP}-start")
+        clock.now += 1  # a visitor's pace: the step guard lets it through
+        app.screen(nav.GROUP_TIP).next_step()
+        app.screen(nav.GROUP_TIP).ids.keyboard.text = "Breiclub De Steek"
+        shot(f"{nav.GROUP_TIP}-name")
         app.ask_reception()
         shot("ask-reception")
         app.hide_notice()

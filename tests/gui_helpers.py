@@ -83,7 +83,7 @@ def walk_every_screen(kiosk, check):
     check(nav.LISTING)
     app.open_community(app.store.community_ids()[0])
     check(nav.COMMUNITY)
-    for name in (nav.SEARCH, nav.TALENTS, nav.WHATS_ON):
+    for name in (nav.SEARCH, nav.TALENTS, nav.WHATS_ON, nav.GROUP_TIP):
         app.open(name)
         check(name)
     app.session.liked_themes.add("eten")
