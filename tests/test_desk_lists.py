@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from test_hub_languages import LANGUAGES, english_only, untranslated  # noqa: F401  (a fixture)
 
 from sync.client import SyncClient
+from sync.hub import proposals, taxonomy
 from sync.hub import store as hub_store
-from sync.hub import taxonomy
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -367,6 +367,24 @@ def test_retire_moves_the_groups_in_one_change_and_kiosks_follow(town, sanne, tm
             "SELECT themes FROM communities WHERE id = ?", [cid]
         ).fetchone()
         assert "natuur" not in json.loads(themes) and "duurzaam" in json.loads(themes)
+
+
+def test_retire_moves_proposals_that_wait_too(town, sanne):
+    """A group's change still waiting for the desk must not bring a retired term back."""
+    conn = conn_of(town)
+    spel = taxonomy.groups_using(conn, "themes", "spel")[0].id
+    (onderdak,) = taxonomy.groups_using(conn, "themes", "onderdak")
+    proposals.propose(conn, spel, {"themes": ["spel", "taal"]}, "community", "test")
+    proposals.propose(conn, onderdak.id, {"themes": ["onderdak"], "state": "resting"},
+                      "community", "test")  # fmt: skip
+    conn.close()
+    assert sanne.post("/desk/lists/themes/spel/retire", into="jongeren").status_code == 303
+    assert sanne.post("/desk/lists/themes/onderdak/retire", into="-").status_code == 303
+    conn = conn_of(town)
+    waiting = {p["community_id"]: p["changes"] for p in proposals.pending(conn, "review")}
+    conn.close()
+    assert waiting[spel] == {"themes": ["jongeren", "taal"]}
+    assert waiting[onderdak.id] == {"state": "resting"}  # it keeps the themes it has
 
 
 def test_retire_a_neighbourhood_into_none(town, sanne):

@@ -193,6 +193,51 @@ def groups_using(conn: sqlite3.Connection, list_name: str, slug: str) -> list[Gr
     return sorted(groups, key=lambda g: g.name.casefold())
 
 
+def usage(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """How many communities name each term, per list: one pass over the communities (the
+    lists page shows a count beside every term)."""
+    counts: dict[str, dict[str, int]] = {name: {} for name in LISTS}
+    rows = conn.execute(
+        "SELECT data FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
+    )
+    for (data,) in rows:
+        record = json.loads(data)
+        for name in LISTS:
+            value = record.get(COMMUNITY_FIELD[name])
+            for slug in value if isinstance(value, list) else [value] if value else []:
+                counts[name][slug] = counts[name].get(slug, 0) + 1
+    return counts
+
+
+def _move_in_proposals(conn: sqlite3.Connection, field: str, slug: str, into: str | None) -> int:
+    """Proposals not yet decided (a group's change waiting for the desk, or the desk's waiting
+    for the group) that name the retired term name ``into`` instead, or none: approved later,
+    they would bring the term back. A theme list that would be left empty is taken out of the
+    proposal: the group keeps the themes it has. Returns how many proposals changed."""
+    changed = 0
+    rows = conn.execute(
+        "SELECT id, changes FROM proposals WHERE status IN ('review', 'awaiting_community')"
+        " AND json_extract(changes, ?) IS NOT NULL",
+        [f"$.{field}"],
+    ).fetchall()
+    for pid, text in rows:
+        changes = json.loads(text)
+        before = changes[field]
+        if before != slug and not (isinstance(before, list) and slug in before):
+            continue
+        after = _moved(before, slug, into)
+        if after == [] and field == "themes":
+            del changes[field]
+        else:
+            changes[field] = after
+        conn.execute(
+            "UPDATE proposals SET changes = ? WHERE id = ?",
+            [json.dumps(changes, ensure_ascii=False), pid],
+        )
+        changed += 1
+    return changed
+
+
 def _moved(value: object, slug: str, into: str | None) -> object:
     """A community's field with ``slug`` replaced by ``into`` (or taken out)."""
     if not isinstance(value, list):
@@ -211,7 +256,8 @@ def retire(
     """Take a term out of its list; the groups that use it go to ``into`` (another term of the
     same list) or to none, all in one transaction: the groups first, then the list, so a kiosk
     that pulls between two pages never holds a group naming a term it lacks. A theme can go
-    to none only for groups that keep another theme. Returns how many groups moved.
+    to none only for groups that keep another theme. Proposals still waiting are moved the
+    same way. Returns how many groups moved.
 
     The groups' records change through the hub's edit path (a new revision, the change log)
     without changing who wrote the field: merging two terms of the town's list is not the
@@ -235,6 +281,7 @@ def retire(
         for group in groups:
             edit_community(conn, group.id, {field: _moved(group.value, slug, into)},
                            group.revision, actor)  # fmt: skip
+        _move_in_proposals(conn, field, slug, into)
         del terms[i]
         action = f"{_TERM_NAME[list_name]} retired, {len(groups)} groups moved"
         _save(conn, record, actor, action + (f" into {into}" if into else ""), slug)

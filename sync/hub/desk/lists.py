@@ -61,10 +61,7 @@ def _label(term: dict, lang: str) -> str:
 def _lists_page(request: Request, session, status: int = 200, **context) -> Response:
     conn = hub_of(request).conn
     record = taxonomy.current(conn)
-    counts = {
-        name: {t["slug"]: len(taxonomy.groups_using(conn, name, t["slug"])) for t in record[name]}
-        for name in taxonomy.LISTS
-    }
+    counts = taxonomy.usage(conn)
     _ = words_for(request)
     done = request.query_params.get("done", "")
     return render(request, "lists.html", session, status=status, record=record, counts=counts,
