@@ -294,9 +294,16 @@ def waiting_photo(request: Request, community_id: str) -> dict | None:
     return waiting[-1] if waiting else None
 
 
-# The edit page (edit.html, through _photo.html) asks for the waiting photo itself: its route
+def current_photo(request: Request, community_id: str) -> dict | None:
+    """The photo the kiosks show now (the edit page's ``c`` may hold what waits)."""
+    record = hub_store.shared_record(request.app.state.hub.conn, "community", community_id)
+    return (record or {}).get("image")
+
+
+# The edit page (edit.html, through _edit_photo.html) asks for the photos itself: its route
 # then needs to know nothing about photos.
 render.env.globals["waiting_photo"] = waiting_photo
+render.env.globals["current_photo"] = current_photo
 
 
 def _jpeg(data_dir: Path, sha256: str, cache: str) -> Response:
