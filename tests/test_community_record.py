@@ -328,3 +328,62 @@ def test_a_kiosk_record_keeps_places_and_the_photo_record_as_json(store, make_re
         "09:00",
         {},
     )
+
+
+# -- in a real browser, at phone size -----------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _shots(tmp_path):
+    """Where the screenshots go: ONTMOET_SCREENSHOTS (docs/screenshots, to look at) or tmp."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("ONTMOET_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_the_edit_page_on_a_phone(served, page, tmp_path):
+    from desk_helpers import log_in
+    from playwright.sync_api import expect
+
+    shots = _shots(tmp_path)
+    group, token = _group_with_link(served, "Wandelclub")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{served.url}/edit/{token}?lang=nl")
+    # Nothing wider than the phone: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    last_friday = page.locator("fieldset.meeting").nth(1)
+    expect(last_friday.get_by_label("Welke week van de maand?")).to_be_visible()
+    expect(last_friday.get_by_label("Om de hoeveel weken?")).to_be_hidden()  # not its rhythm
+    page.screenshot(path=str(shots / "edit-nl-phone.png"))
+    weekly = page.locator("fieldset.meeting").first
+    weekly.get_by_label("Hoe vaak?").select_option("every_n_weeks")
+    expect(weekly.get_by_label("Om de hoeveel weken?")).to_be_visible()
+    weekly.get_by_label("Om de hoeveel weken?").fill("3")
+    weekly.get_by_label("Donderdag").check()
+    weekly.screenshot(path=str(shots / "edit-nl-phone-meeting.png"))
+    page.get_by_role("button", name="Opsturen").last.click()
+    expect(page.get_by_role("status")).to_contain_text("De receptie kijkt ernaar")
+    conn = conn_of(served)
+    (proposal,) = proposals.pending(conn, "review", group)
+    conn.close()
+    assert proposal["changes"]["schedule"][0]["rrule"] == "FREQ=WEEKLY;INTERVAL=3;BYDAY=TU,TH"
+    # The group sees what it sent, in its own language, right to left in Arabic.
+    page.goto(f"{served.url}/edit/{token}?lang=ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    expect(page.locator("fieldset.meeting").first.get_by_label("كل كم أسبوعًا؟")).to_have_value("3")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(shots / "edit-ar-phone.png"))
+    page.locator("fieldset.meeting").first.screenshot(path=str(shots / "edit-ar-phone-meeting.png"))
+    # The desk's new-community page, at a PC and on a phone.
+    page.goto(f"{served.url}/desk/login?lang=nl")  # the language switch is remembered
+    log_in(page, served, "nieuw", account(served, "nieuw", "receptionist"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{served.url}/desk/communities/new?lang=nl")
+    expect(page.get_by_role("heading", name="Nieuwe groep")).to_be_visible()
+    page.screenshot(path=str(shots / "desk-community-new-desktop.png"))
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(shots / "desk-community-new-phone.png"))
