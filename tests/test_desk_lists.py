@@ -211,6 +211,21 @@ def test_a_theme_and_a_neighbourhood_of_the_same_name_get_different_slugs(fresh,
     assert "haven" in slugs(fresh, "themes") and "haven-2" in slugs(fresh, "neighbourhoods")
 
 
+def test_the_page_counts_the_groups_of_every_term(town, sanne):
+    page = sanne.get("/desk/lists").text
+    shown = dict(re.findall(r'<li id="([a-z0-9-]+)">.*?Groepen: (\d+)', page, re.S))
+    conn = conn_of(town)
+    try:
+        expected = {
+            f"{name}-{t['slug']}": str(len(taxonomy.groups_using(conn, name, t["slug"])))
+            for name in taxonomy.LISTS
+            for t in taxonomy.current(conn)[name]
+        }
+    finally:
+        conn.close()
+    assert shown == expected and "themes-buurt" in shown and shown["themes-buurt"] != "0"
+
+
 # -- bad input -----------------------------------------------------------------------------
 
 
