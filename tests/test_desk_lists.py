@@ -181,6 +181,10 @@ def test_add_rename_and_reorder_reach_a_kiosk(fresh, anna, tmp_path):
         assert anna.post(f"/desk/lists/themes/{slug}/move", direction=direction).status_code == 303
     order = slugs(fresh, "themes")
     assert order[-3:] == ["taal", "muziek", "tuin"]
+    log = audit_log(fresh)
+    assert ("anna", "taxonomy: theme renamed", "tuin") in log
+    assert ("anna", "taxonomy: theme moved up", "taal") in log
+    assert ("anna", "taxonomy: gift added", "koken") in log
     # Up at the top and down at the bottom change nothing, and store nothing.
     state = stored_state(fresh)
     anna.post(f"/desk/lists/themes/{order[0]}/move", direction="up")
@@ -286,7 +290,8 @@ def test_unknown_lists_and_terms_and_oversized_bodies(fresh, anna):
     state = stored_state(fresh)
     assert anna.get("/desk/lists/colours/red").status_code == 404
     assert anna.get("/desk/lists/themes/no-such-term").status_code == 404
-    assert anna.add("colours", "Rood").status_code == 400
+    colours = anna.add("colours", "Rood")
+    assert colours.status_code == 400 and refusal(colours) == "Deze lijst bestaat niet."
     assert anna.post("/desk/lists/themes/no-such-term/rename", label_nl="X").status_code == 404
     assert anna.post("/desk/lists/themes/no-such-term/retire", into="-").status_code == 404
     assert anna.post("/desk/lists/themes/no-such-term/move", direction="up").status_code == 400

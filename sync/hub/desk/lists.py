@@ -133,8 +133,10 @@ async def add_term(
         slug = taxonomy.add(hub_of(request).conn, session.username, list_name, _labels(fields),
                             fields.get("kind"))  # fmt: skip
     except taxonomy.Refused as refused:
+        # The message goes beside the list's own form, or at the top for a list that is none.
+        where = list_name if list_name in taxonomy.LISTS else ""
         return _lists_page(request, session, status=400, problem=_problem(request, refused),
-                           problem_list=list_name, values=fields)  # fmt: skip
+                           problem_list=where, values=fields)  # fmt: skip
     return _back(list_name, slug, "added")
 
 
