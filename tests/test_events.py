@@ -85,7 +85,7 @@ FIRST = date.today() + timedelta(days=(1 - date.today().weekday()) % 7 + 7)  # a
 
 
 def form(**changes) -> dict[str, str]:
-    base = {"title_nl": "Taalcafé", "title_en": "Language café", "day": FIRST.isoformat(),
+    base = {"title_nl": "Taalcafé", "day": FIRST.isoformat(),
             "start": "14:00", "end": "16:00", "place": "Hal van het stadhuis",
             "in_hall": "1"}  # fmt: skip
     return {**base, **changes}
@@ -158,6 +158,7 @@ def hub(tmp_path_factory):
 def desk_session(hub, name: str, role: str, community: str = "") -> requests.Session:
     password = account(hub, name, role, community)
     web = requests.Session()
+    web.headers["Accept-Language"] = "en"  # the messages the tests read are the msgids
     login = web.get(f"{hub.url}/desk/login", timeout=10)
     pre = re.search(r'name="pre" value="([^"]+)"', login.text).group(1)
     web.post(f"{hub.url}/desk/login", timeout=30,
@@ -314,6 +315,39 @@ def test_the_feeds_hold_only_public_data_and_answer_304(hub, desk):
         assert requests.get(hub.url + wrong, timeout=10).status_code == 404, wrong
 
 
+def test_the_desk_makes_a_weekly_event_in_a_browser(hub, page):
+    from desk_helpers import log_in
+    from playwright.sync_api import expect
+
+    log_in(page, hub, "pim", account(hub, "pim", "receptionist"))
+    page.get_by_role("link", name="Activiteiten").click()
+    controls = page.locator("input:not([type=hidden]), select, textarea, button, a")
+    for i in range(controls.count()):  # every control says what it is
+        label = controls.nth(i).evaluate(
+            "el => (el.labels && el.labels.length ? el.labels[0].textContent : '')"
+            " || el.getAttribute('aria-label') || el.innerText || el.value || ''"
+        )
+        assert label.strip(), controls.nth(i).evaluate("e => e.outerHTML")
+    page.get_by_label("Nederlands").first.fill("Buurtsoep")
+    page.get_by_label("Dag (de eerste, als het terugkomt)").fill(FIRST.isoformat())
+    page.get_by_label("Van", exact=True).fill("12:00")
+    page.get_by_label("Tot", exact=True).fill("13:30")
+    page.get_by_label("Hoe vaak?").select_option("weekly")
+    page.get_by_label("Laatste dag", exact=True).fill((FIRST + timedelta(weeks=8)).isoformat())
+    page.get_by_label("Plaats", exact=True).fill("Hal van het stadhuis")
+    page.get_by_label("In de hal van het stadhuis").check()
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("opgeslagen")
+    soup = page.get_by_role("listitem").filter(has_text="Buurtsoep")
+    expect(soup).to_contain_text("Elke week op dinsdag")
+    expect(soup).to_contain_text("Stadhuis")
+    (made,) = [e for e in stored_events(hub).values() if e["title"] == {"nl": "Buurtsoep"}]
+    assert made["rrule"].startswith("FREQ=WEEKLY;BYDAY=TU;UNTIL=") and made["in_hall"]
+
+
+EN = {"Accept-Language": "en"}
+
+
 def edit_link(hub, community: str) -> str:
     with hub_conn(hub) as conn:
         return proposals.new_edit_link(conn, "test", community)
@@ -323,8 +357,8 @@ def test_a_groups_event_waits_for_the_desk_then_reaches_the_kiosks(hub, desk):
     group = groups(hub)[2]
     link = f"{hub.url}/edit/{edit_link(hub, group)}/events"
     assert requests.get(link, timeout=10).status_code == 200
-    reply = requests.post(link, data=form(title_nl="Moestuindag", in_hall=""), timeout=10,
-                          allow_redirects=False)  # fmt: skip
+    reply = requests.post(link, headers=EN, data=form(title_nl="Moestuindag", in_hall=""),
+                          timeout=10, allow_redirects=False)  # fmt: skip
     assert reply.status_code == 303
     assert not [e for e in stored_events(hub).values() if e["title"]["nl"] == "Moestuindag"]
     assert "Moestuindag" in requests.get(link, timeout=10).text  # waiting, on its own page
@@ -345,7 +379,7 @@ def test_a_link_reaches_only_its_own_groups_events(hub, desk):
         waiting_before = len(events.waiting(conn))
     for data in ({"action": "cancel", "event": foreign},
                  form(event=foreign, title_nl="Overgenomen")):  # fmt: skip
-        reply = requests.post(link, data=data, timeout=10, allow_redirects=False)
+        reply = requests.post(link, headers=EN, data=data, timeout=10, allow_redirects=False)
         assert reply.status_code == 404 and "Your group has no such event." in reply.text
     assert requests.get(f"{link}?edit={foreign}", timeout=10).status_code == 404
     assert stored_events(hub) == before
@@ -359,13 +393,13 @@ def test_bad_input_and_a_flood_through_a_groups_link(hub):
     link = f"{hub.url}/edit/{edit_link(hub, group)}/events"
     for case in ("a rule without an end", "a rule firing every second", "a 300-character title"):
         values, message = BAD_FORMS[case]
-        reply = requests.post(link, data=values, timeout=10)
+        reply = requests.post(link, headers=EN, data=values, timeout=10)
         assert reply.status_code == 400 and message in reply.text, case
     for n in range(events.MAX_WAITING_PER_GROUP):
-        reply = requests.post(link, data=form(title_nl=f"Avond {n}"), timeout=10,
+        reply = requests.post(link, headers=EN, data=form(title_nl=f"Avond {n}"), timeout=10,
                               allow_redirects=False)  # fmt: skip
         assert reply.status_code == 303
-    reply = requests.post(link, data=form(title_nl="Eén te veel"), timeout=10)
+    reply = requests.post(link, headers=EN, data=form(title_nl="Eén te veel"), timeout=10)
     assert reply.status_code == 400 and "wait for the reception already" in reply.text
     with hub_conn(hub) as conn:
         assert len(events.waiting(conn, group)) == events.MAX_WAITING_PER_GROUP
@@ -376,7 +410,7 @@ def test_a_group_cancels_its_own_event_at_once(hub, desk):
     post(hub, desk, form(title_nl="Wandeling", organiser=group))
     (own,) = [i for i, e in stored_events(hub).items() if e["title"]["nl"] == "Wandeling"]
     link = f"{hub.url}/edit/{edit_link(hub, group)}/events"
-    reply = requests.post(link, data={"action": "cancel", "event": own}, timeout=10,
+    reply = requests.post(link, headers=EN, data={"action": "cancel", "event": own}, timeout=10,
                           allow_redirects=False)  # fmt: skip
     assert reply.status_code == 303 and own not in stored_events(hub)
     with hub_conn(hub) as conn:

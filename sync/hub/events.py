@@ -152,7 +152,7 @@ def rule_from_form(form: Mapping[str, str], first: date) -> str | None:
     try:
         return recurrence.check(rule, must_end=True, start=datetime.combine(first, time()))
     except recurrence.RecurrenceError as exc:
-        raise FormProblem(N_("This repeat rule cannot be used: it {why}."), why=str(exc)) from None
+        raise FormProblem(N_("This repeat rule cannot be used ({why})."), why=str(exc)) from None
 
 
 def event_from_form(

@@ -115,4 +115,4 @@ def _check_the_form(request: Request) -> str:
 
 
 def _gone(request: Request) -> str:
-    return words_for(request)("That event is no longer there.")
+    return words_for(request)(N_("That event is no longer there."))
