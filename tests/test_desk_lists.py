@@ -252,6 +252,15 @@ def test_a_bad_name_gets_a_clear_message_and_nothing_is_stored(fresh, anna, labe
     assert stored_state(fresh) == state
 
 
+def test_the_refused_name_is_marked_and_what_was_typed_stays(fresh, anna):
+    reply = anna.add("themes", "Natuur en stilte", en="Nature", ar="ط" * 81)
+    assert reply.status_code == 400
+    field = re.search(r'<input id="add-themes-ar"[^>]*>', reply.text)[0]
+    assert 'aria-invalid="true"' in field and "autofocus" in field
+    assert 'value="Natuur en stilte"' in reply.text and 'value="Nature"' in reply.text
+    assert reply.text.count('aria-invalid="true"') == 1
+
+
 def test_a_slug_collision_is_refused_with_a_clear_message(fresh, anna):
     assert anna.add("themes", "Bewegen").status_code == 303
     state = stored_state(fresh)

@@ -16,7 +16,7 @@ from sync.hub.i18n import N_
 
 router = APIRouter()
 
-#: Each list's heading, what one term is called, and the add button.
+#: Each list's heading, and its add button.
 HEADINGS = {
     "themes": N_("Themes"),
     "neighbourhoods": N_("Neighbourhoods and villages"),
@@ -109,13 +109,13 @@ def _term_page(request: Request, session, list_name: str, slug: str, status: int
     groups = taxonomy.groups_using(conn, list_name, slug)
     # "To no theme" only where every group keeps another theme (protocol: 1 to 30 themes).
     none_allowed = list_name != "themes" or all(g.keeps_a_theme for g in groups)
+    # The form shows what was sent when it was refused, else the term as it is.
+    values = context.pop("values", None) or {f"label_{k}": v for k, v in term["labels"].items()}
     return render(request, "lists.html", session, status=status, term=term, list_name=list_name,
                   headings=HEADINGS, kinds=KINDS, label=_label, ui_lang=lang_of(request),
                   groups=groups, others=[t for t in terms if t["slug"] != slug],
                   none_allowed=none_allowed, none_value=NONE, max_label=taxonomy.MAX_LABEL,
-                  values=context.pop("values", None) or {f"label_{k}": v for k, v in
-                                                         term["labels"].items()},
-                  **context)  # fmt: skip
+                  values=values,                   **context)  # fmt: skip
 
 
 @router.get("/lists", response_class=HTMLResponse)
@@ -136,7 +136,7 @@ async def add_term(
         # The message goes beside the list's own form, or at the top for a list that is none.
         where = list_name if list_name in taxonomy.LISTS else ""
         return _lists_page(request, session, status=400, problem=_problem(request, refused),
-                           problem_list=where, values=fields)  # fmt: skip
+                           problem_list=where, values=fields, invalid=refused.language)  # fmt: skip
     return _back(list_name, slug, "added")
 
 
@@ -180,7 +180,7 @@ async def rename_term(
                         _labels(fields), fields.get("kind"))  # fmt: skip
     except taxonomy.Refused as refused:
         return _term_page(request, session, list_name, slug, status=400, values=fields,
-                          problem=_problem(request, refused))  # fmt: skip
+                          problem=_problem(request, refused), invalid=refused.language)  # fmt: skip
     return _back(list_name, slug, "renamed")
 
 
