@@ -261,6 +261,20 @@ def test_the_refused_name_is_marked_and_what_was_typed_stays(fresh, anna):
     assert reply.text.count('aria-invalid="true"') == 1
 
 
+@pytest.mark.parametrize(
+    "body", [b"label_nl=Zee%ED%A0%80", b"label_nl=Zee%FF%FE", b"label_nl=Zee&label_en=%ED%A0%80x"]
+)
+def test_malformed_text_is_refused_plainly(fresh, anna, body):
+    state = stored_state(fresh)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body += b"&csrf=" + anna.csrf.encode()
+    reply = anna.web.post(f"{fresh.url}/desk/lists/themes/add", data=body, headers=form,
+                          timeout=10, allow_redirects=False)  # fmt: skip
+    assert reply.status_code == 400
+    assert refusal(reply) == "Een naam is één regel tekst, zonder bijzondere tekens."
+    assert stored_state(fresh) == state
+
+
 def test_a_slug_collision_is_refused_with_a_clear_message(fresh, anna):
     assert anna.add("themes", "Bewegen").status_code == 303
     state = stored_state(fresh)

@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sync.hub.store import audit, edit_community, put_shared, shared_record, write
-from sync.protocol import GIFT_KINDS
+from sync.protocol import GIFT_KINDS, ProtocolError
 
 LISTS = ("themes", "neighbourhoods", "gifts")
 #: The languages a label is written in (the kiosk's six); Dutch is required.
@@ -29,7 +29,9 @@ MAX_LABEL = 80  # protocol: localised(80)
 COMMUNITY_FIELD = {"themes": "themes", "neighbourhoods": "neighbourhood", "gifts": "gifts_welcome"}
 #: What the audit log calls a term of each list.
 _TERM_NAME = {"themes": "theme", "neighbourhoods": "neighbourhood", "gifts": "gift"}
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Refused in a name: control characters, line breaks, and U+FFFD, which stands where a form
+#: sent bytes that are not UTF-8 (a name with it is broken, not a name).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffd]")
 
 
 class Refused(ValueError):
@@ -105,7 +107,12 @@ def _kind(list_name: str, kind: str | None) -> dict:
 
 
 def _save(conn: sqlite3.Connection, record: dict, actor: str, action: str, slug: str) -> None:
-    put_shared(conn, "taxonomy", record)
+    try:
+        put_shared(conn, "taxonomy", record)  # the protocol's rules, as kiosks check them
+    except ProtocolError:
+        # What clean_labels let through and the protocol does not (a lone surrogate, say):
+        # refused like any odd character, and the transaction is rolled back.
+        raise Refused("control") from None
     audit(conn, actor, f"taxonomy: {action}", slug)
 
 
