@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -206,6 +207,19 @@ def test_add_rename_and_reorder_reach_a_kiosk(fresh, anna, tmp_path):
     anna.post("/desk/lists/themes/tuin/move", direction="up")
     SyncClient(kiosk).sync_once()
     assert [t.slug for t in kiosk.themes()][-3:] == ["taal", "tuin", "muziek"]
+
+
+def test_two_desks_adding_at_once_lose_nothing(fresh, anna):
+    """Each change reads and writes the list in one write transaction: no lost update."""
+    other = Desk(fresh, "bram", account(fresh, "bram", "receptionist"))
+
+    def add_eight(desk: Desk, first: int) -> list[int]:  # one session per thread
+        return [desk.add("neighbourhoods", f"Dorp {i}").status_code for i in range(first, 16, 2)]
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = [c for done in pool.map(add_eight, (anna, other), (0, 1)) for c in done]
+    assert codes == [303] * 16
+    assert {f"dorp-{i}" for i in range(16)} <= set(slugs(fresh, "neighbourhoods"))
 
 
 def test_a_theme_and_a_neighbourhood_of_the_same_name_get_different_slugs(fresh, anna):
