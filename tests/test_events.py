@@ -113,6 +113,8 @@ BAD_FORMS = {
         form(repeat="monthly_last", count="3", end_kind="count", day="2027-06-01"),
         "not the last"),
     "an unknown repeat": (form(repeat="hourly"), "how often"),
+    "daily for ten years": (
+        form(repeat="custom", rrule="FREQ=DAILY;UNTIL=20361231"), "at most 1000 times"),
 }  # fmt: skip
 
 

@@ -179,6 +179,13 @@ def event_from_form(
     last_end = recurrence.series_end(rule, start, end - start)
     if last_end is not None and last_end < now:
         raise FormProblem(N_("This event would be over already."))
+    # A series is at most MAX_COUNT times, as the kiosks expand it: an UNTIL far away on a
+    # daily rule would otherwise go on at the hub and stop on the kiosks.
+    if rule and last_end is not None:
+        last_start = last_end - (end - start)
+        after = last_start + timedelta(seconds=1)
+        if next(recurrence.occurrences(rule, start, after, after + timedelta(days=3660)), None):
+            raise FormProblem(N_("A series happens at most {n} times."), n=recurrence.MAX_COUNT)
     record = {
         "id": event_id or str(uuid.uuid4()),
         "community_id": community_id,
