@@ -91,6 +91,9 @@ def audit_log(hub) -> list[tuple[str, str, str]]:
         conn.close()
 
 
+TAKEN = "Deze lijst heeft al een term met deze Nederlandse naam."
+
+
 def refusal(reply: requests.Response) -> str:
     """The message a refused form shows (role=alert)."""
     found = re.search(r'role="alert">(?:<p>)?([^<]+)<', reply.text)
@@ -227,6 +230,10 @@ def test_a_theme_and_a_neighbourhood_of_the_same_name_get_different_slugs(fresh,
     assert anna.add("themes", "Haven").status_code == 303
     assert anna.add("neighbourhoods", "Haven").status_code == 303
     assert "haven" in slugs(fresh, "themes") and "haven-2" in slugs(fresh, "neighbourhoods")
+    state = stored_state(fresh)
+    again = anna.add("neighbourhoods", "Haven")  # the same name twice in one list, still
+    assert again.status_code == 400 and refusal(again) == TAKEN
+    assert stored_state(fresh) == state
 
 
 def test_the_page_counts_the_groups_of_every_term(town, sanne):
@@ -295,9 +302,17 @@ def test_a_slug_collision_is_refused_with_a_clear_message(fresh, anna):
     for same in ("Bewegen", "  bewegen!", "Bewégen"):
         reply = anna.add("themes", same)
         assert reply.status_code == 400
-        assert refusal(reply) == "Deze lijst heeft al een term met deze Nederlandse naam."
+        assert refusal(reply) == TAKEN
         assert same.strip() in reply.text  # the form keeps what was typed
     assert stored_state(fresh) == state
+    # Renaming another term to that name is refused as well; its own name again is not.
+    assert anna.add("themes", "Dansen").status_code == 303
+    state = stored_state(fresh)
+    reply = anna.post("/desk/lists/themes/dansen/rename", label_nl="Bewegen")
+    assert reply.status_code == 400 and refusal(reply) == TAKEN
+    assert stored_state(fresh) == state
+    same = anna.post("/desk/lists/themes/bewegen/rename", label_nl="Bewegen", label_en="Moving")
+    assert same.status_code == 303
 
 
 def test_a_gift_needs_its_kind(fresh, anna):

@@ -106,6 +106,14 @@ def _kind(list_name: str, kind: str | None) -> dict:
     return {"kind": kind}
 
 
+def _not_taken(terms: list[dict], dutch: str) -> None:
+    """One Dutch name once per list: not as a slug, nor as the name of a term whose slug
+    differs (a term renamed, or given a suffix because another list had its slug)."""
+    wanted = make_slug(dutch)
+    if any(wanted in (t["slug"], make_slug(t["labels"]["nl"])) for t in terms):
+        raise Refused("taken", "nl")
+
+
 def _save(conn: sqlite3.Connection, record: dict, actor: str, action: str, slug: str) -> None:
     try:
         put_shared(conn, "taxonomy", record)  # the protocol's rules, as kiosks check them
@@ -130,8 +138,7 @@ def add(
         slug = make_slug(labels["nl"])
         if not slug:
             raise Refused("no_letters", "nl")
-        if any(t["slug"] == slug for t in terms):
-            raise Refused("taken", "nl")
+        _not_taken(terms, labels["nl"])
         # Kiosks look terms up by slug across the three lists (kiosk.store.terms): a theme and
         # a neighbourhood both called 'Haven' get 'haven' and 'haven-2'.
         elsewhere = {t["slug"] for name in LISTS for t in record[name]}
@@ -157,6 +164,7 @@ def rename(
         record = current(conn)
         terms = _list_of(record, list_name)
         i = _index(terms, slug)
+        _not_taken(terms[:i] + terms[i + 1 :], labels["nl"])
         new = {"slug": slug, "labels": labels, **_kind(list_name, kind)}
         if new == terms[i]:
             return False
