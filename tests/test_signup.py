@@ -448,3 +448,37 @@ def test_the_protocol_refuses_a_tip_with_a_field_for_a_person():
     for note in ("mail anna@voorbeeld.nl", "bel 06-1234 5678", "+31 6 12 34 56 78"):
         with pytest.raises(protocol.ProtocolError, match="telephone"):
             protocol.validate_fields("group_tip", {**tip, "note": note})
+
+
+def test_a_tip_typed_and_left_is_wiped_when_the_visit_ends(kiosk):
+    app = kiosk.app
+    start(kiosk)
+    app.open(nav.GROUP_TIP)
+    tip = screen(app, nav.GROUP_TIP)
+    first_id = tip.record_id
+    step(kiosk, tip.ids.next_button)
+    type_on(kiosk, tip.ids.keyboard, "breiclub")
+    app.end_session()
+    assert tip.ids.keyboard.text == "" and tip.step == "start" and tip.tip_name == ""
+    start(kiosk)
+    app.open(nav.GROUP_TIP)
+    assert tip.record_id != first_id  # the next visitor's tip is a record of its own
+
+
+@pytest.mark.browser
+def test_every_control_on_the_new_pages_has_an_accessible_name(desk, page: Page):
+    post_from(desk, "127.0.0.8", form_of(desk))
+    log_in(page, desk, "sanne", account(desk, "sanne", "receptionist"))
+    for path in ("/join?lang=nl", "/join?lang=ar", "/desk/signups"):
+        page.goto(desk.url + path)
+        controls = page.locator(
+            "input:not([type=hidden]):not([name=website]), select, textarea, button, a"
+        )
+        for i in range(controls.count()):
+            control = controls.nth(i)
+            label = control.evaluate(
+                "el => (el.labels && el.labels.length ? el.labels[0].innerText : '')"
+                " || el.getAttribute('aria-label') || el.innerText || el.value || ''"
+            )
+            assert label.strip(), f"{path}: {control.evaluate('e => e.outerHTML')}"
+        assert page.locator("h1").count() == 1, path

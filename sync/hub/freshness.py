@@ -149,6 +149,11 @@ def send_reminders(conn: sqlite3.Connection, settings: mail.MailSettings, public
     now = now or datetime.now(UTC)
     sent = 0
     for record, mailbox in due(conn, now):
+        try:  # checked before a new link ends the group's current one
+            mailbox = mail.valid_mailbox(mailbox)
+        except ValueError as exc:
+            log.warning("freshness reminder for %s not sent: %s", record["id"], exc)
+            continue
         lang = mail.group_language(record)
         edit = proposals.new_edit_link(conn, "freshness reminder", record["id"])
         confirm = new_confirm_link(conn, record["id"], now)
