@@ -347,7 +347,9 @@ def _receive(request: Request, form: dict[str, str], themes: list[str]) -> Respo
         return _page(request, 400, form=form, chosen=themes, problems={"": STALE})
     found, problems = check(form, themes, conn)
     if problems:
-        return _page(request, 400, form=form, chosen=themes, problems=problems)
+        # Sent back to be corrected; what is far too long is not sent back.
+        kept = {k: v for k, v in form.items() if len(v) <= LIMITS.get(k, 200)}
+        return _page(request, 400, form=kept, chosen=themes, problems=problems)
     lang = supported(form.get("lang")) or choose_language(request)
     try:
         add(conn, found, lang)
