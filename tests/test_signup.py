@@ -482,3 +482,16 @@ def test_every_control_on_the_new_pages_has_an_accessible_name(desk, page: Page)
             )
             assert label.strip(), f"{path}: {control.evaluate('e => e.outerHTML')}"
         assert page.locator("h1").count() == 1, path
+
+
+def test_the_per_address_limit_forgets_quiet_addresses_and_cannot_grow_without_end(
+    monkeypatch,
+):
+    monkeypatch.setattr(signup, "MAX_ADDRESSES", 3)
+    now = [0.0]
+    limit = signup.AddressLimit(2, 60, clock=lambda: now[0])
+    assert [limit.take(a) for a in ("a", "b", "c")] == [True, True, True]
+    assert limit.take("d") is False  # three remembered: a fourth address waits
+    assert limit.take("a") is True  # a known address goes on as before
+    now[0] = 61  # an hour-long window, passed: the quiet addresses are forgotten
+    assert limit.take("d") is True and set(limit._hits) == {"d"}

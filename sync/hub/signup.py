@@ -65,6 +65,24 @@ FULL = N_("The reception has many sign-ups to look at. Please try again in a few
 STALE = N_("This form was open too long. Please check it and send it again.")
 
 
+MAX_ADDRESSES = 50_000  # addresses remembered at once by the per-address limit
+
+
+class AddressLimit(RateLimit):
+    """RateLimit per address that cannot grow without end: addresses with nothing in the
+    window are forgotten, and while MAX_ADDRESSES are remembered a new one is refused (a
+    flood from very many addresses; the global limit stops that too)."""
+
+    def take(self, key: str) -> bool:
+        with self._lock:
+            if key not in self._hits and len(self._hits) >= MAX_ADDRESSES:
+                for stale in [k for k in self._hits if not self._recent(k)]:
+                    del self._hits[stale]
+                if len(self._hits) >= MAX_ADDRESSES:
+                    return False
+        return super().take(key)
+
+
 @dataclass
 class Limits:
     """The rate limits of one hub process (in memory, like the login limit)."""
@@ -76,7 +94,7 @@ class Limits:
 def limits_of(request: Request) -> Limits:
     state = request.app.state
     if not hasattr(state, "signup_limits"):
-        state.signup_limits = Limits(RateLimit(PER_ADDRESS, 3600), RateLimit(GLOBAL, 3600))
+        state.signup_limits = Limits(AddressLimit(PER_ADDRESS, 3600), RateLimit(GLOBAL, 3600))
     return state.signup_limits
 
 

@@ -28,11 +28,12 @@ TIP_DONE = N_("The tip was removed.")
 
 
 def tips(conn) -> list[dict]:
+    """The oldest 200 tips: a page the desk can read (a kiosk's quota limits the rest)."""
     return [
         {"id": rid, "kiosk": kiosk, "received_at": at, **json.loads(fields)}
         for rid, kiosk, fields, at in conn.execute(
             "SELECT id, kiosk, fields, received_at FROM visitor_records"
-            " WHERE entity = 'group_tip' ORDER BY received_at, id"
+            " WHERE entity = 'group_tip' ORDER BY received_at, id LIMIT 200"
         )
     ]
 
