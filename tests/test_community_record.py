@@ -358,6 +358,7 @@ def test_the_edit_page_on_a_phone(served, page, tmp_path):
     last_friday = page.locator("fieldset.meeting").nth(1)
     expect(last_friday.get_by_label("Welke week van de maand?")).to_be_visible()
     expect(last_friday.get_by_label("Om de hoeveel weken?")).to_be_hidden()  # not its rhythm
+    page.locator("#name").scroll_into_view_if_needed()  # the form, below the photo's
     page.screenshot(path=str(shots / "edit-nl-phone.png"))
     weekly = page.locator("fieldset.meeting").first
     weekly.get_by_label("Hoe vaak?").select_option("every_n_weeks")
@@ -376,6 +377,7 @@ def test_the_edit_page_on_a_phone(served, page, tmp_path):
     assert page.locator("html").get_attribute("dir") == "rtl"
     expect(page.locator("fieldset.meeting").first.get_by_label("كل كم أسبوعًا؟")).to_have_value("3")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.locator("#name").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "edit-ar-phone.png"))
     page.locator("fieldset.meeting").first.screenshot(path=str(shots / "edit-ar-phone-meeting.png"))
     # The desk's new-community page, at a PC and on a phone.
