@@ -493,5 +493,5 @@ def test_the_per_address_limit_forgets_quiet_addresses_and_cannot_grow_without_e
     assert [limit.take(a) for a in ("a", "b", "c")] == [True, True, True]
     assert limit.take("d") is False  # three remembered: a fourth address waits
     assert limit.take("a") is True  # a known address goes on as before
-    now[0] = 61  # an hour-long window, passed: the quiet addresses are forgotten
+    now[0] = 61  # the window has passed: the quiet addresses are forgotten
     assert limit.take("d") is True and set(limit._hits) == {"d"}
