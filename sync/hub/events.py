@@ -51,6 +51,8 @@ MAX_UPCOMING = 2000
 #: A feed holds events that ended at most this long ago, and at most FEED_EVENTS of them.
 FEED_PAST_DAYS = 31
 FEED_EVENTS = 500
+#: Part of a calendar file's ETag: raise it when the files change shape for the same records.
+CALENDAR_FORMAT = "1"
 _CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 

@@ -206,8 +206,9 @@ def event_calendar(request: Request, event_file: str) -> Response:
     if row is None:
         return _not_found(request, lang)
     return _calendar_reply(
-        request, [(json.loads(row[0]), row[1])], lang, f'attachment; filename="{event_id}.ics"'
-    )
+        request, lambda: [(json.loads(row[0]), row[1])], lang,
+        f'attachment; filename="{event_id}.ics"',
+    )  # fmt: skip
 
 
 @router.get("/calendar/{feed_file}")
@@ -221,30 +222,38 @@ def calendar_feed(request: Request, feed_file: str) -> Response:
     names = events.group_names(conn)
     if not feed_file.endswith(".ics") or (feed != "hall" and feed not in names):
         return _not_found(request, lang)
-    since = events.local_now() - timedelta(days=events.FEED_PAST_DAYS)
-    chosen = [
-        (record, updated)
-        for record, updated in events.all_events(conn)
-        if (record["community_id"] == feed if feed != "hall"
-            else record["community_id"] is None or record["in_hall"])
-        and events.series_over(record) >= since
-    ]  # fmt: skip
-    chosen = sorted(chosen, key=lambda r: (r[0]["starts_at"], r[0]["id"]))[: events.FEED_EVENTS]
+
+    def chosen() -> list:
+        since = events.local_now() - timedelta(days=events.FEED_PAST_DAYS)
+        found = [
+            (record, updated)
+            for record, updated in events.all_events(conn)
+            if (record["community_id"] == feed if feed != "hall"
+                else record["community_id"] is None or record["in_hall"])
+            and events.series_over(record) >= since
+        ]  # fmt: skip
+        return sorted(found, key=lambda r: (r[0]["starts_at"], r[0]["id"]))[: events.FEED_EVENTS]
+
     title = translator(lang)("Town hall") if feed == "hall" else names[feed]
     return _calendar_reply(request, chosen, lang, f'inline; filename="{feed}.ics"', title)
 
 
-def _calendar_reply(request: Request, records: list, lang: str, disposition: str,
+def _calendar_reply(request: Request, records, lang: str, disposition: str,
                     name: str = "") -> Response:  # fmt: skip
-    """The calendar file, with an ETag: a calendar app asking again gets 304 when nothing
-    changed. Public data: any cache may keep it a few minutes."""
-    conn = _state(request).conn
-    body = events.calendar(records, events.group_names(conn), lang,
-                           _state(request).base_url(request), said_in, localised, name)  # fmt: skip
-    tag = events.etag(body)
+    """The calendar file from ``records()``, with an ETag made of what the file depends on
+    (the hub's last change, the day, the language, the address): a calendar app asking
+    again gets 304 without the file being made. Public data: caches may keep it 5 minutes."""
+    state = _state(request)
+    base = state.base_url(request)
+    made_of = [events.CALENDAR_FORMAT, request.url.path, lang, base, name,
+               str(hub_store.last_seq(state.conn)),
+               events.local_now().date().isoformat()]  # fmt: skip
+    tag = events.etag("\n".join(made_of).encode())
     headers = {"ETag": tag, "Cache-Control": "public, max-age=300",
                "Vary": "Accept-Language, Cookie"}  # fmt: skip
     if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
+    body = events.calendar(records(), events.group_names(state.conn), lang, base, said_in,
+                           localised, name)  # fmt: skip
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={**headers, "Content-Disposition": disposition})  # fmt: skip
