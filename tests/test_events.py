@@ -147,6 +147,19 @@ def test_the_form_builds_an_ending_rule_and_shows_it_again(repeat, extra, rule):
     assert events.event_from_form(again, record["id"], None, datetime.now()) == record
 
 
+def test_a_flood_of_events_stops_at_the_most_a_hub_keeps(tmp_path, monkeypatch):
+    conn = hub_store.connect(tmp_path / "hub.db")
+    hub_store.create_schema(conn)
+    monkeypatch.setattr(events, "MAX_UPCOMING", 3)
+    for n in range(3):
+        events.save(conn, events.event_from_form(form(title_nl=f"E{n}"), None, None,
+                                                 datetime.now()), "sanne")  # fmt: skip
+    with pytest.raises(events.FormProblem, match="3 events coming up already"):
+        events.save(conn, events.event_from_form(form(), None, None, datetime.now()), "sanne")
+    count = "SELECT count(*) FROM shared_records WHERE entity = 'event'"
+    assert conn.execute(count).fetchone() == (3,)
+
+
 # -- the hub: the desk, a group's link, calendar files and feeds --------------------------------
 
 
@@ -262,6 +275,20 @@ def test_a_weekly_event_of_the_desk_reaches_a_kiosk_and_a_cancel_takes_it_away(h
     assert reply.status_code == 303
     SyncClient(kiosk).sync_once()  # the tombstone
     assert not kiosk.conn.execute("SELECT 1 FROM events WHERE id = ?", [event_id]).fetchone()
+
+
+def test_a_change_at_the_desk_keeps_the_event_and_its_id(hub, desk):
+    post(hub, desk, form(title_nl="Voorleesuur", repeat="weekly", end_kind="count", count="4"))
+    (event_id,) = [i for i, e in stored_events(hub).items() if e["title"]["nl"] == "Voorleesuur"]
+    page = desk.get(f"{hub.url}/desk/events?edit={event_id}", timeout=10).text
+    assert 'value="Voorleesuur"' in page and 'name="count"' in page and 'value="4"' in page
+    count = len(stored_events(hub))
+    reply = post(hub, desk, form(event=event_id, title_nl="Voorleesuur voor peuters",
+                                 repeat="weekly", end_kind="count", count="6"))  # fmt: skip
+    assert reply.status_code == 303 and len(stored_events(hub)) == count
+    changed = stored_events(hub)[event_id]
+    assert changed["title"]["nl"] == "Voorleesuur voor peuters"
+    assert changed["rrule"] == "FREQ=WEEKLY;BYDAY=TU;COUNT=6"
 
 
 def test_the_calendar_file_carries_the_rule_in_the_halls_time_zone(hub, desk):
