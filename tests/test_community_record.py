@@ -252,6 +252,7 @@ def test_bad_input_through_the_edit_link_is_refused_and_nothing_stored(served, b
     reply = requests.post(f"{served.url}/edit/{token}", data=form, timeout=10,
                           headers={"Accept-Language": "nl"})  # fmt: skip
     assert reply.status_code == 400 and says in reply.text, reply.text[-2000:]
+    assert 'value="Iets anders"' in reply.text  # shown again as sent: nothing typed twice
     after = (hub_store.shared_record(conn, "community", group),
              conn.execute("SELECT count(*) FROM proposals").fetchone(),
              conn.execute("SELECT * FROM community_mailboxes").fetchall())  # fmt: skip

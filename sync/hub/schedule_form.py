@@ -304,3 +304,27 @@ def places_from_form(form: Form) -> list[dict]:
     if len(places) > MAX_PLACES:
         raise FormProblem(N_("At most {max} places."), max=MAX_PLACES)
     return places
+
+
+# -- a refused form, shown again as it was posted ---------------------------------------------
+
+
+def posted_rows(form: Form, languages: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    """The meeting and place rows as posted (unchecked), for showing a refused form again:
+    nobody has to type their changes twice. At most MAX_MEETINGS + 1 and MAX_PLACES rows."""
+    meetings = []
+    for i in _rows(form, "m")[: MAX_MEETINGS + 1]:
+        meetings.append({
+            **{k: _one(form, f"m{i}_{k}") for k in ("pattern", "interval", "nth", "monthday",
+                                                   "rrule", "starts_on", "opens", "closes",
+                                                   "place")},
+            "days": list(form.get(f"m{i}_days", ())),
+            "months": list(form.get(f"m{i}_months", ())),
+            "when": {lang: _one(form, f"m{i}_when_{lang}") for lang in languages
+                     if _one(form, f"m{i}_when_{lang}")},
+        })  # fmt: skip
+    places = []
+    for i in _rows(form, "p")[:MAX_PLACES]:
+        places.append({k: _one(form, f"p{i}_{k}") or None
+                       for k in ("address", "name", "latitude", "longitude")})  # fmt: skip
+    return meetings, places

@@ -16,8 +16,9 @@ from sync.hub import archive, desk_store, proposals
 from sync.hub import store as hub_store
 from sync.hub.desk.access import form, hub_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
-from sync.hub.edit import (
+from sync.hub.record_form import (
     BLANK,
+    as_posted,
     changes_to,
     form_context,
     form_record,
@@ -94,14 +95,19 @@ def _qr_svg(text: str) -> str:
 
 
 def _record_page(request: Request, session, template: str, record: dict, status: int = 200,
-                 **context):  # fmt: skip
+                 posted=None, **context):  # fmt: skip
+    """The record's form; ``posted``: a refused form, shown again as it was sent."""
     from sync.hub.desk.access import lang_of
 
     conn = hub_of(request).conn
     mailbox = desk_store.mailbox(conn, record["id"]) if record.get("id") else None
+    rows = None
+    if posted is not None:
+        record, rows = as_posted(record, posted)
+        mailbox = (posted.get("mailbox") or [mailbox])[0]
     return render(request, template, session, status=status,
-                  **{**form_context(conn, record, lang_of(request)), "mailbox": mailbox or "",
-                     **context})  # fmt: skip
+                  **{**form_context(conn, record, lang_of(request), rows),
+                     "mailbox": mailbox or "", **context})  # fmt: skip
 
 
 #: New groups one desk account may make in an hour: a busy day's work many times over, and
@@ -127,6 +133,7 @@ async def new_community(
         return _record_page(request, session, "community_new.html", dict(BLANK), status=429,
                             problem=words_for(request)(N_("Many new groups in one hour: wait a "
                                                           "while, then try again.")))  # fmt: skip
+    form_data = None  # stays None for a form too big to read
     try:
         form_data = form_values(posted)
         wanted = form_record(dict(BLANK), form_data, taxonomy_of(conn), date.today())
@@ -135,10 +142,10 @@ async def new_community(
         stored = archive.create_community(conn, session.username, fields)
     except FormProblem as exc:
         return _record_page(request, session, "community_new.html", dict(BLANK), status=400,
-                            problem=exc.words(words_for(request)))  # fmt: skip
+                            posted=form_data, problem=exc.words(words_for(request)))  # fmt: skip
     except protocol.ProtocolError as exc:
         return _record_page(request, session, "community_new.html", dict(BLANK), status=400,
-                            problem=str(exc))  # fmt: skip
+                            posted=form_data, problem=str(exc))  # fmt: skip
     if mailbox:
         desk_store.set_mailbox(conn, session.username, stored["id"], mailbox)
     return RedirectResponse(f"/desk/communities/{stored['id']}?done=created", status_code=303)
@@ -169,6 +176,7 @@ async def community_edit(
     record = hub_store.shared_record(conn, "community", community_id)
     if record is None:
         return render(request, "forbidden.html", session, status=404, gone=True)
+    form_data = None  # stays None for a form too big to read
     try:
         form_data = form_values(posted)
         changes = changes_to(record, form_record(record, form_data, taxonomy_of(conn),
@@ -177,10 +185,10 @@ async def community_edit(
         result = proposals.propose(conn, community_id, changes, "reception", session.username)
     except FormProblem as exc:
         return _record_page(request, session, "community_edit.html", record, status=400,
-                            problem=exc.words(words_for(request)))  # fmt: skip
+                            posted=form_data, problem=exc.words(words_for(request)))  # fmt: skip
     except protocol.ProtocolError as exc:
         return _record_page(request, session, "community_edit.html", record, status=400,
-                            problem=str(exc))  # fmt: skip
+                            posted=form_data, problem=str(exc))  # fmt: skip
     if mailbox and mailbox != desk_store.mailbox(conn, community_id):
         desk_store.set_mailbox(conn, session.username, community_id, mailbox)
         result = {**result, "mailbox": "applied"}
