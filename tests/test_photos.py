@@ -267,6 +267,12 @@ def test_refused_uploads_say_why_and_store_nothing(module_hub, groups):
     assert "megapixel" in problem_of(bomb)
     assert problem_of(nothing)
     assert stored(hub) == before and waiting_images(hub, cid) == []
+    # The same photo twice is one proposal.
+    photo = jpeg(colour=(120, 10, 10))
+    assert upload(hub, token, photo).status_code == 303
+    again = upload(hub, token, photo)
+    assert again.status_code == 409 and "staat er al" in problem_of(again)
+    assert len(waiting_images(hub, cid)) == 1
 
 
 def test_a_heic_upload_from_a_phone_is_kept_as_jpeg(module_hub, groups):
@@ -570,3 +576,22 @@ def test_from_a_phone_to_the_kiosk_screen(hub, make_kiosk, demo_store, demo_conf
         if abs(pixel[0] - MAGENTA[0]) < 30 and pixel[1] < 40 and abs(pixel[2] - MAGENTA[2]) < 30
     )  # fmt: skip
     assert magenta > 500, magenta  # the group's own photo, not its initials
+
+
+def test_a_third_of_the_demo_town_has_a_photo_made_as_an_upload_would_be():
+    from kiosk.demo import read_demo
+    from kiosk.paths import DEMO_DIR
+
+    records = read_demo()[3]
+    with_photo = [r for r in records if r.get("image")]
+    assert len(with_photo) * 3 >= len(records)
+    for record in with_photo:
+        image = record["image"]
+        files = [p for p in (DEMO_DIR / "photos").glob("*.jpg")
+                 if hashlib.sha256(p.read_bytes()).hexdigest() == image["sha256"]]  # fmt: skip
+        [path] = files
+        data = path.read_bytes()
+        assert len(data) == image["bytes"] <= 64 * 1024  # small: drawn, flat colours
+        with Image.open(path) as drawn:
+            assert drawn.format == "JPEG" and drawn.size == (image["width"], image["height"])
+            assert not drawn.getexif() and "icc_profile" not in drawn.info
