@@ -275,6 +275,31 @@ def test_refused_uploads_say_why_and_store_nothing(module_hub, groups):
     assert len(waiting_images(hub, cid)) == 1
 
 
+def test_a_newer_photo_replaces_the_waiting_one_and_unused_files_are_swept(module_hub, groups):
+    import time
+
+    hub, cid = module_hub, next(groups)
+    token = edit_link(hub, cid)
+    assert upload(hub, token, jpeg(colour=(1, 1, 100))).status_code == 303
+    [first] = waiting_images(hub, cid)
+    assert upload(hub, token, jpeg(colour=(1, 100, 1))).status_code == 303
+    [second] = waiting_images(hub, cid)  # one photo per group waits at the desk
+    assert second != first
+    folder = hub.data_dir / "photos"
+    assert (folder / f"{first['sha256']}.jpg").exists()  # not within the grace period
+    conn = _conn(hub)
+    try:
+        shown = {json.loads(d)["image"]["sha256"] for (d,) in conn.execute(
+            "SELECT data FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
+            " AND json_extract(data, '$.image') IS NOT NULL")}  # fmt: skip
+        assert photos.sweep(conn, hub.data_dir, now=time.time() + 2 * photos.SWEEP_GRACE) >= 1
+    finally:
+        conn.close()
+    assert not (folder / f"{first['sha256']}.jpg").exists()
+    assert (folder / f"{second['sha256']}.jpg").exists()
+    assert all((folder / f"{sha}.jpg").exists() for sha in shown)  # every group's current one
+
+
 def test_a_heic_upload_from_a_phone_is_kept_as_jpeg(module_hub, groups):
     hub, cid = module_hub, next(groups)
     reply = upload(hub, edit_link(hub, cid), heic(), name="IMG_0001.HEIC", kind="image/heic")

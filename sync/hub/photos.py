@@ -40,6 +40,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,7 @@ from fastapi.responses import RedirectResponse, Response
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from sync import protocol
-from sync.hub import proposals, render
+from sync.hub import desk_store, proposals, render
 from sync.hub import store as hub_store
 from sync.hub.desk.access import page
 from sync.hub.i18n import N_, choose_language, translator
@@ -262,6 +263,51 @@ def save(data_dir: Path, jpeg: bytes) -> str:
     return sha
 
 
+SWEEP_GRACE = 3600  # seconds: a file saved just now may not be in a proposal yet
+
+
+def supersede(conn, community_id: str, actor: str) -> int:
+    """A group's older photos that still wait for review give way to its newer one: the desk
+    sees one photo per group, and a group cannot pile photos up on the hub's disk."""
+    with hub_store.write(conn):
+        ended = conn.execute(
+            "UPDATE proposals SET status = 'declined', decided_by = ?, decided_at = ?"
+            " WHERE community_id = ? AND status = 'review'"
+            " AND json_extract(changes, '$.image') IS NOT NULL"
+            " AND (SELECT count(*) FROM json_each(changes)) = 1",
+            ["superseded by a newer photo", hub_store.now_iso(), community_id],
+        ).rowcount
+        if ended:
+            desk_store.audit(conn, actor, f"{ended} waiting photo(s) replaced", community_id)
+    return ended
+
+
+def sweep(conn, data_dir: Path, now: float | None = None) -> int:
+    """Remove stored photos that no community shows and no proposal waits with (declined,
+    superseded, replaced), once older than SWEEP_GRACE. Returns how many went."""
+    folder = Path(data_dir) / "photos"
+    if not folder.is_dir():
+        return 0
+    kept = {
+        row[0]
+        for row in conn.execute(
+            "SELECT json_extract(data, '$.image.sha256') FROM shared_records"
+            " WHERE entity = 'community' AND data IS NOT NULL"
+            " UNION SELECT json_extract(changes, '$.image.sha256') FROM proposals"
+            " WHERE status IN ('review', 'awaiting_community')"
+        )
+        if row[0]
+    }
+    now = time.time() if now is None else now
+    gone = 0
+    for path in folder.glob("*.jpg"):
+        if path.stem not in kept and _HASH.match(path.stem):
+            if now - path.stat().st_mtime > SWEEP_GRACE:
+                path.unlink(missing_ok=True)
+                gone += 1
+    return gone
+
+
 def is_published(conn, sha256: str) -> bool:
     """Is ``sha256`` a current community's photo (approved at the desk)?"""
     return (
@@ -442,8 +488,10 @@ async def upload(request: Request, token: str) -> Response:
             return await refuse(DISK_FULL, 507)
         changes = protocol.community_changes("changes", {"image": image})
         who = f"community {record['name'][:40]}"
+        await run_in_threadpool(supersede, state.conn, community_id, who)
         await run_in_threadpool(proposals.propose, state.conn, community_id, changes,
                                 "community", who)  # fmt: skip
+        await run_in_threadpool(sweep, state.conn, state.data_dir)
     except PhotoRefused as refused:
         return await refuse(refused.reason, refused.status)
     return RedirectResponse(f"/edit/{token}?done=sent", status_code=303)
