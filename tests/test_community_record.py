@@ -390,3 +390,58 @@ def test_the_edit_page_on_a_phone(served, page, tmp_path):
     page.screenshot(path=str(shots / "desk-community-new-desktop.png"))
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(shots / "desk-community-new-phone.png"))
+
+
+ENGLISH = (
+    "How often?",
+    "Add the group",
+    "Every how many weeks?",
+    "Remove this meeting",
+    "Position on the map (may stay empty)",
+    "Kind of group",
+    "Which week of the month?",
+)
+
+
+@pytest.mark.parametrize("lang", ["nl", "tr", "ar", "pl", "uk"])
+def test_the_new_group_page_and_the_edit_page_speak_the_language(served, lang):
+    web = desk_web(served, f"taal-{lang}")
+    _group, token = _group_with_link(served, f"Taalclub-{lang}")
+    pages = (web.get(f"{served.url}/desk/communities/new?lang={lang}", timeout=10).text,
+             requests.get(f"{served.url}/edit/{token}?lang={lang}", timeout=10).text)  # fmt: skip
+    for page in pages:
+        assert [words for words in ENGLISH if words in page] == [], lang
+        assert f'lang="{lang}"' in page and ('dir="rtl"' in page) == (lang == "ar")
+
+
+def test_the_community_screen_says_the_meetings_in_words(kiosk, make_record, tmp_path):
+    """The real kiosk app, headless: the community screen's meeting lines, Dutch and Arabic."""
+    from kiosk import navigation as nav
+    from screens.community import CommunityScreen  # noqa: F401  (the screen under test)
+
+    app = kiosk.app
+    record = make_record(
+        "Zangkoor De Linde", themes=["eten"], gifts_welcome=[],
+        schedule=[{"place": "Buurthuis De Linde", "rrule": "FREQ=WEEKLY;BYDAY=TU",
+                   "starts_on": "2026-01-06", "opens": "14:00", "closes": "16:00"},
+                  {"place": "Het Anker", "rrule": "FREQ=MONTHLY;BYDAY=-1FR",
+                   "starts_on": "2026-01-01", "opens": "19:00",
+                   "when": {"nl": "Niet in juli"}}],
+    )  # fmt: skip
+    app.store.upsert_communities([record])
+    kiosk.tap(app.screen(nav.ATTRACT))
+    app.open_community(record["id"])
+    kiosk.pump()
+    box = app.screen(nav.COMMUNITY).ids.meetings_box
+    lines = [label.text for label in box.children[::-1]]
+    assert lines[0].startswith("Elke dinsdag, 14.00–16.00 · Volgende keer: dinsdag")
+    assert lines[1] == "Buurthuis De Linde"
+    assert lines[2].startswith("Elke laatste vrijdag van de maand, vanaf 19.00")
+    assert lines[2].endswith("Niet in juli")
+    app.set_language("ar")
+    app.open_community(record["id"])
+    kiosk.pump()
+    box = app.screen(nav.COMMUNITY).ids.meetings_box
+    shown = " ".join(label.text for label in box.children)
+    assert "14:00–16:00" in shown and "Elke" not in shown
+    kiosk.screenshot(_shots(tmp_path) / "kiosk-community-meetings-ar.png")
