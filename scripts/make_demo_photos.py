@@ -97,8 +97,9 @@ def orchard(rng):
     hills(draw, rng, base=300, layers=2)
     for i in range(6):
         x = 70 + i * 130 + rng.randint(-20, 20)
+        fruit = rng.choice([(214, 60, 50), (240, 190, 60), (230, 120, 40)])
         tree(draw, x, 430 + rng.randint(-20, 20), rng.randint(190, 240), rng.choice(GREENS),
-             fruit=rng.choice([(214, 60, 50), (240, 190, 60), (230, 120, 40)]), rng=rng)  # fmt: skip
+             fruit=fruit, rng=rng)  # fmt: skip
     return image
 
 
@@ -109,7 +110,7 @@ def walk(rng):
     path = [(W * S * 0.55, H * S), (W * S * 0.85, H * S)]
     draw.polygon([path[0], path[1], (W * S * 0.52, 300 * S), (W * S * 0.5, 300 * S)],
                  fill=(222, 200, 160))  # fmt: skip
-    for i in range(5):
+    for _ in range(5):
         tree(draw, rng.randint(30, 380), rng.randint(330, 470), rng.randint(120, 190),
              rng.choice(GREENS))  # fmt: skip
     for i, colour in enumerate(rng.sample(WARM, 3)):  # walkers: a head and a body
@@ -333,6 +334,114 @@ def cinema(rng):
     return image
 
 
+def cups(rng):
+    """Tea glasses and coffee cups on a tray: a coffee morning."""
+    image, draw = canvas(rng, sky=((244, 226, 204), (252, 244, 232)))
+    draw.rectangle((0, 300 * S, W * S, H * S), fill=(168, 112, 76))
+    draw.ellipse((90 * S, 320 * S, 710 * S, 480 * S), fill=(214, 170, 90))
+    draw.ellipse((110 * S, 330 * S, 690 * S, 470 * S), fill=(232, 196, 120))
+    for i in range(5):
+        x, y = (170 + i * 115) * S, (370 + (i % 2) * 40) * S
+        if i % 2 == 0:  # a tulip-shaped tea glass, tea inside
+            draw.polygon([(x - 28 * S, y - 90 * S), (x + 28 * S, y - 90 * S),
+                          (x + 18 * S, y - 40 * S), (x + 26 * S, y), (x - 26 * S, y),
+                          (x - 18 * S, y - 40 * S)], fill=(246, 240, 230))  # fmt: skip
+            draw.polygon([(x - 24 * S, y - 70 * S), (x + 24 * S, y - 70 * S),
+                          (x + 16 * S, y - 40 * S), (x + 22 * S, y - 6 * S),
+                          (x - 22 * S, y - 6 * S), (x - 16 * S, y - 40 * S)],
+                         fill=(176, 52, 30))  # fmt: skip
+            draw.ellipse((x - 40 * S, y - 6 * S, x + 40 * S, y + 12 * S), fill=(200, 200, 210))
+        else:  # a coffee cup on its saucer
+            draw.ellipse((x - 50 * S, y - 10 * S, x + 50 * S, y + 16 * S), fill=(250, 250, 250))
+            draw.rounded_rectangle((x - 32 * S, y - 60 * S, x + 32 * S, y), 14 * S,
+                                   fill=rng.choice(WARM))  # fmt: skip
+            draw.arc((x + 20 * S, y - 50 * S, x + 50 * S, y - 20 * S), 270, 90,
+                     fill=(250, 250, 250), width=6 * S)  # fmt: skip
+        for k in (-1, 1):  # steam
+            draw.arc((x + k * 10 * S - 10 * S, y - 150 * S, x + k * 10 * S + 10 * S,
+                      y - 100 * S), 90, 270, fill=(200, 186, 170), width=4 * S)  # fmt: skip
+    return image
+
+
+def studio(rng):
+    """A rehearsal room: speakers and the bars of a mixing desk."""
+    image, draw = canvas(rng, sky=((28, 30, 54), (70, 44, 90)))
+    for x in (60, 620):
+        draw.rounded_rectangle((x * S, 90 * S, (x + 120) * S, 400 * S), 12 * S, fill=(30, 30, 36))
+        for y, r in ((170, 38), (310, 54)):
+            draw.ellipse(((x + 60 - r) * S, (y - r) * S, (x + 60 + r) * S, (y + r) * S),
+                         fill=(70, 70, 84))  # fmt: skip
+            draw.ellipse(((x + 60 - r / 3) * S, (y - r / 3) * S, (x + 60 + r / 3) * S,
+                          (y + r / 3) * S), fill=(20, 20, 24))  # fmt: skip
+    colours = [(80, 200, 160), (240, 200, 80), (240, 110, 90)]
+    for i in range(14):
+        x = (215 + i * 27) * S
+        level = rng.randint(3, 12)
+        for k in range(level):
+            y = (400 - k * 22) * S
+            draw.rounded_rectangle((x, y - 16 * S, x + 20 * S, y), 3 * S,
+                                   fill=colours[0 if k < 6 else 1 if k < 10 else 2])  # fmt: skip
+    draw.rectangle((0, 420 * S, W * S, H * S), fill=(46, 40, 52))
+    return image
+
+
+def birdhouses(rng):
+    """Birdhouses made in the shed, on their poles in a green garden."""
+    image, draw = canvas(rng)
+    sun(draw, rng, x=680, y=90)
+    hills(draw, rng, base=340, layers=2)
+    for i in range(4):
+        x, top = (120 + i * 180) * S, (150 + rng.randint(-30, 40)) * S
+        colour = rng.choice(WARM + [(90, 150, 170)])
+        draw.rectangle((x - 6 * S, top + 90 * S, x + 6 * S, 470 * S), fill=(110, 78, 52))
+        draw.rectangle((x - 50 * S, top + 10 * S, x + 50 * S, top + 110 * S), fill=colour)
+        draw.polygon([(x - 64 * S, top + 16 * S), (x, top - 44 * S), (x + 64 * S, top + 16 * S)],
+                     fill=(120, 70, 50))  # fmt: skip
+        draw.ellipse((x - 16 * S, top + 40 * S, x + 16 * S, top + 72 * S), fill=(40, 30, 30))
+    return image
+
+
+def cards(rng):
+    """Playing cards fanned out beside a pair of dice: a board-game evening."""
+    image, draw = canvas(rng, sky=((40, 100, 80), (30, 80, 64)))
+    centre = (300 * S, 470 * S)
+    for k, angle in enumerate(range(-40, 41, 20)):
+        card = Image.new("RGBA", (130 * S, 190 * S), (0, 0, 0, 0))
+        face = ImageDraw.Draw(card)
+        face.rounded_rectangle((0, 0, 130 * S - 1, 190 * S - 1), 12 * S, fill=(252, 250, 244),
+                               outline=(200, 196, 186), width=2 * S)  # fmt: skip
+        red = k % 2 == 0
+        colour = (196, 40, 50) if red else (30, 30, 40)
+        cx, cy = 65 * S, 95 * S
+        if red:  # a heart
+            face.ellipse((cx - 30 * S, cy - 26 * S, cx + 2 * S, cy + 6 * S), fill=colour)
+            face.ellipse((cx - 2 * S, cy - 26 * S, cx + 30 * S, cy + 6 * S), fill=colour)
+            face.polygon([(cx - 29 * S, cy - 4 * S), (cx + 29 * S, cy - 4 * S), (cx, cy + 34 * S)],
+                         fill=colour)  # fmt: skip
+        else:  # a spade
+            face.polygon([(cx, cy - 36 * S), (cx + 30 * S, cy + 4 * S), (cx - 30 * S, cy + 4 * S)],
+                         fill=colour)  # fmt: skip
+            face.ellipse((cx - 30 * S, cy - 10 * S, cx + 2 * S, cy + 20 * S), fill=colour)
+            face.ellipse((cx - 2 * S, cy - 10 * S, cx + 30 * S, cy + 20 * S), fill=colour)
+            face.polygon([(cx, cy), (cx + 12 * S, cy + 34 * S), (cx - 12 * S, cy + 34 * S)],
+                         fill=colour)  # fmt: skip
+        turned = card.rotate(-angle, expand=True, resample=Image.Resampling.BICUBIC)
+        dx = math.sin(math.radians(angle)) * 170 * S
+        dy = -math.cos(math.radians(angle)) * 170 * S
+        image.paste(turned, (round(centre[0] + dx - turned.width / 2),
+                             round(centre[1] + dy - turned.height / 2)), turned)  # fmt: skip
+    for x, y, pips in ((560, 170, 3), (650, 300, 6)):
+        x, y, d = x * S, y * S, 90 * S
+        draw.rounded_rectangle((x, y, x + d, y + d), 16 * S, fill=rng.choice(WARM))
+        spots = {3: [(0.25, 0.25), (0.5, 0.5), (0.75, 0.75)],
+                 6: [(0.28, 0.22), (0.28, 0.5), (0.28, 0.78), (0.72, 0.22), (0.72, 0.5),
+                     (0.72, 0.78)]}[pips]  # fmt: skip
+        for px, py in spots:
+            cx, cy = x + px * d, y + py * d
+            draw.ellipse((cx - 8 * S, cy - 8 * S, cx + 8 * S, cy + 8 * S), fill=(255, 255, 255))
+    return image
+
+
 #: Which groups have a photo, and what it shows: more than a third of the 64.
 SUBJECTS = {
     "buurtmoestuin-de-hoven": garden, "pluktuin-t-broek": garden,
@@ -340,11 +449,11 @@ SUBJECTS = {
     "dorpsboomgaard-esveld": orchard, "wandelclub-de-stappers": walk,
     "rouwwandelgroep-langs-de-aa": walk, "landschapsploeg-ter-aa": walk,
     "repair-cafe-de-linde": workshop, "fietswerkplaats-de-spaak": workshop,
-    "de-mannenschuur-esveld": workshop, "fanfare-eendracht-broekhuizen": music,
-    "buurtkoor-zing-maar-mee": music, "studio-kelder": music,
+    "de-mannenschuur-esveld": birdhouses, "fanfare-eendracht-broekhuizen": music,
+    "buurtkoor-zing-maar-mee": music, "studio-kelder": studio,
     "de-lange-tafel-oosterpark": meal, "soep-op-zondag-broekhuizen": meal,
-    "kahve-en-koffie-de-hoven": meal, "schaakclub-de-toren": games,
-    "bordspellenavond-de-dobbelsteen": games, "breiclub-steek-voor-steek": yarn,
+    "kahve-en-koffie-de-hoven": cups, "schaakclub-de-toren": games,
+    "bordspellenavond-de-dobbelsteen": cards, "breiclub-steek-voor-steek": yarn,
     "naaiatelier-de-draad": yarn, "imkervereniging-de-honingraat": bees,
     "energiecooperatie-aazon": energy, "taalcafe-lindewaard": books,
     "voorleesopas-molenwijk": books, "zomerbios-marktplein": cinema,
