@@ -14,14 +14,13 @@ them with the hall's time zone (render.LOCAL_ZONE).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
 import sqlite3
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sync import protocol, recurrence
@@ -51,8 +50,6 @@ MAX_UPCOMING = 2000
 #: A feed holds events that ended at most this long ago, and at most FEED_EVENTS of them.
 FEED_PAST_DAYS = 31
 FEED_EVENTS = 500
-#: Part of a calendar file's ETag: raise it when the files change shape for the same records.
-CALENDAR_FORMAT = "1"
 _CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
@@ -423,64 +420,3 @@ def decide(conn: sqlite3.Connection, ref: str, approve: bool, actor: str) -> boo
         verdict = "approved" if approve else "declined"
         desk_store.audit(conn, actor, f"proposed event {verdict}", record["id"])
     return True
-
-
-# -- calendar files ---------------------------------------------------------------------------
-
-
-def calendar(records: list[tuple[dict, str]], names: dict[str, str], lang: str,
-             public_url: str, said_in, localised, name: str = "") -> bytes:  # fmt: skip
-    """An iCalendar file (RFC 5545) of these events with their rules, times in the hall's
-    zone. Only what a kiosk shows anyone: title, times, place, description, the group's name
-    and its public page."""
-    from icalendar import Calendar, Event, vRecur
-
-    zone = render.LOCAL_ZONE
-    cal = Calendar()
-    cal.add("prodid", "-//Ontmoet//hub//NL")
-    cal.add("version", "2.0")
-    if name:
-        cal.add("x-wr-calname", name)
-        cal.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
-    for record, updated in records:
-        item = Event()
-        item.add("uid", f"{record['id']}@ontmoet")
-        item.add("summary", said_in(localised(record["title"], lang), lang))
-        item.add("dtstart", naive(record["starts_at"]).replace(tzinfo=zone))
-        item.add("dtend", naive(record["ends_at"]).replace(tzinfo=zone))
-        # The moment the record last changed: the same file for the same record (an ETag).
-        item.add("dtstamp", datetime.fromisoformat(updated).astimezone(UTC))
-        item.add("location", record["place"])
-        if record.get("rrule"):
-            item.add("rrule", vRecur.from_ical(_utc_until(record["rrule"])))
-        lines = []
-        if record.get("description"):
-            lines.append(said_in(localised(record["description"], lang), lang))
-        group = names.get(record["community_id"] or "")
-        if group:
-            lines.append(group)
-            if public_url:
-                item.add("url", f"{public_url}/c/{record['community_id']}")
-        if lines:
-            item.add("description", "\n\n".join(lines))
-        cal.add_component(item)
-    cal.add_missing_timezones()
-    return cal.to_ical()
-
-
-def _utc_until(rule: str) -> str:
-    """RFC 5545: with a DTSTART in a time zone, UNTIL is a UTC moment."""
-
-    def utc(match: re.Match) -> str:
-        if match.group(0).endswith("Z") and match.group(2):
-            return match.group(0)  # a UTC moment already
-        day = match.group(1)
-        local = datetime.strptime(day + (match.group(2) or "T235959"), "%Y%m%dT%H%M%S")
-        moment = local.replace(tzinfo=render.LOCAL_ZONE).astimezone(UTC)
-        return f"UNTIL={moment:%Y%m%dT%H%M%S}Z"
-
-    return re.sub(r"UNTIL=(\d{8})(T\d{6})?Z?", utc, rule)
-
-
-def etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

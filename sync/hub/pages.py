@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from kiosk.meeting_words import meeting_line
 from sync import protocol
-from sync.hub import events, keys
+from sync.hub import calendars, events, keys
 from sync.hub import store as hub_store
 from sync.hub.i18n import choose_language, language_name, translator
 from sync.hub.render import HERE, render
@@ -245,15 +245,15 @@ def _calendar_reply(request: Request, records, lang: str, disposition: str,
     again gets 304 without the file being made. Public data: caches may keep it 5 minutes."""
     state = _state(request)
     base = state.base_url(request)
-    made_of = [events.CALENDAR_FORMAT, request.url.path, lang, base, name,
+    made_of = [calendars.CALENDAR_FORMAT, request.url.path, lang, base, name,
                str(hub_store.last_seq(state.conn)),
                events.local_now().date().isoformat()]  # fmt: skip
-    tag = events.etag("\n".join(made_of).encode())
+    tag = calendars.etag("\n".join(made_of).encode())
     headers = {"ETag": tag, "Cache-Control": "public, max-age=300",
                "Vary": "Accept-Language, Cookie"}  # fmt: skip
     if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    body = events.calendar(records(), events.group_names(state.conn), lang, base, said_in,
+    body = calendars.calendar(records(), events.group_names(state.conn), lang, base, said_in,
                            localised, name)  # fmt: skip
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={**headers, "Content-Disposition": disposition})  # fmt: skip
