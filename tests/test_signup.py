@@ -166,8 +166,10 @@ def test_a_group_signs_up_on_a_phone_in_dutch_and_arabic_is_approved_mailed_and_
     # After a sync the groups are on a kiosk; their e-mail address is not.
     kiosk = enrolled_kiosk(desk, tmp_path / "k", "kiosk-hal")
     SyncClient(kiosk).sync_once()
-    on_kiosk = dict(kiosk.conn.execute("SELECT name, neighbourhood FROM communities"))
+    on_kiosk = dict(kiosk.conn.execute("SELECT name, id FROM communities"))
     assert {"Fietsclub Lindewaard", "نادي الخياطة"} <= set(on_kiosk)
+    # A visitor finds the new group by typing a piece of its name.
+    assert on_kiosk["Fietsclub Lindewaard"] in kiosk.search("fietscl", seed="test")
     kiosk.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert b"fiets@voorbeeld.nl" not in (tmp_path / "k" / "kiosk.db").read_bytes()
 
@@ -495,3 +497,24 @@ def test_the_per_address_limit_forgets_quiet_addresses_and_cannot_grow_without_e
     assert limit.take("a") is True  # a known address goes on as before
     now[0] = 61  # the window has passed: the quiet addresses are forgotten
     assert limit.take("d") is True and set(limit._hits) == {"d"}
+
+
+def test_a_kiosk_flooding_tips_has_them_quarantined_over_its_quota(tmp_path):
+    from hub_helpers import HubProcess
+
+    from kiosk.forms import send_group_tip
+    from kiosk.visitor_records import new_record_id
+    from sync.hub.store import QUOTAS_PER_HOUR
+
+    hub = HubProcess(tmp_path / "hub").start()  # the real quotas (no load-test factor)
+    try:
+        kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-hal")
+        quota = QUOTAS_PER_HOUR["group_tip"]
+        for n in range(quota + 5):
+            send_group_tip(kiosk, new_record_id(), f"groep {n}", "", "nl", "kiosk-hal")
+        SyncClient(kiosk).sync_once()
+        assert len(hub.records("group_tip")) == quota
+        (alert,) = hub.db().execute("SELECT last_alert FROM kiosks").fetchone()
+        assert "quota" in alert
+    finally:
+        hub.stop()

@@ -503,6 +503,7 @@ QUOTAS_PER_HOUR = {
     "introduction": 60,
     "interest": 300,
     "take_home_list": 300,
+    "group_tip": 30,  # a tip about a missing group: a few a day in a busy hall
 }
 BACKLOG_FACTOR = 10
 QUOTA_WINDOW_DAYS = 15  # records received longer ago are not counted (the kiosk's archive: 14)
