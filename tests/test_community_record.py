@@ -202,6 +202,9 @@ def test_the_edit_link_changes_every_field_through_review_and_only_its_own_group
     mailboxes = dict(conn.execute("SELECT community_id, email FROM community_mailboxes"))
     assert mailboxes[group] == "fiets@voorbeeld.nl" and mailboxes[other] == "koor@voorbeeld.nl"
     web = desk_web(served, "reviewer")
+    review = web.get(f"{served.url}/desk/review", timeout=10).text
+    assert "Elke zaterdag, april tot en met september, 10.00–12.00, Buurthuis De Linde" in review
+    assert "<th scope=\"row\">Wanneer jullie samenkomen</th>" in review  # no field codes
     csrf = csrf_of(web, f"{served.url}/desk/review")
     web.post(f"{served.url}/desk/review", timeout=10,
              data={"csrf": csrf, "proposal": proposal["ref"], "answer": "approve"})  # fmt: skip

@@ -11,13 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from kiosk.meeting_words import describe
 from sync import protocol
 from sync.hub import archive, desk_store, proposals
 from sync.hub import store as hub_store
-from sync.hub.desk.access import form, hub_of, page, render, words_for
+from sync.hub.desk.access import form, hub_of, lang_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
+from sync.hub.i18n import N_
 from sync.hub.record_form import (
     BLANK,
+    LABELS,
     as_posted,
     changes_to,
     form_context,
@@ -26,7 +29,6 @@ from sync.hub.record_form import (
     mailbox_from_form,
     taxonomy_of,
 )
-from sync.hub.i18n import N_
 from sync.hub.schedule_form import FormProblem
 from sync.hub.web import RateLimit
 
@@ -226,7 +228,10 @@ def review_page(request: Request, session: Annotated[DeskSession, Depends(page("
         record = hub_store.shared_record(conn, "community", p["community_id"]) or {}
         items.append({**p, "name": record.get("name", "—"),
                       "before": {k: record.get(k) for k in p["changes"]}})  # fmt: skip
-    return render(request, "review.html", session, items=items)
+    lang = lang_of(request)
+    return render(request, "review.html", session, items=items, labels=LABELS,
+                  meeting_words=lambda m: describe(m.get("rrule"), m.get("opens"),
+                                                   m.get("closes"), lang))  # fmt: skip
 
 
 @router.post("/review", response_class=HTMLResponse)
