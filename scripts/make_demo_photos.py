@@ -74,20 +74,32 @@ def tree(draw, x, y, h, colour, fruit=None, rng=None):
 
 
 def garden(rng):
+    """Vegetable beds: leafy rows, a few in flower, sunflowers at the back."""
     image, draw = canvas(rng)
     sun(draw, rng)
-    draw.rectangle((0, 300 * S, W * S, H * S), fill=(150, 104, 70))
-    for row in range(4):
-        y = (320 + row * 45) * S
-        draw.rectangle((0, y + 22 * S, W * S, y + 30 * S), fill=(126, 86, 58))
-        for i in range(11 + row):
-            x = (30 + i * (760 / (10 + row))) * S
+    hills(draw, rng, base=250, layers=1)
+    for i in range(5):  # sunflowers along the fence
+        x = (80 + i * 160 + rng.randint(-20, 20)) * S
+        top = rng.randint(150, 200) * S
+        draw.line((x, top, x, 300 * S), fill=(70, 120, 60), width=8 * S)
+        for a in range(0, 360, 30):
+            dx, dy = math.cos(math.radians(a)) * 30 * S, math.sin(math.radians(a)) * 30 * S
+            draw.ellipse((x + dx - 14 * S, top + dy - 14 * S, x + dx + 14 * S, top + dy + 14 * S),
+                         fill=(246, 196, 50))  # fmt: skip
+        draw.ellipse((x - 20 * S, top - 20 * S, x + 20 * S, top + 20 * S), fill=(110, 70, 40))
+    draw.rectangle((0, 290 * S, W * S, H * S), fill=(150, 104, 70))
+    for row in range(3):
+        y = (315 + row * 65) * S
+        draw.rectangle((0, y + 40 * S, W * S, y + 52 * S), fill=(126, 86, 58))
+        for i in range(6 + row):
+            x = (50 + i * (700 / (5 + row))) * S
             leaf = rng.choice(GREENS)
-            for a in (-1, 1):
-                draw.ellipse((x + a * 14 * S - 12 * S, y - 4 * S, x + a * 14 * S + 12 * S,
-                              y + 22 * S), fill=leaf)  # fmt: skip
-            if rng.random() < 0.4:
-                draw.ellipse((x - 8 * S, y - 10 * S, x + 8 * S, y + 6 * S), fill=rng.choice(WARM))
+            for a in (-1, 0, 1):
+                draw.ellipse((x + a * 22 * S - 18 * S, y - 8 * S + abs(a) * 10 * S,
+                              x + a * 22 * S + 18 * S, y + 40 * S), fill=leaf)  # fmt: skip
+            if rng.random() < 0.45:
+                r = 12 * S
+                draw.ellipse((x - r, y - 18 * S - r, x + r, y - 18 * S + r), fill=rng.choice(WARM))
     return image
 
 
