@@ -180,8 +180,10 @@ def send_reminders(conn: sqlite3.Connection, settings: mail.MailSettings, public
 
 
 def _page(request: Request, record: dict | None, status: int = 200, **context) -> Response:
+    confirmed = _confirmed_on(record) if record else None  # shown as '29 oktober 2025'
     return render(request, "confirm.html", choose_language(request), status=status,
-                  headers={"Cache-Control": "no-store"}, c=record, **context)  # fmt: skip
+                  headers={"Cache-Control": "no-store"}, c=record, confirmed=confirmed,
+                  **context)  # fmt: skip
 
 
 def _record(request: Request, token: str) -> tuple[sqlite3.Connection, dict | None]:
