@@ -204,7 +204,7 @@ def test_the_edit_link_changes_every_field_through_review_and_only_its_own_group
     web = desk_web(served, "reviewer")
     review = web.get(f"{served.url}/desk/review", timeout=10).text
     assert "Elke zaterdag, april tot en met september, 10.00–12.00, Buurthuis De Linde" in review
-    assert "<th scope=\"row\">Wanneer jullie samenkomen</th>" in review  # no field codes
+    assert '<th scope="row">Wanneer jullie samenkomen</th>' in review  # no field codes
     csrf = csrf_of(web, f"{served.url}/desk/review")
     web.post(f"{served.url}/desk/review", timeout=10,
              data={"csrf": csrf, "proposal": proposal["ref"], "answer": "approve"})  # fmt: skip
@@ -289,6 +289,8 @@ def test_the_new_routes_need_the_role_and_the_csrf_token(served):
                                  data={"csrf": csrf})  # fmt: skip
             assert unknown.status_code == 404, route
     assert editor.get(f"{served.url}/desk/communities/new", timeout=10).status_code == 403
+    nobody = requests.get(f"{served.url}/desk/communities/new", timeout=10, allow_redirects=False)
+    assert nobody.headers.get("location") == "/desk/login"
     huge = clerk.post(f"{served.url}/desk/communities/new", timeout=30,
                       data={"csrf": csrf, "name": "x" * 100_000})  # fmt: skip
     assert 400 <= huge.status_code < 500
