@@ -620,3 +620,53 @@ def test_a_third_of_the_demo_town_has_a_photo_made_as_an_upload_would_be():
         with Image.open(path) as drawn:
             assert drawn.format == "JPEG" and drawn.size == (image["width"], image["height"])
             assert not drawn.getexif() and "icc_profile" not in drawn.info
+
+
+def test_the_reception_sends_a_photo_from_the_desk_and_the_group_says_yes(
+    module_hub, groups, page: Page, tmp_path
+):
+    hub, cid = module_hub, next(groups)
+    token = edit_link(hub, cid)
+    photo = tmp_path / "flyer-foto.png"
+    Image.new("RGB", (640, 400), (90, 30, 160)).save(photo)
+    before = stored(hub)
+    # Not without a login, and not without the session's CSRF token.
+    anonymous = requests.post(f"{hub.url}/desk/communities/{cid}/photo",
+                              files={"photo": ("a.png", photo.read_bytes(), "image/png")},
+                              allow_redirects=False, timeout=10)  # fmt: skip
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/desk/login"
+    log_in(page, hub, "photo-sender", account(hub, "photo-sender", "receptionist"))
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    for csrf in (None, "not-the-token"):
+        forged = requests.post(
+            f"{hub.url}/desk/communities/{cid}/photo", cookies=cookies,
+            data={"csrf": csrf} if csrf else {},
+            files={"photo": ("a.png", photo.read_bytes(), "image/png")},
+            allow_redirects=False, timeout=10,
+        )  # fmt: skip
+        assert forged.status_code == 403, csrf
+    assert stored(hub) == before
+    # Through the editor page, as a receptionist does it.
+    page.goto(f"{hub.url}/desk/communities/{cid}")
+    page.locator("#photo-file").set_input_files(photo)
+    page.locator("section.photo button").click()
+    expect(page.locator("section.photo .notice")).to_contain_text("ja")
+    conn = _conn(hub)
+    try:
+        [proposal] = [p for p in proposals.pending(conn, "awaiting_community", cid)
+                      if "image" in p["changes"]]  # fmt: skip
+    finally:
+        conn.close()
+    image = proposal["changes"]["image"]
+    assert (image["width"], image["height"]) == (640, 400)
+    # The group sees the photo the reception proposes, and says yes.
+    edit_page = requests.get(f"{hub.url}/edit/{token}", timeout=10).text
+    assert f'src="/edit/{token}/photos/{image["sha256"]}.jpg"' in edit_page
+    said = requests.post(f"{hub.url}/edit/{token}", data={"proposal": proposal["ref"],
+                         "answer": "yes"}, allow_redirects=False, timeout=10)  # fmt: skip
+    assert said.status_code == 303
+    assert current_image(hub, cid) == image
+    page.goto(f"{hub.url}/desk/communities/{cid}")
+    expect(
+        page.locator(f'section.photo img[src="/desk/photos/{image["sha256"]}.jpg"]')
+    ).to_be_visible()

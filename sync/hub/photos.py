@@ -35,6 +35,7 @@ Who may see a photo:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import os
 import re
@@ -56,7 +57,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from sync import protocol
 from sync.hub import desk_store, proposals, render
 from sync.hub import store as hub_store
-from sync.hub.desk.access import page
+from sync.hub.desk.access import NotAllowed, page
+from sync.hub.desk_store import DeskSession
 from sync.hub.i18n import N_, choose_language, translator
 from sync.hub.web import RateLimit
 
@@ -72,7 +74,7 @@ QUALITY = 85
 UPLOADS_PER_HOUR = 12  # per edit link: a few tries, not a flood
 DECODING_AT_ONCE = 2  # decoding a 12 MP photo takes a core and ~100 MB for a moment
 
-UPLOAD_PATH = re.compile(r"^/edit/[^/]{1,64}/photo$")
+UPLOAD_PATH = re.compile(r"^/(edit|desk/communities)/[^/]{1,64}/photo$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 
@@ -326,15 +328,17 @@ def _is_the_groups(conn, community_id: str, sha256: str) -> bool:
         return True
     return any(
         (p["changes"].get("image") or {}).get("sha256") == sha256
-        for p in proposals.pending(conn, "review", community_id)
+        for status in ("review", "awaiting_community")
+        for p in proposals.pending(conn, status, community_id)
     )
 
 
-def waiting_photo(request: Request, community_id: str) -> dict | None:
-    """The group's photo that waits for the desk (the newest), for its edit page."""
+def waiting_photo(request: Request, community_id: str, status: str = "review") -> dict | None:
+    """The group's photo that waits for the desk (the newest), for its edit page; with
+    ``status='awaiting_community'``, the one the reception proposes to the group."""
     waiting = [
         p["changes"]["image"]
-        for p in proposals.pending(request.app.state.hub.conn, "review", community_id)
+        for p in proposals.pending(request.app.state.hub.conn, status, community_id)
         if p["changes"].get("image")
     ]
     return waiting[-1] if waiting else None
@@ -443,6 +447,7 @@ def _turns(request: Request) -> tuple[RateLimit, anyio.Semaphore]:
         if not hasattr(app_state, "photo_uploads"):
             app_state.photo_uploads = RateLimit(limit=UPLOADS_PER_HOUR, seconds=3600)
             app_state.photo_decoding = anyio.Semaphore(DECODING_AT_ONCE)
+            app_state.photo_desk_uploads = RateLimit(limit=DESK_UPLOADS_PER_HOUR, seconds=3600)
     return app_state.photo_uploads, app_state.photo_decoding
 
 
@@ -472,29 +477,95 @@ async def upload(request: Request, token: str) -> Response:
     limit, decoding = _turns(request)
     if not limit.take(community_id):
         return await refuse(TOO_OFTEN, 429)
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
-        return await refuse(TOO_LARGE, 413)
+    who = f"community {record['name'][:40]}"
     try:
-        data = await _read_photo_part(request)
-        async with decoding:
-            photo = await run_in_threadpool(process, data)
-        image = photo.image_field()
-        if image == record.get("image") or image == waiting_photo(request, community_id):
-            return await refuse(SAME_PHOTO, 409)
-        try:
-            await run_in_threadpool(save, state.data_dir, photo.jpeg)
-        except OSError:
-            return await refuse(DISK_FULL, 507)
-        changes = protocol.community_changes("changes", {"image": image})
-        who = f"community {record['name'][:40]}"
+        image, _fields = await _take_photo(request, record, decoding)
         await run_in_threadpool(supersede, state.conn, community_id, who)
-        await run_in_threadpool(proposals.propose, state.conn, community_id, changes,
-                                "community", who)  # fmt: skip
+        await run_in_threadpool(proposals.propose, state.conn, community_id,
+                                {"image": image}, "community", who)  # fmt: skip
         await run_in_threadpool(sweep, state.conn, state.data_dir)
     except PhotoRefused as refused:
         return await refuse(refused.reason, refused.status)
     return RedirectResponse(f"/edit/{token}?done=sent", status_code=303)
+
+
+#: What the desk's editor page says after a photo was sent (?photo=<code>): the outcome, or
+#: why it was refused. A code in the address, never a text someone could put there.
+DESK_NOTICES = {
+    "applied": N_("The new photo is on the kiosks now."),
+    "awaiting_community": N_("The new photo waits for the group's yes on its own page."),
+    "too_large": TOO_LARGE, "not_a_photo": NOT_A_PHOTO, "unreadable": UNREADABLE,
+    "too_many_pixels": TOO_MANY_PIXELS, "too_small": TOO_SMALL, "no_file": NO_FILE,
+    "too_often": TOO_OFTEN, "disk_full": DISK_FULL, "same_photo": SAME_PHOTO,
+}  # fmt: skip
+_CODE = {reason: code for code, reason in DESK_NOTICES.items()}
+render.env.globals["photo_notices"] = DESK_NOTICES
+DESK_UPLOADS_PER_HOUR = 60  # per desk account
+
+
+@router.post("/desk/communities/{community_id}/photo")
+async def desk_upload(
+    request: Request,
+    community_id: str,
+    session: Annotated[DeskSession, Depends(page("communities"))],
+) -> Response:
+    """The reception sends a group's photo (the editor page's form, with its CSRF token). As
+    every change by the reception: applied at once, unless the group chose its photo
+    itself; then it waits for the group's yes on its edit page."""
+    state = request.app.state.hub
+    record = await run_in_threadpool(hub_store.shared_record, state.conn, "community",
+                                     community_id[:64])  # fmt: skip
+    if record is None:
+        await _drain(request)
+        return _not_found()
+    back = f"/desk/communities/{record['id']}"
+    _limit, decoding = _turns(request)
+
+    def csrf(fields: dict[str, str]) -> None:
+        if not hmac.compare_digest(fields.get("csrf", "").encode(), session.csrf.encode()):
+            raise NotAllowed(session, bad_form=True)
+
+    try:
+        if not request.app.state.photo_desk_uploads.take(session.username):
+            raise PhotoRefused(TOO_OFTEN, 429)
+        image, _fields = await _take_photo(request, record, decoding, check=csrf)
+        outcome = await run_in_threadpool(
+            proposals.propose, state.conn, record["id"], {"image": image}, "reception",
+            session.username,
+        )  # fmt: skip
+        await run_in_threadpool(sweep, state.conn, state.data_dir)
+    except PhotoRefused as refused:
+        await _drain(request)
+        return RedirectResponse(f"{back}?photo={_CODE[refused.reason]}#photo", status_code=303)
+    except NotAllowed:
+        await _drain(request)
+        raise
+    return RedirectResponse(f"{back}?photo={outcome['image']}#photo", status_code=303)
+
+
+async def _take_photo(
+    request: Request, record: dict, decoding: anyio.Semaphore, check=None
+) -> tuple[dict, dict[str, str]]:
+    """The posted photo, checked, made clean and saved: its ``image`` field and the form's
+    small fields. ``check(fields)`` runs before any decoding (the desk's CSRF token). Raises
+    PhotoRefused; nothing is stored then."""
+    state = request.app.state.hub
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
+        raise PhotoRefused(TOO_LARGE, 413)
+    data, fields = await _read_photo_part(request)
+    if check is not None:
+        check(fields)
+    async with decoding:
+        photo = await run_in_threadpool(process, data)
+    image = protocol.community_changes("changes", {"image": photo.image_field()})["image"]
+    if image == record.get("image") or image == waiting_photo(request, record["id"]):
+        raise PhotoRefused(SAME_PHOTO, 409)
+    try:
+        await run_in_threadpool(save, state.data_dir, photo.jpeg)
+    except OSError:
+        raise PhotoRefused(DISK_FULL, 507) from None
+    return image, fields
 
 
 async def _drain(request: Request) -> None:
@@ -507,15 +578,18 @@ async def _drain(request: Request) -> None:
         pass
 
 
-async def _read_photo_part(request: Request) -> bytes:
+async def _read_photo_part(request: Request) -> tuple[bytes, dict[str, str]]:
     """The form's ``photo`` file, read as it streams in and kept in memory only up to
-    MAX_UPLOAD_BYTES; other fields are ignored. Raises PhotoRefused."""
+    MAX_UPLOAD_BYTES, and its other fields (short text: a CSRF token). Raises
+    PhotoRefused."""
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise PhotoRefused(NO_FILE)
     photo = bytearray()
-    state = {"field": b"", "value": b"", "is_photo": False, "found": False, "over": False}
+    state = {"field": b"", "value": b"", "is_photo": False, "found": False, "over": False,
+             "name": ""}  # fmt: skip
+    fields: dict[str, str] = {}
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         state["field"] += data[start:end]
@@ -527,13 +601,19 @@ async def _read_photo_part(request: Request) -> bytes:
         if state["field"].lower() == b"content-disposition":
             _kind, options = parse_options_header(state["value"])
             state["is_photo"] = options.get(b"name") == b"photo" and b"filename" in options
+            state["name"] = options.get(b"name", b"").decode("utf-8", "replace")[:40]
         state["field"] = state["value"] = b""
 
     def on_part_begin() -> None:
-        state["is_photo"] = False
+        state["is_photo"], state["name"] = False, ""
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        if not state["is_photo"] or state["over"]:
+        if not state["is_photo"]:
+            if state["name"] and len(fields) < 10:
+                text = fields.get(state["name"], "") + data[start:end].decode("utf-8", "replace")
+                fields[state["name"]] = text[:200]
+            return
+        if state["over"]:
             return
         state["found"] = True
         photo.extend(data[start:end])
@@ -568,7 +648,7 @@ async def _read_photo_part(request: Request) -> bytes:
         raise PhotoRefused(TOO_LARGE, 413)
     if not state["found"] or not photo:
         raise PhotoRefused(NO_FILE)
-    return bytes(photo)
+    return bytes(photo), fields
 
 
 def save_demo_photos(data_dir: Path) -> int:
