@@ -148,7 +148,16 @@ def community_records(
         for j, meeting in enumerate(schedule):
             if not isinstance(meeting, dict):
                 check.fail(f"{where}.schedule[{j}]", "must be an object")
-            check.localised(f"{where}.schedule[{j}].when", meeting.get("when"), 200)
+            if "rrule" in meeting:  # a repeating time: the protocol's own rules
+                from sync.protocol import ProtocolError
+                from sync.protocol import meeting as protocol_meeting
+
+                try:
+                    protocol_meeting(f"{where}.schedule[{j}]", meeting)
+                except ProtocolError as exc:
+                    check.fail(exc.field, exc.problem)
+            else:
+                check.localised(f"{where}.schedule[{j}].when", meeting.get("when"), 200)
             check.text(f"{where}.schedule[{j}].place", meeting.get("place"), 200)
         languages = c.get("languages")
         if not isinstance(languages, list) or not all(

@@ -450,3 +450,23 @@ def test_the_community_screen_says_the_meetings_in_words(kiosk, make_record, tmp
     shown = " ".join(label.text for label in box.children)
     assert "14:00–16:00" in shown and "Elke" not in shown
     kiosk.screenshot(_shots(tmp_path) / "kiosk-community-meetings-ar.png")
+
+
+def test_the_demo_may_give_a_group_repeating_times_checked_by_the_protocol(tmp_path):
+    from kiosk.demo import DemoError, community_records
+    from kiosk.paths import DEMO_DIR
+
+    data = json.loads((DEMO_DIR / "communities.json").read_text())
+    first = data["communities"][0]
+    first["schedule"] = [{"place": "Het Anker", "rrule": "FREQ=MONTHLY;BYDAY=-1FR",
+                          "starts_on": "2026-01-01", "opens": "19:00"}]  # fmt: skip
+    path = tmp_path / "communities.json"
+    path.write_text(json.dumps(data))
+    terms = [{t["slug"] for t in json.loads((DEMO_DIR / "taxonomy.json").read_text())[k]}
+             for k in ("themes", "neighbourhoods", "gifts")]  # fmt: skip
+    records, _events = community_records(path, *terms, TODAY)
+    assert records[0]["schedule"][0]["rrule"] == "FREQ=MONTHLY;BYDAY=-1FR"
+    first["schedule"][0]["rrule"] = "FREQ=SECONDLY"
+    path.write_text(json.dumps(data))
+    with pytest.raises(DemoError, match="no more often"):
+        community_records(path, *terms, TODAY)
