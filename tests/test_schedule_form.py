@@ -125,3 +125,12 @@ def test_the_words_in_arabic_use_arabic_names_and_the_next_date_is_the_next_one(
                          "opens": "14:00", "closes": "16:00"}, "nl", TODAY)  # fmt: skip
     assert line == "Elke dinsdag, 14.00–16.00 · Volgende keer: dinsdag 8 december"
     assert meeting_line({"when": {"nl": "Soms"}, "place": "x"}, "nl", TODAY) == ""
+
+
+def test_decomposed_letters_from_a_phone_are_stored_composed():
+    from sync.hub.record_form import BLANK, form_record
+
+    record = {**BLANK, "pitch": {"nl": "x"}, "story": {"nl": "x"}, "welcome": {"nl": "x"},
+              "accessibility": {"nl": "x"}, "contact": {"nl": "x"}, "themes": ["eten"]}  # fmt: skip
+    wanted = form_record(record, {"name": ["Cafe\u0301 De Linde"]}, None, TODAY)
+    assert wanted["name"] == "Café De Linde"

@@ -8,6 +8,7 @@ new-community page (sync.hub.desk.communities); templates/_community_form.html s
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -77,10 +78,12 @@ BLANK = {"name": "", "kind": "informal_group", "state": "active", "themes": [],
 
 
 def form_values(posted: Any) -> dict[str, list[str]]:
-    """A posted form (Starlette's FormData, or a plain dict) as every field's values."""
-    if isinstance(posted, dict) and all(isinstance(v, list) for v in posted.values()):
-        return posted  # read already
-    items = posted.multi_items() if hasattr(posted, "multi_items") else posted.items()
+    """A posted form (Starlette's FormData, a dict of values or of lists of values) as every
+    field's values. Reading it again gives the same."""
+    if hasattr(posted, "multi_items"):
+        items = posted.multi_items()
+    else:
+        items = [(k, v) for k, vs in posted.items() for v in (vs if isinstance(vs, list) else [vs])]
     values: dict[str, list[str]] = {}
     for count, (key, value) in enumerate(items):
         if count >= MAX_VALUES:
@@ -89,7 +92,9 @@ def form_values(posted: Any) -> dict[str, list[str]]:
             continue  # a file: not for this form
         if len(value) > MAX_VALUE:
             raise FormProblem(N_("A field is far too long."))
-        values.setdefault(key, []).append(value)
+        # Some phones send letters decomposed (e + a combining accent): the protocol wants
+        # NFC, and a group should not be told so.
+        values.setdefault(key, []).append(unicodedata.normalize("NFC", value))
     return values
 
 
