@@ -436,7 +436,7 @@ def test_a_photo_sent_from_a_phone_browser_is_reviewed_at_the_desk_as_a_thumbnai
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{hub.url}/edit/{edit_link(hub, cid)}")
     page.get_by_label("Een foto van jullie groep of activiteit").set_input_files(photo)
-    page.get_by_role("button", name="Foto opsturen").click()
+    page.get_by_role("button", name="Foto sturen").click()
     expect(page.get_by_text("De receptie kijkt ernaar.")).to_be_visible()
     expect(page.locator("section.photo img")).to_have_count(1)  # the new one, waiting
     [image] = waiting_images(hub, cid)
