@@ -670,3 +670,29 @@ def test_the_reception_sends_a_photo_from_the_desk_and_the_group_says_yes(
     expect(
         page.locator(f'section.photo img[src="/desk/photos/{image["sha256"]}.jpg"]')
     ).to_be_visible()
+
+
+def test_backups_keep_the_photos_and_a_restore_on_a_fresh_machine_brings_them_back(tmp_path):
+    import shutil
+
+    from hub_helpers import hub_cli, prepared_hub
+
+    hub = tmp_path / "hub"
+    shutil.copytree(prepared_hub(True), hub)
+    hub_cli(hub, "backup", "--dir", str(tmp_path / "backups"))
+    kept = {p.name for p in (tmp_path / "backups" / "photos").iterdir()}
+    assert kept == {p.name for p in (hub / "photos").iterdir()} and len(kept) >= 64 // 3
+    assert (tmp_path / "backups" / "photos").stat().st_mode & 0o777 == 0o700
+    written = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "backups" / "photos").iterdir()}
+    # The next night (a file of its own, in the same folder): nothing copied twice.
+    hub_cli(hub, "backup", str(tmp_path / "backups" / "next-night.db"))
+    again = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "backups" / "photos").iterdir()}
+    assert again == written
+    [backup] = sorted((tmp_path / "backups").glob("hub-*.db"))[:1]
+    fresh = tmp_path / "fresh"
+    hub_cli(fresh, "init")
+    hub_cli(fresh, "restore", str(backup))
+    assert {p.name for p in (fresh / "photos").iterdir()} == kept
+    for name in kept:
+        data = (fresh / "photos" / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == name.removesuffix(".jpg")

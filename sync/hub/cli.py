@@ -304,6 +304,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     conn.backup(copy)  # a consistent copy while the hub keeps serving
     copy.close()
     print(f"Backed up to {target}")
+    from sync.hub.photos import backup_photos  # the groups' photos: files beside the store
+
+    backup_photos(conn, _data_dir(args), target.parent)
     if args.dir is not None:
         for old in _expired_backups(args.dir, now - timedelta(days=args.keep_days)):
             old.unlink()
@@ -352,6 +355,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         staged.backup(conn)  # one step: the hub serves the old store or the restored one
         staged.close()
     source.close()
+    from sync.hub.photos import restore_photos  # the photos beside the backup, if any
+
+    restore_photos(Path(args.file).parent, _data_dir(args))
     print(f"Restored from {args.file}; new epoch {hub_store.meta(conn, 'epoch')}")
     return 0
 

@@ -677,3 +677,44 @@ def save_demo_photos(data_dir: Path) -> int:
         save(data_dir, path.read_bytes())
         count += 1
     return count
+
+
+def backup_photos(conn, data_dir: Path, backups: Path) -> int:
+    """Copy the photos that records and waiting proposals name into ``backups``/photos,
+    beside the store's backups (``ontmoet-hub backup``). A hash names the same bytes
+    forever, so one copy serves every night's backup; only new ones are copied, 0600 in
+    0700 as in the data folder. Returns how many."""
+    names = {
+        row[0]
+        for row in conn.execute(
+            "SELECT json_extract(data, '$.image.sha256') FROM shared_records"
+            " WHERE entity = 'community' AND data IS NOT NULL"
+            " UNION SELECT json_extract(changes, '$.image.sha256') FROM proposals"
+            " WHERE status IN ('review', 'awaiting_community')"
+        )
+        if row[0]
+    }
+    return _copy_missing(Path(data_dir) / "photos", Path(backups), names)
+
+
+def restore_photos(backups: Path, data_dir: Path) -> int:
+    """The photos beside a backup (``ontmoet-hub restore``) back into the data folder."""
+    folder = Path(backups) / "photos"
+    names = {p.stem for p in folder.glob("*.jpg") if _HASH.match(p.stem)}
+    return _copy_missing(folder, Path(data_dir), names)
+
+
+def _copy_missing(source: Path, target_root: Path, names: set[str]) -> int:
+    """Photos ``names`` from ``source`` into ``target_root``/photos, each checked against
+    its hash (a damaged copy is not spread further)."""
+    copied = 0
+    for sha in sorted(names):
+        path = source / f"{sha}.jpg"
+        if not _HASH.match(sha) or (target_root / "photos" / path.name).is_file():
+            continue
+        if path.is_file():
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() == sha:
+                save(target_root, data)
+                copied += 1
+    return copied
