@@ -470,3 +470,28 @@ def test_the_demo_may_give_a_group_repeating_times_checked_by_the_protocol(tmp_p
     path.write_text(json.dumps(data))
     with pytest.raises(DemoError, match="no more often"):
         community_records(path, *terms, TODAY)
+
+
+def test_a_mailbox_changed_through_the_edit_link_is_told_to_the_old_address(desk, smtp_sink):
+    """Whoever holds a group's link can change where visitors' requests go: the address the
+    group had hears of it at once (a leaked link is stopped at the desk), the new one does
+    not get the notice, and nothing is sent when the address stays."""
+    group, token = _group_with_link(desk, "Zangkoor")  # its mailbox: koor@voorbeeld.nl
+    url = f"{desk.url}/edit/{token}"
+    same = requests.post(url, data=record_form("Zangkoor"), timeout=10, allow_redirects=False)
+    assert same.status_code == 303 and smtp_sink.received == []
+    moved = record_form("Zangkoor", mailbox="vreemde@elders.example")
+    assert requests.post(url, data=moved, timeout=10, allow_redirects=False).status_code == 303
+    (notice,) = smtp_sink.received
+    assert notice["To"] == "koor@voorbeeld.nl"
+    body = notice.get_payload(decode=True).decode()
+    assert "vreemde@elders.example" in body and "receptie" in body.lower()
+    assert notice["Content-Language"] == "nl"
+    conn = conn_of(desk)
+    try:
+        (now,) = conn.execute(
+            "SELECT email FROM community_mailboxes WHERE community_id = ?", [group]
+        ).fetchone()
+    finally:
+        conn.close()
+    assert now == "vreemde@elders.example"

@@ -137,11 +137,30 @@ async def edit_send(request: Request, token: str):
     except protocol.ProtocolError as exc:
         return _page(request, record, status=400, waiting=waiting, posted=form,
                      problem=str(exc))  # fmt: skip
-    if mailbox and mailbox != desk_store.mailbox(conn, record["id"]):
-        # Where the hub e-mails visitors' requests: hub-private, never sent to kiosks.
+    old_mailbox = desk_store.mailbox(conn, record["id"])
+    if mailbox and mailbox != old_mailbox:
+        # Where the hub e-mails visitors' requests: hub-private, never sent to kiosks. Set at
+        # once (a group's own address), and the old address is told (a leaked link).
         desk_store.set_mailbox(conn, who, record["id"], mailbox)
+        if old_mailbox:
+            _tell_old_mailbox(request, record, old_mailbox, mailbox)
     if not changes:
         return RedirectResponse(f"/edit/{token}?done={'sent' if mailbox else 'nothing'}",
                                 status_code=303)  # fmt: skip
     proposals.propose(conn, record["id"], changes, "community", who)
     return RedirectResponse(f"/edit/{token}?done=sent", status_code=303)
+
+
+def _tell_old_mailbox(request: Request, record: dict, old: str, new: str) -> None:
+    from sync.hub import mail
+
+    settings = request.app.state.hub.mail
+    if not settings.configured:
+        return  # audited either way; a hub without mail has told nobody anything
+    try:
+        message = mail.mailbox_changed_message(
+            settings, old, new, record["name"], mail.group_language(record)
+        )
+        mail.send(settings, message)
+    except (mail.MailError, ValueError):
+        pass  # the change stands; the audit log has it

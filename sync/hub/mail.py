@@ -155,6 +155,32 @@ def contact_message(
     return message
 
 
+def mailbox_changed_message(
+    settings: MailSettings, old: str, new: str, community: str, lang: str = "nl"
+) -> EmailMessage:
+    """To the address a group had: requests from visitors now go elsewhere. Whoever holds an
+    edit link can change the address, so the old one hears of it at once and can stop a
+    stranger with a leaked link (the reception ends a link with one click)."""
+    _ = translator(supported(lang) or "nl")
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = _checked_mailbox(old)
+    message["Subject"] = _("New e-mail address for {community}").format(community=community)
+    lines = [
+        _("Dear {community},").format(community=community),
+        "",
+        _("Someone with your group's edit link changed the address for requests from visitors."),
+        _("New address: {address}").format(address=new),
+        _("Was this not you? Tell the reception. They end the link and put your address back."),
+        "",
+        _("Kind regards,"),
+        _("the reception of the town hall"),
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    message["Content-Language"] = supported(lang) or "nl"
+    return message
+
+
 def _refusal(settings: MailSettings, message: EmailMessage) -> str | None:
     """Why nothing may be sent with these settings, or None."""
     if not settings.configured:
