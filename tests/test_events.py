@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
@@ -384,7 +385,10 @@ def edit_link(hub, community: str) -> str:
 
 def test_a_groups_event_waits_for_the_desk_then_reaches_the_kiosks(hub, desk):
     group = groups(hub)[2]
-    link = f"{hub.url}/edit/{edit_link(hub, group)}/events"
+    record_page = f"{hub.url}/edit/{edit_link(hub, group)}"
+    link = f"{record_page}/events"
+    # The group finds its events from its record's page.
+    assert f'href="{link.removeprefix(hub.url)}"' in requests.get(record_page, timeout=10).text
     assert requests.get(link, timeout=10).status_code == 200
     reply = requests.post(link, headers=EN, data=form(title_nl="Moestuindag", in_hall=""),
                           timeout=10, allow_redirects=False)  # fmt: skip
@@ -483,3 +487,17 @@ def test_whats_on_and_the_attract_screen_show_the_next_time_of_a_desk_series(
         assert row.when.endswith("13.00 – 15.00") and row.detail.startswith(hall)
         kiosk.tap(row)
         assert whats_on.ids.calendar_qr.matrix.data.endswith(f"/e/{row.event_id}.ics")
+
+
+def test_a_groups_page_shows_a_series_that_began_months_ago_by_its_next_time(hub):
+    """The public group page (/c/) lists a weekly series whose first time is long past: by
+    its next time, not by its first (once over, the first hid the whole series)."""
+    group = groups(hub)[1]
+    record = {"id": str(uuid.uuid4()), "community_id": group, "title": {"nl": "Zomerwandeling"},
+              "starts_at": "2026-03-03T10:00:00", "ends_at": "2026-03-03T12:00:00",
+              "place": "Kerkplein", "in_hall": False, "rrule": "FREQ=WEEKLY;COUNT=200"}  # fmt: skip
+    with hub_conn(hub) as conn:
+        events.save(conn, record, "test")
+    page = requests.get(f"{hub.url}/c/{group}?lang=nl", timeout=10).text
+    assert "Zomerwandeling" in page
+    assert "3 mrt" not in page  # the first time, over long ago, is not what it shows

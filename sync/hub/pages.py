@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -115,11 +115,12 @@ def community_page(request: Request, community_id: str):
     )
     if data is None:
         return _not_found(request, lang)
-    events = [
-        {**e, "title": localised(e["title"], lang), "start": datetime.fromisoformat(e["starts_at"])}
-        for e in hub_store.community_events(conn, community_id, date.today().isoformat())
+    # By their next occurrence: a weekly series that began in spring is on next Tuesday.
+    coming = [
+        {**e, "title": localised(e["title"], lang), "start": e["next"]}
+        for e in events.upcoming(conn, events.local_now(), community_id)
     ]
-    return _page(request, "community.html", lang, c=_community_view(data, lang), events=events)
+    return _page(request, "community.html", lang, c=_community_view(data, lang), events=coming)
 
 
 @router.get("/m/{token}", response_class=HTMLResponse)

@@ -651,17 +651,6 @@ class Hub:
         return conn
 
 
-def community_events(conn: sqlite3.Connection, community_id: str, from_day: str) -> list[dict]:
-    """A community's events that end on or after ``from_day``, soonest first."""
-    rows = conn.execute(
-        "SELECT data FROM shared_records WHERE entity = 'event' AND data IS NOT NULL"
-        " AND json_extract(data, '$.community_id') = ? AND json_extract(data, '$.ends_at') >= ?"
-        " ORDER BY json_extract(data, '$.starts_at')",
-        [community_id, from_day],
-    )
-    return [json.loads(r[0]) for r in rows]
-
-
 #: What a restore never rolls back: who may sync (tokens, revocations, used codes), who may
 #: log in and edit (accounts and which group an editor edits, sessions ended or begun, login
 #: locks, edit links revoked or made), and every erasure. The records and what the kiosks

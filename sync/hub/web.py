@@ -44,9 +44,9 @@ class LimitsMiddleware:
                  larger: tuple[tuple[re.Pattern, int], ...] = ()) -> None:  # fmt: skip
         self.app = app
         self.max_body = max_body
-        # Whenever the hub's public address is https, browsers are told to keep to it.
         # Paths that take a larger body (a group's photo upload: sync.hub.photos).
         self.larger = larger
+        # Whenever the hub's public address is https, browsers are told to keep to it.
         self.headers = self.HEADERS + ([self.HSTS] if https else [])
 
     async def __call__(self, scope, receive, send):
@@ -54,8 +54,8 @@ class LimitsMiddleware:
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         status_holder = {"status": 0}
-        length = dict(scope["headers"]).get(b"content-length")
         max_body = next((n for path, n in self.larger if path.match(scope["path"])), self.max_body)
+        length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > max_body):
             await _plain_error(send, 413, f"The body is larger than {max_body} bytes.")
             return self._log(scope, 413, started)
