@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import islice
 
 from dateutil.rrule import rrule, rrulestr
@@ -76,11 +77,15 @@ def check(value: object, must_end: bool = False, start: datetime | None = None) 
     return value
 
 
+@lru_cache(maxsize=1024)
 def _parse(value: str, start: datetime) -> rrule:
     # UNTIL may be a date or a UTC moment; either way it is compared with local, naive
     # times here (a meeting's time is the town's own).
     value = re.sub(r"UNTIL=(\d{8})(T\d{6})?Z?", r"UNTIL=\1T235959", value)
-    return rrulestr(value, dtstart=start)
+    # Parsed once per rule and start, and each keeps what it stepped through (dateutil's
+    # cache, behind its own lock): What's on asks the same series again every minute, and
+    # stepping from a first day months back was most of its time.
+    return rrulestr(value, dtstart=start, cache=True)
 
 
 def occurrences(
