@@ -97,8 +97,11 @@ def _community_view(data: dict, lang: str) -> dict[str, Any]:
         "accessibility": localised(data["accessibility"], lang),
         "contact": localised(data["contact"], lang),
         "schedule": [
-            {"words": meeting_line(m, lang, date.today()),
-             "when": localised(m["when"], lang) if m.get("when") else None, "place": m["place"]}
+            {
+                "words": meeting_line(m, lang, date.today()),
+                "when": localised(m["when"], lang) if m.get("when") else None,
+                "place": m["place"],
+            }
             for m in data["schedule"]
         ],  # fmt: skip
         "join_url": data["join_url"],

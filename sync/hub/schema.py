@@ -340,7 +340,6 @@ def m006_freshness(db: Database) -> None:
     )
 
 
-
 @migration
 def m007_archived_communities(db: Database) -> None:
     _run(
