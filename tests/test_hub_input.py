@@ -255,9 +255,11 @@ def test_unusual_valid_input_is_accepted_and_shown_escaped(hub, tmp_path):
 @pytest.mark.slow  # hundreds of generated requests
 def test_schemathesis_finds_no_server_error(hub, kiosk, tmp_path):
     """Fuzz the sync API from its own OpenAPI document: no 5xx, whatever it is sent."""
+    # One worker: two threads parsing lambdas at once trip CPython 3.11.7's AST recursion
+    # check ("AST constructor recursion depth mismatch", gh-106905) inside hypothesis.
     result = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "run", f"{hub.url}/openapi.json",
-         "--checks", "not_a_server_error", "--max-examples", "60", "--workers", "2",
+         "--checks", "not_a_server_error", "--max-examples", "60", "--workers", "1",
          "--header", f"Authorization: Bearer {kiosk.get_state('token')}",
          "--suppress-health-check", "all", "--seed", "1"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
