@@ -37,6 +37,7 @@ class CommunityScreen(KioskScreen):
     languages = StringProperty("")
     accessibility = StringProperty("")
     contact = StringProperty("")
+    has_gifts = BooleanProperty(False)
     provenance = StringProperty("")
     photo = StringProperty("")
     qr_data = StringProperty("")
@@ -70,6 +71,7 @@ class CommunityScreen(KioskScreen):
         # put Arabic (the 'in Dutch:' before a community's own words) in the wrong order.
         lines = [text for meeting in view.meetings for text in meeting]
         show_texts(self.ids.meetings_box, lines, lambda n: Body(bold=n % 2 == 0))
+        self.has_gifts = bool(view.gifts)
         show_texts(self.ids.gifts_box, view.gifts, lambda _n: Chip())
         show_texts(self.ids.themes_box, view.themes, lambda _n: Chip())
 

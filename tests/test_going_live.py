@@ -182,10 +182,19 @@ def test_a_town_goes_live_without_the_demo(
                 if abs(p[0] - MAGENTA[0]) < 30 and p[1] < 40 and abs(p[2] - MAGENTA[2]) < 30
             )  # fmt: skip
             assert magenta > 500, magenta  # the group's own photo, not its initials
+            from gui_helpers import find
+            from kivy.uix.label import Label
+
+            # It named no gifts yet: no heading over an empty space.
+            shown = {w.text for w in find(app.screen(nav.COMMUNITY), Label)}
+            assert "Ze zijn blij met hulp bij" not in shown
+            app.open_community(soup)
+            runner.pump(3)
+            assert "Elke dinsdag, 14.00–16.00" in " ".join(
+                w.text for w in find(app.screen(nav.COMMUNITY), Label)
+            )  # the desk's meeting, in words
             app.open(nav.WHATS_ON)
             runner.pump(3)
-            from gui_helpers import find
-
             from screens.whats_on import EventRow
 
             rows = [r for r in find(app.screen(nav.WHATS_ON), EventRow)
