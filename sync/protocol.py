@@ -453,6 +453,9 @@ def meeting(field: str, value: Any) -> dict[str, Any]:
         raise ProtocolError(field, "needs a repeating time (rrule) or a note (when)")
     if checked.get("rrule") and not (checked.get("starts_on") and checked.get("opens")):
         raise ProtocolError(field, "a repeating time needs its first day and its start time")
+    if checked.get("starts_on") and not "2000" <= checked["starts_on"][:4] <= "2100":
+        # Expanding a daily rule steps from its first day: from the year 1, 740,000 steps.
+        raise ProtocolError(f"{field}.starts_on", "must be a day between 2000 and 2100")
     if checked.get("closes") and checked.get("opens") and checked["closes"] <= checked["opens"]:
         raise ProtocolError(f"{field}.closes", "must be later than opens")
     return checked

@@ -23,9 +23,15 @@ from dateutil.rrule import rrule, rrulestr
 
 MAX_LENGTH = 200
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-#: Parts of RFC 5545's RRULE that a rule here may use.
-PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS",
-         "WKST", "BYWEEKNO", "BYYEARDAY")  # fmt: skip
+#: Parts of RFC 5545's RRULE that a rule here may use. Not BYSETPOS, BYWEEKNO or BYYEARDAY:
+#: with them a rule can match no day at all, and dateutil then steps day by day to the year
+#: 9999 before it says so (seconds of a hub's CPU for one form). What groups need ("every
+#: last Friday", "Saturdays in summer", "the 1st of the month") is said without them.
+PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "WKST")
+#: A series may name a last day at most this many years after its first.
+MAX_UNTIL_YEARS = 5
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_WEEKDAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 MAX_INTERVAL = 52
 MAX_COUNT = 1000
 #: A rule must happen within this many days of its start, or it is refused as never happening.
@@ -67,6 +73,7 @@ def check(value: object, must_end: bool = False, start: datetime | None = None) 
         if name in parts and not (parts[name].isdigit() and 1 <= int(parts[name]) <= limit):
             raise RecurrenceError(f"{name} must be a whole number from 1 to {limit}")
     start = start or datetime(2026, 1, 1)
+    _check_can_happen(parts, start)
     try:
         rule = _parse(value, start)
         first = next(iter(rule), None)
@@ -75,6 +82,41 @@ def check(value: object, must_end: bool = False, start: datetime | None = None) 
     if first is None or first > start + timedelta(days=HORIZON_DAYS):
         raise RecurrenceError("never happens (no date matches it in the next two years)")
     return value
+
+
+def _check_can_happen(parts: dict[str, str], start: datetime) -> None:
+    """Refuse, by the rule's parts alone, the combinations that can match no day (or one in
+    centuries): dateutil finds that out only by stepping through every period to 9999."""
+    freq = parts["FREQ"]
+    interval = int(parts.get("INTERVAL", "1"))
+    months = [int(m) for m in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else []
+    if any(not 1 <= m <= 12 for m in months):
+        raise RecurrenceError("BYMONTH must name months 1 to 12")
+    if interval > 1 and (freq == "YEARLY" or (freq == "MONTHLY" and months)):
+        # Every other month, only in February: from March that is never.
+        raise RecurrenceError("may repeat every few days, weeks or months, not with BYMONTH")
+    monthdays = parts.get("BYMONTHDAY")
+    if monthdays is not None:
+        if freq not in ("MONTHLY", "YEARLY"):
+            raise RecurrenceError("BYMONTHDAY goes with a monthly or yearly rule")
+        longest = max(_DAYS_IN_MONTH[m - 1] for m in months) if months else 31
+        for day in monthdays.split(","):
+            if not day.lstrip("-").isdigit() or not 1 <= abs(int(day)) <= longest:
+                raise RecurrenceError(f"never happens: BYMONTHDAY {day} is in none of its months")
+    for day in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else ():
+        found = _WEEKDAY.match(day)
+        if not found:
+            raise RecurrenceError(f"BYDAY {day[:10]} is not a valid weekday (like TU or -1FR)")
+        if found.group(1):  # the 2nd Tuesday, the last Friday
+            nth, most = abs(int(found.group(1))), 53 if freq == "YEARLY" and not months else 5
+            if freq not in ("MONTHLY", "YEARLY") or monthdays is not None or not 1 <= nth <= most:
+                raise RecurrenceError(f"never happens: BYDAY {day} does not fit this rule")
+    if "UNTIL" in parts:
+        until = re.match(r"^(\d{4})(\d{2})(\d{2})", parts["UNTIL"])
+        if until is None:
+            raise RecurrenceError("UNTIL must be a day like 20271231")
+        if int(until.group(1)) > start.year + MAX_UNTIL_YEARS:
+            raise RecurrenceError(f"UNTIL may be at most {MAX_UNTIL_YEARS} years after the start")
 
 
 @lru_cache(maxsize=1024)

@@ -138,7 +138,13 @@ def test_the_desk_adds_a_group_a_kiosk_shows_it_archive_and_restore(served, tmp_
     page = requests.get(f"{served.url}/c/{group}?lang=nl", timeout=10).text
     assert "Elke dinsdag, 14.00–16.00" in page and "Lindekoor" in page
 
-    # Archived: off the kiosk, kept at the hub, listed with a way back.
+    # Archived: off the kiosk, kept at the hub, listed with a way back; its links end,
+    # the "everything is still right" ones too.
+    from datetime import datetime
+
+    from sync.hub import freshness
+
+    confirm = freshness.new_confirm_link(conn, group, datetime.now())
     csrf = csrf_of(web, f"{served.url}/desk/communities/{group}")
     gone = web.post(f"{served.url}/desk/communities/{group}/archive", data={"csrf": csrf},
                     timeout=10)  # fmt: skip
@@ -146,6 +152,7 @@ def test_the_desk_adds_a_group_a_kiosk_shows_it_archive_and_restore(served, tmp_
     SyncClient(kiosk).sync_once()
     assert kiosk.community(group) is None
     assert hub_store.shared_record(conn, "community", group) is None
+    assert freshness.community_for_confirm_link(conn, confirm) is None
     assert requests.get(f"{served.url}/c/{group}", timeout=10).status_code == 404
     back = web.post(f"{served.url}/desk/communities/{group}/restore", data={"csrf": csrf},
                     timeout=10, allow_redirects=False)  # fmt: skip

@@ -115,7 +115,9 @@ BAD_FORMS = {
         "not the last"),
     "an unknown repeat": (form(repeat="hourly"), "how often"),
     "daily for ten years": (
-        form(repeat="custom", rrule="FREQ=DAILY;UNTIL=20361231"), "at most 1000 times"),
+        form(repeat="custom", rrule="FREQ=DAILY;UNTIL=20361231"), "at most 5 years"),
+    "daily for four years": (
+        form(repeat="custom", rrule="FREQ=DAILY;UNTIL=20301231"), "at most 1000 times"),
 }  # fmt: skip
 
 
@@ -436,6 +438,22 @@ def test_bad_input_and_a_flood_through_a_groups_link(hub):
     assert reply.status_code == 400 and "wait for the reception already" in reply.text
     with hub_conn(hub) as conn:
         assert len(events.waiting(conn, group)) == events.MAX_WAITING_PER_GROUP
+
+
+def test_a_leaked_link_cannot_keep_the_hub_busy_with_event_forms(hub):
+    """Every post through a group's link costs a rule check: at most SENDS_PER_HOUR an hour,
+    then a plain 429 and nothing read or stored."""
+    from sync.hub import group_events
+
+    group = groups(hub)[7]
+    link = f"{hub.url}/edit/{edit_link(hub, group)}/events"
+    bad = form(repeat="custom", rrule="FREQ=SECONDLY;COUNT=5")
+    for _ in range(group_events.SENDS_PER_HOUR):
+        assert requests.post(link, headers=EN, data=bad, timeout=10).status_code == 400
+    reply = requests.post(link, headers=EN, data=form(title_nl="Nog een"), timeout=10)
+    assert reply.status_code == 429 and "Try again later" in reply.text
+    with hub_conn(hub) as conn:
+        assert events.waiting(conn, group) == []
 
 
 def test_a_group_cancels_its_own_event_at_once(hub, desk):

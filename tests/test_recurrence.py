@@ -63,6 +63,32 @@ def test_the_protocol_checks_meetings_and_events_with_these_rules():
                       ({**base, "closes": "13:00"}, "later than opens"),
                       ({"place": "x"}, "needs a repeating time"),
                       ({**base, "opens": None}, "start time"),
-                      ({**base, "opens": "25:00"}, "time of day")]:  # fmt: skip
+                      ({**base, "opens": "25:00"}, "time of day"),
+                      ({**base, "starts_on": "0001-01-01"}, "between 2000 and 2100")]:  # fmt: skip
         with pytest.raises(protocol.ProtocolError, match=says):
             protocol.meeting("m", bad)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=5",  # daily with a month day: monthly's job
+     "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;UNTIL=99991231",
+     "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=MONTHLY;INTERVAL=2;BYMONTH=2",
+     "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", "FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=20",
+     "FREQ=YEARLY;BYMONTH=1;BYDAY=53MO", "FREQ=WEEKLY;BYDAY=2MO", "FREQ=MONTHLY;BYDAY=6FR",
+     "FREQ=MONTHLY;BYDAY=-1FR;BYSETPOS=2", "FREQ=YEARLY;BYWEEKNO=60", "FREQ=YEARLY;BYYEARDAY=400",
+     "FREQ=WEEKLY;BYDAY=TU;UNTIL=20600101"],
+)  # fmt: skip
+def test_rules_that_could_keep_dateutil_stepping_for_seconds_are_refused_by_their_parts(
+    rule, monkeypatch
+):
+    """A rule that matches no day (or one in centuries) costs dateutil a step per period up to
+    the year 9999: seconds of the hub's CPU for one form. They are refused by what their
+    parts say, before dateutil is asked."""
+
+    def not_asked(*_args):
+        raise AssertionError("dateutil was asked")
+
+    monkeypatch.setattr(recurrence, "_parse", not_asked)
+    with pytest.raises(recurrence.RecurrenceError):
+        recurrence.check(rule, start=datetime(2043, 6, 1))

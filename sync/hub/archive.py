@@ -54,6 +54,8 @@ def archive_community(conn: sqlite3.Connection, actor: str, community_id: str) -
         delete_shared(conn, "community", community_id)  # its events go with it
         conn.execute("UPDATE edit_links SET revoked_at = ? WHERE community_id = ?"
                      " AND revoked_at IS NULL", [now_iso(), community_id])  # fmt: skip
+        # Its "everything is still right" links end too (a restore must not revive them).
+        conn.execute("DELETE FROM confirm_links WHERE community_id = ?", [community_id])
         audit(conn, actor, "community archived", community_id)
     return True
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from sync import protocol
 from sync.hub import desk_store, proposals
@@ -142,8 +143,8 @@ async def edit_send(request: Request, token: str):
         # Where the hub e-mails visitors' requests: hub-private, never sent to kiosks. Set at
         # once (a group's own address), and the old address is told (a leaked link).
         desk_store.set_mailbox(conn, who, record["id"], mailbox)
-        if old_mailbox:
-            _tell_old_mailbox(request, record, old_mailbox, mailbox)
+        if old_mailbox:  # SMTP may take seconds: not in the loop that serves everyone
+            await run_in_threadpool(_tell_old_mailbox, request, record, old_mailbox, mailbox)
     if not changes:
         return RedirectResponse(f"/edit/{token}?done={'sent' if mailbox else 'nothing'}",
                                 status_code=303)  # fmt: skip

@@ -15,15 +15,21 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from sync.hub import events, proposals
 from sync.hub import store as hub_store
 from sync.hub.i18n import N_, choose_language, translator
 from sync.hub.render import render
+from sync.hub.web import RateLimit
 
 router = APIRouter(include_in_schema=False)
 
 _ID = re.compile(r"^[0-9a-f-]{36}$")
+#: Posts an hour through one group's link: a leaked link cannot keep the hub busy.
+SENDS_PER_HOUR = 60
+_sends = RateLimit(limit=SENDS_PER_HOUR, seconds=3600)
+TOO_MANY = N_("Many events were sent in the last hour. Try again later.")
 FIELD_LIMIT = 4000
 DONE = {
     "sent": N_("Thank you! The reception will have a look before the kiosks show it."),
@@ -84,6 +90,9 @@ async def group_events_send(request: Request, token: str):
     group = _group(request, token)
     if group is None:
         return _page(request, token, None, status=404)
+    if not _sends.take(group["id"]):
+        words = translator(choose_language(request))
+        return _page(request, token, group, status=429, problem=words(TOO_MANY))
     posted = await request.form()
     if any(isinstance(v, str) and len(v) > FIELD_LIMIT for v in posted.values()):
         words = translator(choose_language(request))
@@ -99,7 +108,10 @@ async def group_events_send(request: Request, token: str):
             return _page(request, token, group, status=404, problem=_gone(request))
         return RedirectResponse(f"/edit/{token}/events?done=cancelled", status_code=303)
     try:
-        record = events.event_from_form(fields, event_id or None, group["id"], events.local_now())
+        # Checking a rule is work for a thread, not for the loop that serves everyone.
+        record = await run_in_threadpool(
+            events.event_from_form, fields, event_id or None, group["id"], events.local_now()
+        )
         events.propose(conn, group["id"], record, who)
     except events.FormProblem as exc:
         words = translator(choose_language(request))
