@@ -161,11 +161,5 @@ def next_dates(value: str, start: date, today: date, count: int = 3) -> list[dat
     """The next ``count`` days a rule (starting ``start``) falls on, from ``today`` on."""
     first = datetime.combine(start, time())
     after = datetime.combine(today, time())
-    dates = []
-    for moment in occurrences(value, first, after, after + timedelta(days=HORIZON_DAYS)):
-        if moment >= after + timedelta(days=HORIZON_DAYS):
-            break
-        dates.append(moment.date())
-        if len(dates) == count:
-            break
-    return dates
+    found = occurrences(value, first, after, after + timedelta(days=HORIZON_DAYS))
+    return [moment.date() for moment in islice(found, count)]

@@ -347,6 +347,22 @@ def test_the_feeds_hold_only_public_data_and_answer_304(hub, desk):
         assert requests.get(hub.url + wrong, timeout=10).status_code == 404, wrong
 
 
+def save_weekly_hall_event(page, title: str, first: date, start: str, end: str) -> None:
+    """On the desk's events page (Dutch): a weekly event in the hall for eight weeks."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Nederlands").first.fill(title)
+    page.get_by_label("Dag (de eerste, als het terugkomt)").fill(first.isoformat())
+    page.get_by_label("Van", exact=True).fill(start)
+    page.get_by_label("Tot", exact=True).fill(end)
+    page.get_by_label("Hoe vaak?").select_option("weekly")
+    page.get_by_label("Laatste dag", exact=True).fill((first + timedelta(weeks=8)).isoformat())
+    page.get_by_label("Plaats", exact=True).fill("Hal van het stadhuis")
+    page.get_by_label("In de hal van het stadhuis").check()
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("opgeslagen")
+
+
 def test_the_desk_makes_a_weekly_event_in_a_browser(hub, page):
     from desk_helpers import log_in
     from playwright.sync_api import expect
@@ -360,16 +376,7 @@ def test_the_desk_makes_a_weekly_event_in_a_browser(hub, page):
             " || el.getAttribute('aria-label') || el.innerText || el.value || ''"
         )
         assert label.strip(), controls.nth(i).evaluate("e => e.outerHTML")
-    page.get_by_label("Nederlands").first.fill("Buurtsoep")
-    page.get_by_label("Dag (de eerste, als het terugkomt)").fill(FIRST.isoformat())
-    page.get_by_label("Van", exact=True).fill("12:00")
-    page.get_by_label("Tot", exact=True).fill("13:30")
-    page.get_by_label("Hoe vaak?").select_option("weekly")
-    page.get_by_label("Laatste dag", exact=True).fill((FIRST + timedelta(weeks=8)).isoformat())
-    page.get_by_label("Plaats", exact=True).fill("Hal van het stadhuis")
-    page.get_by_label("In de hal van het stadhuis").check()
-    page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_role("status")).to_contain_text("opgeslagen")
+    save_weekly_hall_event(page, "Buurtsoep", FIRST, "12:00", "13:30")
     soup = page.get_by_role("listitem").filter(has_text="Buurtsoep")
     expect(soup).to_contain_text("Elke week op dinsdag")
     expect(soup).to_contain_text("Stadhuis")

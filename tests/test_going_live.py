@@ -6,7 +6,6 @@ the next time of the weekly event in What's on."""
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -15,15 +14,14 @@ import pytest
 import requests
 from desk_helpers import account, log_in
 from hub_helpers import HubProcess
-from PIL import Image
 from playwright.sync_api import Page, expect
+from test_events import save_weekly_hall_event
+from test_photos import jpeg, magenta_pixels
 from test_signup import PHONE, fill_signup
 
 from kiosk import navigation as nav
 from kiosk.config import Config
 from kiosk.store import open_store
-
-MAGENTA = (230, 0, 200)  # a colour no generated picture and no screen of the kiosk has
 
 
 @pytest.fixture
@@ -69,12 +67,6 @@ def add_group(page: Page, hub, name: str, theme: str, neighbourhood: str) -> str
     return made.group(1)
 
 
-def photo_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (1600, 1000), MAGENTA).save(out, "JPEG", quality=90)
-    return out.getvalue()
-
-
 @pytest.mark.browser
 def test_a_town_goes_live_without_the_demo(
     town, smtp_sink, browser, page: Page, tmp_path, clock, hub_key
@@ -94,16 +86,7 @@ def test_a_town_goes_live_without_the_demo(
     # A weekly event in the hall, from tomorrow for eight weeks.
     first = date.today() + timedelta(days=1)
     page.goto(f"{town.url}/desk/events")
-    page.get_by_label("Nederlands").first.fill("Koffie in de hal")
-    page.get_by_label("Dag (de eerste, als het terugkomt)").fill(first.isoformat())
-    page.get_by_label("Van", exact=True).fill("10:00")
-    page.get_by_label("Tot", exact=True).fill("11:30")
-    page.get_by_label("Hoe vaak?").select_option("weekly")
-    page.get_by_label("Laatste dag", exact=True).fill((first + timedelta(weeks=8)).isoformat())
-    page.get_by_label("Plaats", exact=True).fill("Hal van het stadhuis")
-    page.get_by_label("In de hal van het stadhuis").check()
-    page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_role("status")).to_contain_text("opgeslagen")
+    save_weekly_hall_event(page, "Koffie in de hal", first, "10:00", "11:30")
 
     # A group signs itself up on a phone; the desk approves it.
     phone = browser.new_context(viewport=PHONE, locale="nl-NL")
@@ -124,7 +107,7 @@ def test_a_town_goes_live_without_the_demo(
     mobile.set_input_files(
         "#photo-file",
         files=[
-            {"name": "fiets.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}
+            {"name": "fiets.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(1600, 1000))}
         ],  # fmt: skip
     )
     mobile.get_by_role("button", name="Foto sturen").click()
@@ -175,12 +158,7 @@ def test_a_town_goes_live_without_the_demo(
             runner.pump(3)
             from conftest import SCREENSHOTS
 
-            shot = Image.open(runner.screenshot(SCREENSHOTS / "going-live-community.png"))
-            shot = shot.convert("RGB").resize((shot.width // 4, shot.height // 4))
-            magenta = sum(
-                1 for p in shot.get_flattened_data()
-                if abs(p[0] - MAGENTA[0]) < 30 and p[1] < 40 and abs(p[2] - MAGENTA[2]) < 30
-            )  # fmt: skip
+            magenta = magenta_pixels(runner.screenshot(SCREENSHOTS / "going-live-community.png"))
             assert magenta > 500, magenta  # the group's own photo, not its initials
             from gui_helpers import find
             from kivy.uix.label import Label
