@@ -419,6 +419,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     from sync.hub.edit import router as edit_router
     from sync.hub.freshness import router as freshness_router
     from sync.hub.group_events import router as group_events_router
+    from sync.hub.hsds.api import router as hsds_router
     from sync.hub.pages import router as pages_router
     from sync.hub.photos import api_router as photos_api_router
     from sync.hub.photos import router as photos_router
@@ -433,6 +434,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     app.include_router(edit_router)
     app.include_router(signup_router)
     app.include_router(freshness_router)
+    app.include_router(hsds_router)  # the open-data read API (docs/open-data.md)
 
     _add_error_schema(app)
     # A made-up Host header is refused before anything could build a link from it.

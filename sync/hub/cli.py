@@ -103,6 +103,19 @@ def _parser() -> argparse.ArgumentParser:
         "action", choices=["list", "disable", "enable", "reset-password", "end-sessions"]
     )
     account.add_argument("name", nargs="?", default="")
+    export = sub.add_parser(
+        "export", parents=[common],
+        help="write the public records as open data (HSDS 3.0, or a spreadsheet)",
+    )  # fmt: skip
+    export.add_argument("--format", choices=["hsds", "json", "csv"], default="hsds")
+    export.add_argument("path", type=Path, help="a folder, a .zip (hsds), a .json or a .csv")
+    imp = sub.add_parser(
+        "import", parents=[common],
+        help="add or update communities from HSDS 3.0 or 2.0 data, or the desk's spreadsheet",
+    )  # fmt: skip
+    imp.add_argument("path", type=Path, help="a data package folder or .zip, a .json or a .csv")
+    imp.add_argument("--dry-run", action="store_true", help="only say what would change")
+    imp.add_argument("--source", default="", help="the source's name (default: the file's)")
     return parser
 
 
@@ -392,6 +405,18 @@ def cmd_delete_community(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from sync.hub.hsds import export
+
+    return export.cli(args, _open(args))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from sync.hub.hsds import importer
+
+    return importer.cli(args, _open(args))
+
+
 def cmd_conflicts(args: argparse.Namespace) -> int:
     return _json_lines(hub_store.conflicts(_open(args)))
 
@@ -461,6 +486,8 @@ COMMANDS = {
     "edit-community": cmd_edit_community,
     "delete-community": cmd_delete_community,
     "conflicts": cmd_conflicts,
+    "export": cmd_export,
+    "import": cmd_import,
     "quarantine": cmd_quarantine,
 }
 
