@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import importlib
 import time
+from datetime import datetime
 
 from kivy.app import App
 from kivy.cache import Cache
@@ -29,10 +30,12 @@ from kiosk.config import Config
 from kiosk.forms import ask_for_help, store_choices
 from kiosk.i18n import _, is_rtl
 from kiosk.memory import release_freed_memory
+from kiosk.opening_hours import Backlight, OpeningHours
 from kiosk.paths import FONT_BOLD, FONT_REGULAR
 from kiosk.receptionist import PinCheck, well_formed
 from kiosk.session import MODES, ContactForm, IdleRules, VisitorSession
 from kiosk.store import Store
+from kiosk.watchdog import Watchdog
 from screens.widgets.style import theme
 from screens.widgets.translate import tr
 
@@ -109,6 +112,11 @@ class KioskApp(App):
         self.low_reach_space = None  # the empty upper part of the screen in low-reach mode
         self.speaker = None  # espeak-ng, started on the first 'Read aloud'
         self.frame = None  # the banner (when shown) above the screens
+        self.watchdog = Watchdog(Clock)  # systemd restarts a kiosk whose UI froze
+        self.opening_hours = OpeningHours(kiosk_config.opening_hours)
+        self.now = datetime.now  # local wall time, for the opening hours
+        self.backlight = Backlight()
+        self.sleep_curtain = None  # the dark panel outside opening hours
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -166,6 +174,7 @@ class KioskApp(App):
 
     def _after_first_frame(self, *_args):
         Window.unbind(on_flip=self._after_first_frame)
+        self.watchdog.start()  # READY=1: the attract screen is on the panel
         Clock.schedule_once(self.build_remaining, 0)
         # Sync (requests, a thread) starts once the attract screen is on screen.
         Clock.schedule_once(lambda _dt: self.start_sync(), 0)
@@ -209,6 +218,7 @@ class KioskApp(App):
         Window.unbind(on_flip=self._after_first_frame)
         if self._idle_event is not None:
             self._idle_event.cancel()
+        self.watchdog.stop()
 
     def open_settings(self, *_args):
         return False
@@ -546,6 +556,8 @@ class KioskApp(App):
         return False  # let the touch reach the widget under the finger
 
     def check_idle(self, *_args) -> None:
+        if self.check_opening_hours():
+            return
         self.show_page_buttons()
         if self.session is None:
             # Staff walked away from the reception screen: back to the attract screen.
@@ -561,6 +573,39 @@ class KioskApp(App):
             self.build_remaining()  # makes sure the overlay exists
             if self.idle_overlay.parent is None:
                 self.root.add_widget(self.idle_overlay)
+
+    def check_opening_hours(self) -> bool:
+        """Outside opening hours, once nobody has touched the panel for an idle timeout, it
+        sleeps; a visit under way is never cut off. True while it sleeps."""
+        if self.opening_hours.always:
+            return False
+        touched_lately = self.idle.idle_for() < self.kiosk_config.idle_timeout
+        visiting = self.session is not None
+        sleep = not (self.opening_hours.is_open(self.now()) or visiting or touched_lately)
+        asleep = self.sleep_curtain is not None and self.sleep_curtain.parent is not None
+        if sleep and not asleep:
+            self.sleep_panel()
+        elif asleep and not sleep:
+            self.wake_panel()
+        return sleep
+
+    def sleep_panel(self) -> None:
+        from screens.widgets.sleep_curtain import SleepCurtain
+
+        if self.current_screen != nav.ATTRACT:
+            self.go(nav.ATTRACT, remember=False)
+        if self.sleep_curtain is None:
+            self.sleep_curtain = SleepCurtain(on_wake=self.wake_panel)
+        if self.sleep_curtain.parent is None:
+            self.root.add_widget(self.sleep_curtain)
+        self.backlight.set(on=False)
+
+    def wake_panel(self) -> None:
+        """A touch on the dark panel: the attract screen, awake for an idle timeout."""
+        self.idle.touched()
+        if self.sleep_curtain is not None and self.sleep_curtain.parent is not None:
+            self.sleep_curtain.parent.remove_widget(self.sleep_curtain)
+        self.backlight.set(on=True)
 
     def show_page_buttons(self) -> None:
         """'Up' and 'Down' in the bottom bar while the screen holds more than fits."""

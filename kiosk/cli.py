@@ -169,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(kivy_environment(size, scale, fullscreen=config.fullscreen))
     from kiosk.app import KioskApp  # imports Kivy: only now that its environment is set
 
+    if config.fullscreen:  # the hall's panel: a laptop's demo keeps its mouse
+        from kiosk.kivy_env import one_touch_provider
+
+        one_touch_provider()
     KioskApp(config, store).run()
     return 0
 

@@ -63,6 +63,11 @@ class Config:
         "The hub's public key (base64) that seals contact details; the kiosk cannot open "
         "them. Empty: the kiosk offers no contact form and sends visitors to the reception.",
     )
+    opening_hours: str = _setting(
+        "",
+        "When the hall is open, e.g. 'mo-fr 08:30-17:00; sa 10:00-13:00'. Outside these "
+        "hours the panel sleeps and a touch wakes it. Empty: always awake.",
+    )
     receipt_printer: str = _setting(
         "",
         "Receipt printer for the take-home slip: 'usb:VENDOR:PRODUCT' (hex), "
@@ -184,6 +189,12 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
             "Setting 'hub_public_key' must be the hub's public key: 44 characters of base64 "
             "(32 bytes), as 'ontmoet-hub init' prints it."
         )
+    from kiosk.opening_hours import OpeningHoursError, parse
+
+    try:
+        parse(config.opening_hours)
+    except OpeningHoursError as problem:
+        raise ConfigError(f"Setting 'opening_hours': {problem}.") from None
     if config.idle_warning >= config.idle_timeout:
         raise ConfigError(
             f"Setting 'idle_warning' ({config.idle_warning} s) must be shorter than "

@@ -52,3 +52,15 @@ def kivy_environment(
             KCFG_GRAPHICS_MAXFPS="0",
         )
     return env
+
+
+def one_touch_provider() -> None:
+    """On the panel, a finger must be one touch. Kivy's default input providers (the mouse,
+    and every evdev device probesysfs finds) would each turn the same finger into a touch
+    of their own beside the one SDL's window reports: a double tap. The window's own (SDL,
+    which reads the touch screen through evdev under KMS/DRM) stays; the rest go. Call after
+    the environment is set and before the window opens."""
+    from kivy.config import Config as KivyConfig
+
+    for option in KivyConfig.options("input"):
+        KivyConfig.remove_option("input", option)

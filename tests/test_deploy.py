@@ -1,7 +1,11 @@
 """The deploy files agree with the code: settings exist, paths match, the unit restarts."""
 
 import configparser
+import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from kiosk.config import ENV_PREFIX, Config, load_config
 
@@ -18,7 +22,7 @@ def env_file() -> dict[str, str]:
 
 
 def unit() -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None)
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str
     parser.read_string((DEPLOY / "ontmoet-kiosk.service").read_text())
     return parser
@@ -39,7 +43,22 @@ def test_the_unit_restarts_the_kiosk_and_may_write_its_data_folder():
     assert service["ExecStart"].endswith("/.venv/bin/ontmoet-kiosk")
     assert service["EnvironmentFile"].lstrip("-") == "/etc/ontmoet/kiosk.env"
     assert service["ReadWritePaths"] == env_file()["ONTMOET_DATA_DIR"]
-    assert "cage" in service["ExecStart"]
+    assert service["Type"] == "notify" and int(service["WatchdogSec"]) > 0  # kiosk/watchdog.py
+    assert unit()["Unit"]["StartLimitAction"] == "reboot"  # never a silent dark panel
+
+
+def test_the_kiosk_env_offers_every_language_and_a_driver_the_wheel_has():
+    env = env_file()
+    assert load_config(environ={"ONTMOET_LANGUAGES": env["ONTMOET_LANGUAGES"]}).languages == (
+        "nl",
+        "en",
+        "tr",
+        "ar",
+        "pl",
+        "uk",
+    )
+    assert env["SDL_VIDEODRIVER"] == "kmsdrm"
+    assert env["KCFG_GRAPHICS_ROTATION"] in ("0", "90", "180", "270")
 
 
 def test_no_escape_and_no_cursor():
@@ -103,3 +122,37 @@ def test_the_hub_env_file_names_only_real_settings_with_valid_values():
                 values[name] = value
     assert values["ONTMOET_HUB_TRUSTED_PROXIES"] == "127.0.0.1"
     load_settings(environ=values)  # raises on a wrong value
+
+
+UNITS = ("ontmoet-kiosk.service", "ontmoet-hub.service", "ontmoet-hub-backup.service")
+
+
+@pytest.fixture
+def units_to_check(tmp_path):
+    """The units as shipped, their programs pointed at one that exists here (verify checks
+    that ExecStart is executable; the install scripts put ours in /opt/ontmoet)."""
+    for name in (*UNITS, "ontmoet-hub-backup.timer"):
+        text = (DEPLOY / name).read_text()
+        ours = r"/opt/ontmoet/\.venv/bin/ontmoet-\w+"
+        (tmp_path / name).write_text(re.sub(ours, "/bin/true", text))
+    return tmp_path
+
+
+def test_systemd_finds_nothing_wrong_in_any_unit(units_to_check):
+    for name in (*UNITS, "ontmoet-hub-backup.timer"):
+        done = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", str(units_to_check / name)],
+            capture_output=True, text=True, cwd=units_to_check,
+        )  # fmt: skip
+        assert done.returncode == 0 and not done.stderr.strip(), (name, done.stderr)
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_every_unit_is_sandboxed_below_exposure_five(name):
+    done = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", str(DEPLOY / name)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    exposure = re.search(r"Overall exposure level for \S+: ([\d.]+)", done.stdout)
+    assert exposure, done.stdout[-500:] + done.stderr
+    assert float(exposure.group(1)) < 5, done.stdout
