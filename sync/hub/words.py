@@ -53,6 +53,7 @@ DESK_PAGES = {
     "kiosks": N_("Kiosks"),
     "accounts": N_("Accounts"),
     "audit": N_("Audit log"),
+    "opendata": N_("Open data"),
 }
 #: A community's record, as its edit page names the fields.
 FIELDS = {

@@ -36,11 +36,12 @@ PAGES = {
     "kiosks": ("admin",),
     "accounts": ("admin",),
     "audit": ("admin",),
+    "opendata": ("admin",),  # exports and the spreadsheet template
     "mine": ("community_editor",),  # a community editor's own record (the home page)
 }
 #: The pages in the navigation (the rest are reached from a page).
 NAV = ("queue", "contacts", "communities", "review", "signups", "events", "introductions",
-       "figures", "lists", "kiosks", "accounts", "audit")  # fmt: skip
+       "figures", "lists", "kiosks", "accounts", "audit", "opendata")  # fmt: skip
 
 
 class LogInFirst(Exception):

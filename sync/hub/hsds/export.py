@@ -60,6 +60,13 @@ def read(conn: sqlite3.Connection) -> Snapshot:
     return Snapshot(communities, taxonomy, url[0] if url else "", seq, epoch)
 
 
+def community_count(conn: sqlite3.Connection) -> int:
+    """How many communities an export holds now."""
+    return conn.execute(
+        "SELECT count(*) FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
+    ).fetchone()[0]
+
+
 def services(snapshot: Snapshot, public_url: str | None = None) -> list[dict]:
     lists = model.Lists.of(snapshot.taxonomy)
     url = snapshot.public_url if public_url is None else public_url
