@@ -80,6 +80,14 @@ def propose(
     """File a change. From the community: reviewed at the desk. From the reception: fields
     the community wrote wait for its approval; the rest is applied at once. Returns what
     happened to each field ('review', 'awaiting_community' or 'applied')."""
+    with write(conn):
+        return propose_within(conn, community_id, changes, source, actor)
+
+
+def propose_within(
+    conn: sqlite3.Connection, community_id: str, changes: dict, source: str, actor: str
+) -> dict[str, str]:
+    """As ``propose``, inside the caller's write transaction (an import: all or nothing)."""
     record = shared_record(conn, "community", community_id)
     if record is None:
         raise ValueError("unknown community")
@@ -93,9 +101,8 @@ def propose(
     if theirs:
         _file(conn, record, theirs, "reception", "awaiting_community", actor)
     if ours:
-        with write(conn):
-            _apply(conn, community_id, record["revision"], ours, "reception", actor)
-            desk_store.audit(conn, actor, "community record changed", community_id)
+        _apply(conn, community_id, record["revision"], ours, "reception", actor)
+        desk_store.audit(conn, actor, "community record changed", community_id)
     return {**dict.fromkeys(theirs, "awaiting_community"), **dict.fromkeys(ours, "applied")}
 
 
@@ -104,15 +111,14 @@ def _author(record: dict, field: str) -> str:
 
 
 def _file(conn, record: dict, changes: dict, source: str, status: str, actor: str) -> None:
-    with write(conn):
-        conn.execute(
-            "INSERT INTO proposals (community_id, base_revision, changes, source, status,"
-            " made_by, made_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [record["id"], record["revision"], json.dumps(changes, ensure_ascii=False), source,
-             status, actor, now_iso(), secrets.token_hex(16)],
-        )  # fmt: skip
-        desk_store.audit(conn, actor, f"change proposed ({status.replace('_', ' ')})",
-                         record["id"])  # fmt: skip
+    conn.execute(
+        "INSERT INTO proposals (community_id, base_revision, changes, source, status,"
+        " made_by, made_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [record["id"], record["revision"], json.dumps(changes, ensure_ascii=False), source,
+         status, actor, now_iso(), secrets.token_hex(16)],
+    )  # fmt: skip
+    desk_store.audit(conn, actor, f"change proposed ({status.replace('_', ' ')})",
+                     record["id"])  # fmt: skip
 
 
 def _apply(conn, community_id: str, base: int, changes: dict, author: str, actor: str) -> None:

@@ -379,6 +379,49 @@ def m008_event_proposals(db: Database) -> None:
     )
 
 
+@migration
+def m009_imports(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Each import (ontmoet-hub import): its source, when, what it did, and its report for
+        -- the desk (unknown terms, bad rows with file, line and field; JSON).
+        CREATE TABLE import_runs (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            format TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            added INTEGER NOT NULL,
+            changed INTEGER NOT NULL,
+            skipped INTEGER NOT NULL,
+            report TEXT NOT NULL
+        ) STRICT;
+        -- Which community a source's record became: a re-import updates it, never a new one.
+        CREATE TABLE import_sources (
+            source TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            community_id TEXT NOT NULL,
+            PRIMARY KEY (source, source_id)
+        ) STRICT;
+        CREATE INDEX import_sources_by_community ON import_sources (community_id);
+        -- Per field of a community: the import that last brought it, and the hash of the
+        -- value the source had then (a field the source did not change is left alone).
+        CREATE TABLE import_fields (
+            community_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            source TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            value_hash TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
+            PRIMARY KEY (community_id, field)
+        ) STRICT
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""
