@@ -17,13 +17,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from kiosk.meeting_words import meeting_line
+from kiosk.paths import FONT_DIR
 from sync import protocol
 from sync.hub import calendars, events, keys
 from sync.hub import store as hub_store
 from sync.hub.i18n import choose_language, language_name, translator
 from sync.hub.render import HERE, render
-
-FONT_DIR = HERE.parent.parent / "assets" / "fonts"
 
 router = APIRouter(include_in_schema=False)
 
