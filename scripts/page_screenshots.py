@@ -121,7 +121,7 @@ def desk_screenshots(out: Path) -> None:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
             )
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="nl-NL")
             page.goto(f"{hub.url}/desk/login")
             page.screenshot(path=out / "desk-login.png")
             page.get_by_label("Naam").fill("sanne")
@@ -137,11 +137,20 @@ def desk_screenshots(out: Path) -> None:
             page.get_by_role("row").nth(1).get_by_role("button", name="Ik ga").click()
             for name in ("queue", "contacts", f"contacts/{contact_id}", "introductions",
                          "figures", "communities", "review", "kiosks", "accounts",
-                         "audit"):  # fmt: skip
+                         "audit", "opendata"):  # fmt: skip
                 page.goto(f"{hub.url}/desk/{name}")
                 shot = out / f"desk-{name.split('/')[0]}{'-one' if '/' in name else ''}.png"
                 page.screenshot(path=shot, full_page=True)
                 print(shot)
+            # The open-data page on a phone (390x844): an admin away from the desk.
+            small = browser.new_page(viewport={"width": 390, "height": 844}, locale="nl-NL")
+            small.goto(f"{hub.url}/desk/login")
+            small.get_by_label("Naam").fill("sanne")
+            small.get_by_label("Wachtwoord").fill("eigen-wachtwoord-1")
+            small.get_by_role("button", name="Inloggen").click()
+            small.goto(f"{hub.url}/desk/opendata")
+            small.screenshot(path=out / "desk-opendata-phone.png", full_page=True)
+            print(out / "desk-opendata-phone.png")
             phone = browser.new_page(viewport={"width": 412, "height": 915}, locale="nl-NL")
             phone.goto(f"{hub.url}/edit/{token}")
             phone.screenshot(path=out / "community-edit-link.png")
