@@ -79,9 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         "--keep-days", type=int, default=BACKUP_KEEP_DAYS,
         help=f"with --dir: remove backups older than this (default {BACKUP_KEEP_DAYS})",
     )  # fmt: skip
+    backup.add_argument(
+        "--with-keys", action="store_true",
+        help="also copy hub.key and hub.pub beside the backup: a restore on a new machine needs"
+        " them (keep such a folder as safe as the hub itself)",
+    )  # fmt: skip
+    backup.add_argument(
+        "--overwrite", action="store_true",
+        help="with FILE: replace it (for a backup program that takes the same file each night)",
+    )  # fmt: skip
     restore = sub.add_parser(
-        "restore", parents=[common], help="replace the store with a backup; starts a new epoch"
-    )
+        "restore", parents=[common],
+        help="replace the store with a backup; starts a new epoch. Into an empty folder (a new"
+        " machine) the keys beside the backup come along",
+    )  # fmt: skip
     restore.add_argument("file", type=Path)
     edit = sub.add_parser("edit-community", parents=[common], help="change fields of a community")
     edit.add_argument("id")
@@ -305,18 +316,28 @@ def cmd_backup(args: argparse.Namespace) -> int:
         target = args.dir / now.strftime(f"{BACKUP_PREFIX}%Y%m%d-%H%M%S.db")
     else:
         target = args.file
-    if target.exists():
+    if args.overwrite and args.file is None:
+        raise HubCliError("--overwrite goes with FILE, not with --dir")
+    if target.exists() and not args.overwrite:
         raise HubCliError(f"{target} exists already; choose a new file")
+    if args.with_keys:
+        _check_keys_beside(_data_dir(args), target.parent)
     # The copy takes every page as it is, free ones too: secure_delete zeroed erased rows in
     # them. The live WAL may still hold the frames that wrote those rows (an erasure's own
     # checkpoint held up by a reader): empty it now too, every night at least.
     hub_store.checkpoint_after_erasure(conn)
+    # Written beside the target and renamed over it: a backup program never reads half a copy.
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     # Created for the hub's user only from the first byte: it holds sealed contact details.
-    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    copy = sqlite3.connect(target)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    copy = sqlite3.connect(partial)
     conn.backup(copy)  # a consistent copy while the hub keeps serving
     copy.close()
+    os.replace(partial, target)
     print(f"Backed up to {target}")
+    if args.with_keys:
+        _copy_keys(_data_dir(args), target.parent)
     from sync.hub.photos import backup_photos  # the groups' photos: files beside the store
 
     backup_photos(conn, _data_dir(args), target.parent)
@@ -349,29 +370,95 @@ def _expired_backups(folder: Path, before: datetime) -> list[Path]:
     return sorted(found)
 
 
+def _keys_in(folder: Path) -> tuple[str, str] | None:
+    """(private, public) key files' text in ``folder``, or None when it has no hub.key."""
+    try:
+        return ((folder / keys.PRIVATE_KEY).read_text(), (folder / keys.PUBLIC_KEY).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def _check_keys_beside(data_dir: Path, folder: Path) -> None:
+    beside = _keys_in(folder)
+    if beside is not None and beside != _keys_in(data_dir):
+        raise HubCliError(f"{folder} holds another hub's keys: give this hub's backups a folder")
+
+
+def _copy_keys(source: Path, folder: Path) -> None:
+    """The hub's keys into ``folder``, each file 0600 from its first byte, renamed into place."""
+    found = _keys_in(source)
+    if found is None:
+        raise HubCliError(f"{source} has no {keys.PRIVATE_KEY}: there are no keys to copy")
+    for name, text in zip((keys.PRIVATE_KEY, keys.PUBLIC_KEY), found, strict=True):
+        partial = folder / f".{name}.partial"
+        partial.unlink(missing_ok=True)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(text)
+        os.replace(partial, folder / name)
+
+
+def _holds_data(conn: sqlite3.Connection) -> bool:
+    """Whether a hub has been used: a kiosk enrolled, a record pushed or a community added."""
+    return any(
+        conn.execute(sql).fetchone()
+        for sql in ("SELECT 1 FROM kiosks", "SELECT 1 FROM visitor_records",
+                    "SELECT 1 FROM shared_records WHERE entity = 'community'")
+    )  # fmt: skip
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Copy a backup over the store, with a new epoch (SYNC.md rule 11): every kiosk then
-    pulls from zero and pushes again what the restored hub lacks."""
-    conn = _open(args)
+    pulls from zero and pushes again what the restored hub lacks.
+
+    Over this hub's own store, what must not go back in time is carried over (revocations,
+    accounts, erasures: hub_store.CARRIED_OVER). On a new machine (an empty folder, or a hub
+    that ``init`` just made, with other keys and nothing in it) the backup comes back whole:
+    its kiosks, accounts and keys, so the kiosks carry on without enrolling again."""
+    data_dir = _data_dir(args)
     try:
         source = sqlite3.connect(f"file:{args.file}?mode=ro", uri=True)
         hub_store.meta(source, "epoch")
     except (sqlite3.Error, hub_store.HubStoreError) as exc:
         raise HubCliError(f"{args.file} is not a hub backup ({exc})") from None
-    with tempfile.TemporaryDirectory(dir=_data_dir(args)) as scratch:
+    backup_keys = _keys_in(Path(args.file).parent)
+    new_machine = not (data_dir / hub_store.DB_NAME).exists()
+    if not new_machine and backup_keys is not None and backup_keys != _keys_in(data_dir):
+        if _holds_data(_open(args)):
+            raise HubCliError(
+                f"{data_dir} holds another hub (other keys, kiosks or records): restore into "
+                "an empty folder, or into a hub that 'init' just made"
+            )
+        new_machine = True  # e.g. the hub install-hub.sh just made: replaced whole
+    if new_machine:
+        if backup_keys is None:
+            raise HubCliError(
+                f"no {keys.PRIVATE_KEY} beside {args.file}: without it the contact details "
+                "the kiosks sealed cannot be opened (back up with --with-keys)"
+            )
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(data_dir, 0o700)
+        _copy_keys(Path(args.file).parent, data_dir)
+        (data_dir / hub_store.DB_NAME).touch(mode=0o600)
+    conn = hub_store.connect(data_dir / hub_store.DB_NAME)
+    with tempfile.TemporaryDirectory(dir=data_dir) as scratch:
         staged_path = Path(scratch) / "staged.db"
         staged = sqlite3.connect(staged_path, isolation_level=None)
         source.backup(staged)
         hub_store.create_schema(staged)  # a backup from an older hub gets the newer tables
         staged.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [hub_store.new_epoch()])
-        hub_store.carry_over_on_restore(conn, staged)
+        if not new_machine:  # a new machine's store has nothing to keep
+            hub_store.carry_over_on_restore(conn, staged)
         staged.backup(conn)  # one step: the hub serves the old store or the restored one
         staged.close()
     source.close()
     from sync.hub.photos import restore_photos  # the photos beside the backup, if any
 
-    restore_photos(Path(args.file).parent, _data_dir(args))
+    restore_photos(Path(args.file).parent, data_dir)
     print(f"Restored from {args.file}; new epoch {hub_store.meta(conn, 'epoch')}")
+    if new_machine:
+        kiosks = conn.execute("SELECT count(*) FROM kiosks").fetchone()[0]
+        accounts = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+        print(f"On a new machine: {kiosks} kiosks, {accounts} accounts and the hub's keys back.")
     return 0
 
 
