@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.hub.desk import admin, communities, connect, lists, login, opendata, visitors
+from sync.hub.desk import admin, communities, connect, imports, lists, login, opendata, visitors
 from sync.hub.desk import events as events_area
 from sync.hub.desk import signups as signups_area
 from sync.hub.desk.access import install
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
-for area in (login, visitors, connect, communities, lists, admin, opendata):
+for area in (login, visitors, connect, communities, lists, admin, opendata, imports):
     router.include_router(area.router)
 router.include_router(signups_area.router)  # new groups, tips, freshness
 router.include_router(events_area.router)  # the hall's and the groups' events

@@ -17,6 +17,7 @@ from sync.hub import archive, desk_store, proposals
 from sync.hub import store as hub_store
 from sync.hub.desk.access import form, hub_of, lang_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
+from sync.hub.hsds import provenance
 from sync.hub.i18n import N_
 from sync.hub.record_form import (
     BLANK,
@@ -107,9 +108,10 @@ def _record_page(request: Request, session, template: str, record: dict, status:
     if posted is not None:
         record, rows = as_posted(record, posted)
         mailbox = (posted.get("mailbox") or [mailbox])[0]
+    imported = provenance.fields_of(conn, record) if record.get("id") else {}
     return render(request, template, session, status=status,
                   **{**form_context(conn, record, lang_of(request), rows),
-                     "mailbox": mailbox or "", **context})  # fmt: skip
+                     "mailbox": mailbox or "", "imported": imported, **context})  # fmt: skip
 
 
 #: New groups one desk account may make in an hour: a busy day's work many times over, and

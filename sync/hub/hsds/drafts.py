@@ -6,6 +6,7 @@ field named (sync.protocol decides, as for every record the hub stores)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -62,6 +63,11 @@ def shorten(text: str, limit: int) -> str:
 
 
 def defaults(name: str) -> dict[str, str]:
+    return dict(_defaults(name))
+
+
+@functools.cache
+def _defaults(name: str) -> dict[str, str]:
     return {lang: translator(lang)(DEFAULTS[name]) for lang in LANGUAGES}
 
 
@@ -184,24 +190,24 @@ _EMAIL = re.compile(r"[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+")
 
 
 def _contact_route(data: dict, org: dict) -> dict[str, str]:
-    """The group's public way in, from the service's e-mail and phones: no person's name."""
+    """The group's public way in: the service's (or organization's) e-mail and phones. The
+    contacts (people) only when those give none, and never a person's name."""
     emails, numbers = [], []
-    for owner in (data, org):
+
+    def add(owner: dict) -> None:
         address = clean(owner.get("email"), multiline=False)
         if _EMAIL.fullmatch(address) and address not in emails:
             emails.append(address)
-    for phone in data.get("phones") or []:
-        number = clean(phone.get("number"), multiline=False)
-        if number and number not in numbers:
-            numbers.append(number)
-    for contact in data.get("contacts") or []:
-        address = clean(contact.get("email"), multiline=False)
-        if _EMAIL.fullmatch(address) and address not in emails:
-            emails.append(address)
-        for phone in contact.get("phones") or []:
+        for phone in owner.get("phones") or []:
             number = clean(phone.get("number"), multiline=False)
             if number and number not in numbers:
                 numbers.append(number)
+
+    add(data)
+    add(org)
+    if not emails and not numbers:
+        for contact in data.get("contacts") or []:
+            add(contact)
     if not emails and not numbers:
         return {}
     result = {}

@@ -127,7 +127,6 @@ def plan(conn: sqlite3.Connection, found: Input, source: str, today: date) -> Pl
                          f"the same id as line {seen[draft.source_id]}")))  # fmt: skip
             continue
         seen[draft.source_id] = draft.line
-        hashes = {name: provenance.value_hash(v) for name, v in draft.fields.items()}
         cid = known.get(draft.source_id)
         if cid is None:
             wanted = [draft.source_id]
@@ -137,8 +136,9 @@ def plan(conn: sqlite3.Connection, found: Input, source: str, today: date) -> Pl
                     wanted.insert(0, org)
             cid = _free_id(conn, wanted, taken)
             taken.add(cid)
-            steps.append(Step("add", draft, cid, dict(draft.fields), hashes=hashes))
+            steps.append(Step("add", draft, cid, dict(draft.fields)))
             continue
+        hashes = {name: provenance.value_hash(v) for name, v in draft.fields.items()}
         steps.append(_update(conn, draft, cid, hashes, cid in archived))
     problems = list(found.problems) + [p for d in drafts for p in d.problems]
     return Plan(source, found.format, steps, terms, problems, dict(found.not_used))
@@ -187,6 +187,7 @@ def apply(conn: sqlite3.Connection, chosen: Plan, actor: str) -> int:
                     "last_confirmed": None,
                 })  # fmt: skip
                 audit(conn, actor, "community imported", step.community_id)
+                step.hashes = {k: provenance.value_hash(v) for k, v in draft.fields.items()}
             elif step.action == "change":
                 proposals.propose_within(conn, step.community_id, step.changes, "reception",
                                          actor)  # fmt: skip
@@ -206,9 +207,10 @@ def _where(problem: Problem) -> str:
     return f"{problem.file} {unit} {problem.line}"
 
 
-def describe(chosen: Plan, dry_run: bool, out=sys.stdout) -> None:
+def describe(chosen: Plan, dry_run: bool, out=None) -> None:
     """The plan, one line per record, then the unknown terms, the rows with something left
     out, what was not used, and the totals."""
+    out = out or sys.stdout
     print(f"Import from {chosen.source} ({chosen.format})", file=out)
     for step in chosen.steps:
         draft = step.draft
@@ -242,7 +244,7 @@ def describe(chosen: Plan, dry_run: bool, out=sys.stdout) -> None:
 
 
 def run(conn: sqlite3.Connection, path: Path, source: str = "", dry_run: bool = False,
-        actor: str = "", out=sys.stdout) -> Plan:  # fmt: skip
+        actor: str = "", out=None) -> Plan:  # fmt: skip
     """Read, plan, and (unless a dry run) apply; ImportRefused when the input is refused."""
     source = source.strip() or path.name
     found = readers.read(path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from datetime import date
 
 from sync.hub.store import _json
 
@@ -87,7 +88,7 @@ def fields_of(conn: sqlite3.Connection, record: dict) -> dict[str, dict]:
         [record["id"]],
     ).fetchall()
     return {
-        name: {"source": source, "on": at[:10]}
+        name: {"source": source, "on": date.fromisoformat(at[:10])}
         for name, source, at, digest in rows
         if name in record and value_hash(record[name]) == digest
     }

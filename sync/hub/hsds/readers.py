@@ -177,9 +177,14 @@ def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
 
 
 def _assemble(tables, result: Input, schedules: list[dict], addresses: list[dict],
-              attributes: list[dict]) -> None:  # fmt: skip
+              attributes: list[dict], organization_rows: list[dict] | None = None,
+              language_rows: list[dict] | None = None) -> None:  # fmt: skip
     """Services (and organizations without one) nested as HSDS 3.0's JSON has them."""
-    organizations = {o["id"]: o for o in _rows(tables, "organizations.csv")}
+    if organization_rows is None:
+        organization_rows = _rows(tables, "organizations.csv")
+    if language_rows is None:
+        language_rows = _rows(tables, "languages.csv")
+    organizations = {o["id"]: o for o in organization_rows}
     services = _rows(tables, "services.csv")
     locations = {loc["id"]: loc for loc in _rows(tables, "locations.csv")}
     addresses_of = _by(addresses, "location_id")
@@ -195,7 +200,7 @@ def _assemble(tables, result: Input, schedules: list[dict], addresses: list[dict
     schedules_of_location = _by(schedules, "location_id")
     for sched in schedules:
         sched["attributes"] = attributes_of.get(sched.get("id") or "", [])
-    languages_of = _by(_rows(tables, "languages.csv"), "service_id")
+    languages_of = _by(language_rows, "service_id")
     phones_of = _by(phones, "service_id")
     for service in services:
         sid = service["id"]
@@ -276,7 +281,8 @@ def _build_v2(tables: dict[str, Table], result: Input) -> None:
     """2.0's tables in 3.0's shape: a weekly rule per service, place and time (the weekdays
     with the same hours together), addresses from physical_addresses, terms from
     services_taxonomy and taxonomy."""
-    for org in _rows(tables, "organizations.csv"):
+    organizations = _rows(tables, "organizations.csv")
+    for org in organizations:
         org.setdefault("website", org.get("url", ""))
     grouped: dict[tuple, dict] = {}
     for row in _rows(tables, "regular_schedules.csv"):
@@ -306,9 +312,10 @@ def _build_v2(tables: dict[str, Table], result: Input) -> None:
                            "taxonomy_term": {"id": term["id"], "name": term["name"],
                                              "code": term["id"],
                                              "taxonomy": term.get("vocabulary", "")}})  # fmt: skip
-    for language in _rows(tables, "languages.csv"):
+    languages = _rows(tables, "languages.csv")
+    for language in languages:
         language.setdefault("name", language.get("language", ""))
-    _assemble(tables, result, schedules, addresses, attributes)
+    _assemble(tables, result, schedules, addresses, attributes, organizations, languages)
 
 
 # -- JSON --------------------------------------------------------------------------------------
