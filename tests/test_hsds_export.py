@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -250,3 +251,17 @@ def test_a_second_export_gives_the_same_ids(module_hub, planted, package, tmp_pa
     assert run_export(module_hub, "hsds", tmp_path / "again", capsys)[0] == 0
     for name in table_schemas():
         assert (tmp_path / "again" / name).read_bytes() == (package / name).read_bytes(), name
+
+
+def test_ids_are_the_uuid5_the_docs_promise():
+    community = "7b04bad0-dea2-5a42-aed8-fee34c6a4b0b"
+    assert model.service_id(community) == str(uuid.uuid5(uuid.UUID(community), "service"))
+    assert model.location_id(community, "Het park") == str(
+        uuid.uuid5(uuid.UUID(community), "location:Het park")
+    )
+    namespace = uuid.uuid5(uuid.NAMESPACE_URL, "https://ontmoet.nl/hsds")
+    assert model.taxonomy_id("themes") == str(uuid.uuid5(namespace, "ontmoet-themes"))
+    assert model.term_id("themes", "eten") == str(uuid.uuid5(namespace, "ontmoet-themes:eten"))
+    assert model.term_id("themes", "eten", "en") == str(
+        uuid.uuid5(namespace, "ontmoet-themes:eten:en")
+    )
