@@ -422,6 +422,26 @@ def m009_imports(db: Database) -> None:
     )
 
 
+@migration
+def m010_fleet_alerts(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- A kiosk's alert while it lasts (sync.hub.alerts): one row per kiosk and kind, so each
+        -- change is mailed once. mailed_at: the admins were told (or a sender claimed it);
+        -- cleared_at: the kiosk is back and the "back" mail is still to go.
+        CREATE TABLE kiosk_alerts (
+            kiosk TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('offline', 'outbox')),
+            raised_at TEXT NOT NULL,
+            mailed_at TEXT,
+            cleared_at TEXT,
+            PRIMARY KEY (kiosk, kind)
+        ) STRICT
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""
