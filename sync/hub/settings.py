@@ -56,6 +56,30 @@ class HubSettings:
         1.0, "ONTMOET_HUB_QUOTA_FACTOR",
         "Scales every kiosk's hourly quotas (for a kiosk in a very busy place).",
     )  # fmt: skip
+    metrics_from: tuple[str, ...] = _setting(
+        ("127.0.0.1", "::1"), "ONTMOET_HUB_METRICS_FROM",
+        "Addresses or networks that may read /metrics (comma-separated); behind a reverse "
+        "proxy only with ONTMOET_HUB_TRUSTED_PROXIES set.",
+    )  # fmt: skip
+    metrics_token: str = _setting(
+        "", "ONTMOET_HUB_METRICS_TOKEN",
+        "A bearer token that reads /metrics from any address (never listed; empty: none).",
+    )  # fmt: skip
+    alert_to: tuple[str, ...] = _setting(
+        (), "ONTMOET_ALERT_TO",
+        "The admins' e-mail addresses for kiosk alerts (comma-separated; empty: no mail).",
+    )  # fmt: skip
+    alert_offline_minutes: float = _setting(
+        30.0, "ONTMOET_ALERT_OFFLINE_MINUTES",
+        "Minutes without a sync before a kiosk counts as offline and the admins hear of it.",
+    )  # fmt: skip
+    alert_outbox_minutes: float = _setting(
+        60.0, "ONTMOET_ALERT_OUTBOX_MINUTES",
+        "Minutes a record may wait in a kiosk's outbox before the admins hear of it.",
+    )  # fmt: skip
+    alert_language: str = _setting(
+        "nl", "ONTMOET_ALERT_LANGUAGE", "The language of the alert mails (nl en tr ar pl uk)."
+    )
     mail: MailSettings = field(default_factory=MailSettings)
 
     @property
@@ -111,13 +135,18 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Hu
 
 
 def _check(settings: HubSettings) -> None:
-    for proxy in settings.trusted_proxies:
-        try:
-            ipaddress.ip_network(proxy, strict=False)
-        except ValueError:
-            raise HubSettingsError(
-                f"ONTMOET_HUB_TRUSTED_PROXIES: {proxy!r} is not an address or network"
-            ) from None
+    for variable, networks in (("ONTMOET_HUB_TRUSTED_PROXIES", settings.trusted_proxies),
+                               ("ONTMOET_HUB_METRICS_FROM", settings.metrics_from)):  # fmt: skip
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise HubSettingsError(
+                    f"{variable}: {network!r} is not an address or network"
+                ) from None
+    if settings.metrics_token and len(settings.metrics_token) < 16:
+        raise HubSettingsError("ONTMOET_HUB_METRICS_TOKEN needs at least 16 characters")
+    _check_alerts(settings)
     try:
         settings.zone  # noqa: B018  (it raises for an unknown zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -131,6 +160,26 @@ def _check(settings: HubSettings) -> None:
         )
 
 
+def _check_alerts(settings: HubSettings) -> None:
+    from kiosk.i18n import LANGUAGE_NAMES  # the six, without the web framework
+    from sync.hub.mail import valid_mailbox
+
+    for address in settings.alert_to:
+        try:
+            valid_mailbox(address)
+        except ValueError as exc:
+            raise HubSettingsError(f"ONTMOET_ALERT_TO: {address!r}: {exc}") from None
+    if settings.alert_language not in LANGUAGE_NAMES:
+        raise HubSettingsError(
+            f"ONTMOET_ALERT_LANGUAGE must be one of nl en tr ar pl uk, not "
+            f"{settings.alert_language!r}"
+        )
+
+
+#: Settings whose value `describe` never shows.
+SECRETS = ("metrics_token",)
+
+
 def describe(settings: HubSettings) -> list[dict[str, Any]]:
     """Every setting: its variable, its value (a password never shown) and what it does."""
     rows = []
@@ -138,6 +187,8 @@ def describe(settings: HubSettings) -> list[dict[str, Any]]:
         if f.name == "mail":
             continue
         value = getattr(settings, f.name)
+        if f.name in SECRETS and value:
+            value = "(set)"
         rows.append({"variable": f.metadata["env"], "value": _shown(value),
                      "help": f.metadata["help"]})  # fmt: skip
     for name, (variable, help_text) in MAIL_VARIABLES.items():
