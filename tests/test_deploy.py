@@ -40,7 +40,7 @@ def test_every_ontmoet_variable_is_a_valid_setting():
 def test_the_unit_restarts_the_kiosk_and_may_write_its_data_folder():
     service = unit()["Service"]
     assert service["Restart"] == "always"
-    assert service["ExecStart"].endswith("/.venv/bin/ontmoet-kiosk")
+    assert service["ExecStart"] == "/opt/ontmoet/current/bin/ontmoet-kiosk"  # install-kiosk.sh
     assert service["EnvironmentFile"].lstrip("-") == "/etc/ontmoet/kiosk.env"
     assert service["ReadWritePaths"] == env_file()["ONTMOET_DATA_DIR"]
     assert service["Type"] == "notify" and int(service["WatchdogSec"]) > 0  # kiosk/watchdog.py
@@ -83,7 +83,7 @@ def hub_unit(name: str) -> configparser.ConfigParser:
 def test_the_hub_unit_serves_locally_and_writes_only_its_folder():
     service = hub_unit("ontmoet-hub.service")["Service"]
     assert service["Restart"] == "always"
-    assert service["ExecStart"].startswith("/opt/ontmoet/.venv/bin/ontmoet-hub serve")
+    assert service["ExecStart"].startswith("/opt/ontmoet/current/bin/ontmoet-hub serve")
     assert "--host 127.0.0.1" in service["ExecStart"]
     hub_dir = dict(
         line.split("=", 1)
@@ -99,9 +99,9 @@ def test_the_backup_timer_runs_commands_that_exist():
 
     text = (DEPLOY / "ontmoet-hub-backup.service").read_text()
     used = {
-        line.split("ontmoet-hub ")[1].split()[0]
+        line.split("/bin/ontmoet-hub ")[1].split()[0]
         for line in text.splitlines()
-        if line.startswith("ExecStart=") and "ontmoet-hub " in line
+        if line.startswith("ExecStart=") and "/bin/ontmoet-hub " in line
     }
     assert used == {"backup", "maintain"} and used <= set(COMMANDS)
     timer = hub_unit("ontmoet-hub-backup.timer")["Timer"]
@@ -130,10 +130,10 @@ UNITS = ("ontmoet-kiosk.service", "ontmoet-hub.service", "ontmoet-hub-backup.ser
 @pytest.fixture
 def units_to_check(tmp_path):
     """The units as shipped, their programs pointed at one that exists here (verify checks
-    that ExecStart is executable; the install scripts put ours in /opt/ontmoet)."""
+    that ExecStart is executable; the install scripts put ours in /opt/ontmoet/current)."""
     for name in (*UNITS, "ontmoet-hub-backup.timer"):
         text = (DEPLOY / name).read_text()
-        ours = r"/opt/ontmoet/\.venv/bin/ontmoet-\w+"
+        ours = r"/opt/ontmoet/current/bin/ontmoet-\w+"
         (tmp_path / name).write_text(re.sub(ours, "/bin/true", text))
     return tmp_path
 
