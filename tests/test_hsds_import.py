@@ -546,6 +546,24 @@ def test_a_zip_that_unpacks_to_too_much_is_refused(demo, tmp_path, monkeypatch, 
     assert code == 2 and re.search(r"bomb.zip unpacks to \d+ MB; the limit is", err)
 
 
+def test_a_zip_whose_entry_is_damaged_is_refused(demo, tmp_path, capsys):
+    path = tmp_path / "kapot.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+        for item in sorted((demo["out"] / "lindewaard").iterdir()):
+            out.write(item, item.name)
+    with zipfile.ZipFile(path) as packed:
+        info = packed.getinfo("services.csv")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 200] ^= 0x20  # one letter of the first service changes case: a bad CRC
+    path.write_bytes(bytes(data))
+    data_dir = hub_dir(tmp_path)
+    before = stored_state(data_dir)
+    code, _, err = hub_import(capsys, data_dir, path)
+    assert code == 2 and "kapot.zip/services.csv cannot be unpacked (Bad CRC-32" in err
+    assert stored_state(data_dir) == before
+
+
 def test_a_bad_row_is_reported_with_file_line_and_field_and_the_rest_imports(demo, tmp_path,
                                                                             capsys):  # fmt: skip
     path = write_sheet(tmp_path / "groepen.csv", [

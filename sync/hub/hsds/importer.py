@@ -59,6 +59,7 @@ class Plan:
     def report(self) -> dict:
         bad = [p.as_dict() for p in self.problems]
         bad += [s.reason.as_dict() for s in self.steps if s.reason and s.reason.field != "—"]
+        bad.sort(key=lambda p: (p["file"], p["line"]))
         return {
             "format": self.format,
             "unknown_terms": [{"taxonomy": t, "term": name, "count": n}

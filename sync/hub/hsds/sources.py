@@ -18,6 +18,7 @@ import io
 import json
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -209,6 +210,8 @@ def read_csv(opener: Callable[[], IO[bytes]], label: str, size: int) -> Table:
         except UnicodeDecodeError:
             if encoding == candidates[-1]:
                 raise ImportRefused(f"{label} is not text in {encoding}") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ImportRefused(f"{label} cannot be unpacked ({exc})") from None
     raise AssertionError("unreachable")
 
 
