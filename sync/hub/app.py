@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sync import protocol
-from sync.hub import desk_store, freshness, keys, ledger, photos, render
+from sync.hub import alerts, desk_store, freshness, keys, ledger, metrics, photos, render
 from sync.hub import store as hub_store
 from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
@@ -274,6 +274,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
         lifespan=_purging(state),
     )
     app.state.hub = state
+    app.state.metrics = metrics.Metrics(state)
 
     def authenticated_kiosk(
         request: Request,
@@ -435,6 +436,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     app.include_router(signup_router)
     app.include_router(freshness_router)
     app.include_router(hsds_router)  # the open-data read API (docs/open-data.md)
+    app.include_router(metrics.router)  # /metrics, for this machine only by default
 
     _add_error_schema(app)
     # A made-up Host header is refused before anything could build a link from it.
@@ -445,26 +447,33 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     app.add_middleware(LimitsMiddleware, max_body=protocol.MAX_BODY_BYTES,
                        https=state.public_url.startswith("https://"),
                        larger=((photos.UPLOAD_PATH, photos.DRAIN_BYTES),))  # fmt: skip
+    # Outermost: also the requests refused above are counted.
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     return app
 
 
 def _purging(state: HubApp):
     """While the hub serves, expired contact requests are erased every PURGE_EVERY seconds,
-    whether anybody is logged in at the desk or not."""
+    whether anybody is logged in at the desk or not; the kiosks are checked for alerts every
+    alerts.CHECK_EVERY seconds (safe with several hub processes: see sync.hub.alerts)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         def purge() -> None:
+            purge_due = 0.0
             while True:
-                try:
-                    desk_store.purge_expired(state.hub.conn)
-                except sqlite3.Error:
-                    logging.getLogger("ontmoet.hub").exception("purge failed; tries again")
-                try:  # groups reminded to check their record (sync.hub.freshness)
-                    freshness.send_reminders(state.hub.conn, state.mail, state.public_url)
-                except Exception:  # never the end of the purge thread: tried again next run
-                    logging.getLogger("ontmoet.hub").exception("reminders failed; tries again")
-                if state.stopping.wait(PURGE_EVERY):
+                if time.monotonic() >= purge_due:
+                    purge_due = time.monotonic() + PURGE_EVERY
+                    try:
+                        desk_store.purge_expired(state.hub.conn)
+                    except sqlite3.Error:
+                        logging.getLogger("ontmoet.hub").exception("purge failed; tries again")
+                    try:  # groups reminded to check their record (sync.hub.freshness)
+                        freshness.send_reminders(state.hub.conn, state.mail, state.public_url)
+                    except Exception:  # never the end of the purge thread: tried next run
+                        logging.getLogger("ontmoet.hub").exception("reminders failed; again")
+                alerts.check_safely(state.hub.conn, state.settings, state.public_url)
+                if state.stopping.wait(alerts.CHECK_EVERY):
                     return
 
         threading.Thread(target=purge, name="ontmoet-purge", daemon=True).start()

@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "maintain", parents=[common],
         help="housekeeping: erase expired contact requests and old quarantined payloads,"
-        " forget old tombstones",
+        " forget old tombstones, mail the admins about kiosks offline or with waiting records",
     )  # fmt: skip
     sub.add_parser("quarantine", parents=[common], help="list pushed records that were refused")
     account = sub.add_parser(
@@ -335,6 +335,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     conn.backup(copy)  # a consistent copy while the hub keeps serving
     copy.close()
     os.replace(partial, target)
+    from sync.hub.metrics import note_backup  # its age is in /metrics
+
+    note_backup(conn)
     print(f"Backed up to {target}")
     if args.with_keys:
         _copy_keys(_data_dir(args), target.parent)
@@ -529,6 +532,12 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     purged = hub_store.purge_tombstones(conn)
     print(f"Erased {erased} contact requests whose period ended.")
     print(f"Forgot {purged} tombstones older than {hub_store.TOMBSTONE_DAYS} days.")
+    from sync.hub import alerts  # the hub's loop checks too: each change is still mailed once
+
+    settings = _settings()
+    row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
+    sent = alerts.check(conn, settings, settings.public_url or (row[0] if row else ""))
+    print(f"Sent {sent} alert mails about kiosks.")
     return 0
 
 

@@ -5,28 +5,47 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, keys, words
+from sync.hub import alerts, desk_store, keys, words
 from sync.hub import store as hub_store
-from sync.hub.desk.access import COOKIE, form, hub_of, page, render, words_for
+from sync.hub.desk.access import COOKIE, form, hub_of, lang_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
 
 router = APIRouter()
-ONLINE_WITHIN = timedelta(minutes=3)  # a kiosk seen this recently counts as online
 
 
 def _kiosks_page(request: Request, session, status: int = 200, **context) -> Response:
-    """The kiosks, each marked online when seen within ONLINE_WITHIN."""
-    now = datetime.now(UTC)
+    """The kiosks as /metrics and the alert mails see them (sync.hub.alerts): online when
+    synced within ONTMOET_ALERT_OFFLINE_MINUTES, how long their oldest record has waited, and
+    the alerts raised, mailed or not."""
+    state = hub_of(request)
+    lang = lang_of(request)
     items = []
-    for kiosk in hub_store.kiosks(hub_of(request).conn):
-        seen = kiosk["last_seen"]
-        online = bool(seen) and now - datetime.fromisoformat(seen) < ONLINE_WITHIN
-        items.append({**kiosk, "online": online and not kiosk["revoked_at"]})
-    return render(request, "kiosks.html", session, status=status, items=items, **context)
+    for view in alerts.fleet(state.conn, state.settings, datetime.now(UTC)):
+        waited = view.outbox_age_seconds
+        raised = [(kind, alert["mailed_at"]) for kind, alert in sorted(view.alerts.items())
+                  if not alert["cleared_at"]]  # fmt: skip
+        items.append({**view.row, "online": view.online, "raised": raised,
+                      "waited": _duration(waited, lang) if view.outbox_size else ""})  # fmt: skip
+    settings = state.settings
+    return render(request, "kiosks.html", session, status=status, items=items,
+                  offline_minutes=f"{settings.alert_offline_minutes:g}",
+                  outbox_minutes=f"{settings.alert_outbox_minutes:g}",
+                  alert_to=", ".join(settings.alert_to), **context)  # fmt: skip
+
+
+def _duration(seconds: float | None, lang: str) -> str:
+    """'3 uur', '12 minutes': how long a record has waited, in the page's language."""
+    if seconds is None:
+        return ""
+    try:
+        return format_timedelta(timedelta(seconds=seconds), locale=lang)
+    except OverflowError:  # a kiosk that said its record was made in the year 1
+        return ""
 
 
 @router.get("/kiosks", response_class=HTMLResponse)
