@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Tries the install scripts as the README says, in a clean Debian 12 root made with mmdebstrap
+# (as root; packages from Debian's archive, Python packages from PyPI; some minutes):
+#
+#   scripts/try-install.sh [WORK_DIR]
+#
+# The wheel is built (and a second one, version +0.0.1, for the upgrade); in the root:
+# install-hub.sh NAME, again (nothing may change), the hub answers, the backup unit's own
+# commands make an encrypted snapshot, restore-hub.sh brings it back, --upgrade, --rollback;
+# then install-kiosk.sh, again (nothing may change), ontmoet-kiosk status as the service user,
+# --upgrade, --rollback. No systemd runs in a root: units are enabled, not started. Each step
+# prints how long it took. The root stays in WORK_DIR (default /var/tmp/ontmoet-try).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "run me as root" >&2; exit 1; }
+command -v mmdebstrap >/dev/null || apt-get install -y -qq mmdebstrap >/dev/null
+
+work=${1:-/var/tmp/ontmoet-try}
+root=$work/root
+release=$work/release
+rm -rf "$work"
+mkdir -p "$release/dist"
+
+step_started=$SECONDS
+step() { echo "== $* (at $((SECONDS - step_started)) s)"; }
+
+step "build the wheels"
+# Both from the last commit (not from files being edited).
+mkdir -p "$work/this"
+git archive HEAD | tar -x -C "$work/this"
+.venv/bin/python -m pip wheel --quiet --no-deps -w "$release/dist" "$work/this"
+cp -r "$work/this" "$work/next"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+next=${version%.*}.$((${version##*.} + 1))
+sed -i "s/^version = \"$version\"/version = \"$next\"/" "$work/next/pyproject.toml"
+.venv/bin/python -m pip wheel --quiet --no-deps -w "$work/next-dist" "$work/next"
+cp -r "$work/this/deploy" "$work/this/requirements" "$release/"
+
+step "mmdebstrap a bookworm root"
+mmdebstrap --quiet --variant=apt \
+    --include=ca-certificates,python3,systemd,systemd-sysv,passwd,procps,udev \
+    bookworm "$root"
+# A GRUB settings file as Debian's installer leaves it (no boot loader is installed here).
+printf 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n' \
+    >"$root/etc/default/grub"
+cp -r "$release" "$root/srv/ontmoet"
+cp "$work"/next-dist/*.whl "$root/srv/"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+mount -t proc proc "$root/proc"
+mount --rbind /dev "$root/dev"
+mount -t sysfs sys "$root/sys"
+cleanup() {
+    umount -R "$root/dev" "$root/proc" "$root/sys" 2>/dev/null || true
+}
+trap cleanup EXIT
+in_root() { chroot "$root" "$@"; }
+# What a run may change: settings, programs, users, data, units.
+manifest() {
+    in_root find /etc /opt /usr/local/bin /var/lib/ontmoet /var/lib/ontmoet-hub /var/backups \
+        -xdev -printf '%p %m %u %g %s %T@\n' 2>/dev/null | sort
+}
+next_wheel=/srv/$(basename "$work"/next-dist/*.whl)
+
+step "install-hub.sh ontmoet.test (first run)"
+in_root /srv/ontmoet/deploy/install-hub.sh ontmoet.test
+manifest >"$work/hub-1"
+step "install-hub.sh ontmoet.test (second run: nothing may change)"
+in_root /srv/ontmoet/deploy/install-hub.sh ontmoet.test
+manifest >"$work/hub-2"
+diff "$work/hub-1" "$work/hub-2" && echo "unchanged"
+
+step "the hub answers, Caddy reads its file, the backup unit's commands run"
+in_root runuser -u ontmoet-hub -- env ONTMOET_HUB_DIR=/var/lib/ontmoet-hub \
+    /opt/ontmoet/hub/current/bin/ontmoet-hub serve --port 18080 --log-level warning &
+serving=$!
+in_root python3 - <<'EOF'
+import time, urllib.request
+for _ in range(100):
+    try:
+        print(urllib.request.urlopen("http://127.0.0.1:18080/api/v1/health").read().decode())
+        break
+    except OSError:
+        time.sleep(0.2)
+else:
+    raise SystemExit("the hub did not answer")
+EOF
+kill "$serving"; wait "$serving" || true
+in_root caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile 2>&1 | tail -n 1
+# shellcheck disable=SC2016  # expanded in the root
+in_root bash -c '
+    set -euo pipefail
+    set -a; . /etc/ontmoet/hub.env; . /etc/ontmoet/backup.env; set +a
+    export RESTIC_CACHE_DIR=/var/cache/ontmoet-hub-backup
+    sed -n "s/^ExecStart=//p" /etc/systemd/system/ontmoet-hub-backup.service |
+    while read -r line; do
+        echo "+ $line"
+        runuser -u ontmoet-hub --preserve-environment -- $line </dev/null
+    done
+    runuser -u ontmoet-hub --preserve-environment -- restic snapshots --compact
+'
+in_root /srv/ontmoet/deploy/restore-hub.sh
+
+step "install-hub.sh --upgrade to $next, then --rollback"
+in_root /srv/ontmoet/deploy/install-hub.sh --upgrade --wheel "$next_wheel"
+in_root readlink /opt/ontmoet/hub/current /opt/ontmoet/hub/previous
+in_root /srv/ontmoet/deploy/install-hub.sh --rollback
+in_root readlink /opt/ontmoet/hub/current /opt/ontmoet/hub/previous
+
+step "install-kiosk.sh (first run)"
+in_root /srv/ontmoet/deploy/install-kiosk.sh
+manifest >"$work/kiosk-1"
+step "install-kiosk.sh (second run: nothing may change)"
+in_root /srv/ontmoet/deploy/install-kiosk.sh
+manifest >"$work/kiosk-2"
+diff "$work/kiosk-1" "$work/kiosk-2" && echo "unchanged"
+in_root runuser -u ontmoet -- env ONTMOET_DATA_DIR=/var/lib/ontmoet \
+    /opt/ontmoet/kiosk/current/bin/ontmoet-kiosk status
+in_root id ontmoet
+in_root systemctl is-enabled ontmoet-kiosk.service getty@tty1.service || true
+in_root systemctl get-default
+grep -H . "$root/etc/sysctl.d/90-ontmoet-kiosk.conf" "$root/etc/udev/rules.d/70-ontmoet-backlight.rules" | cut -c1-120
+grep -H CMDLINE_LINUX_DEFAULT "$root/etc/default/grub"
+stat -c '%n %a %U' "$root/var/lib/ontmoet" "$root/var/lib/ontmoet-hub"
+
+step "install-kiosk.sh --upgrade to $next, then --rollback"
+in_root /srv/ontmoet/deploy/install-kiosk.sh --upgrade --wheel "$next_wheel"
+in_root readlink /opt/ontmoet/kiosk/current /opt/ontmoet/kiosk/previous
+in_root /srv/ontmoet/deploy/install-kiosk.sh --rollback
+in_root readlink /opt/ontmoet/kiosk/current /opt/ontmoet/kiosk/previous
+du -sh "$root/opt/ontmoet/hub" "$root/opt/ontmoet/kiosk"
+step "done"
