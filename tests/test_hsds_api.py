@@ -140,11 +140,17 @@ def test_page_size_defaults_to_50_and_a_page_past_the_end_is_empty(module_hub):
     assert full["size"] == min(100, full["total_items"])
 
 
-@pytest.mark.parametrize("param", ["taxonomy_term_id", "taxonomy_id", "organization_id",
-                                   "modified_after"])  # fmt: skip
-def test_a_bad_filter_value_is_a_422_naming_it(module_hub, param):
-    reply = get(module_hub, "/services", **{param: "not-a-value"})
-    assert reply.status_code == 422 and param in reply.json()["detail"]
+@pytest.mark.parametrize(("param", "value"), [
+    ("taxonomy_term_id", "not-a-value"), ("taxonomy_id", "1234"), ("organization_id", "x"),
+    ("modified_after", "not-a-value"), ("modified_after", "0.5"),  # not seconds since 1970
+    ("modified_after", "2026-13-45T00:00:00Z"), ("search", "x" * 201),
+], ids=["term", "taxonomy", "organization", "after-text", "after-number", "after-no-day",
+        "search-long"])  # fmt: skip
+def test_a_bad_filter_value_is_a_422_naming_it(module_hub, param, value):
+    for endpoint in ("services", "organizations"):
+        reply = get(module_hub, f"/{endpoint}", **{param: value})
+        assert reply.status_code == 422 and param in reply.json()["detail"], reply.text
+        assert reply.headers["access-control-allow-origin"] == "*"
 
 
 def test_a_bad_id_is_422_and_an_unknown_id_404_on_every_single_endpoint(module_hub):

@@ -168,9 +168,24 @@ Search = Annotated[
 TermId = Annotated[uuid.UUID | None, Query(description="Only with this taxonomy term.")]
 TaxonomyId = Annotated[uuid.UUID | None, Query(description="Only with a term of this taxonomy.")]
 OrganizationId = Annotated[uuid.UUID | None, Query(description="Only of this organization.")]
+#: Read as text and parsed here: pydantic would take "0.5" as seconds since 1970.
 ModifiedAfter = Annotated[
-    datetime | None, Query(description="Only changed at or after this ISO 8601 moment.")
-]
+    str | None,
+    Query(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}", examples=["2026-01-31T09:00:00Z"],
+          json_schema_extra={"format": "date-time"},
+          description="Only changed at or after this ISO 8601 moment (UTC if no offset)."),
+]  # fmt: skip
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(422, "parameter modified_after: must be an ISO 8601 date-time,"
+                                 " like 2026-01-31T09:00:00Z") from None  # fmt: skip
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # -- the filters ------------------------------------------------------------------------------
@@ -179,8 +194,6 @@ ModifiedAfter = Annotated[
 def _matching(view: View, search, term, taxonomy, organization, after) -> Iterable[Entry]:
     words = model.fold(search).split() if search else []
     term_id = (view.dutch_term(str(term)) or "-") if term else None
-    if after is not None and after.tzinfo is None:
-        after = after.replace(tzinfo=UTC)
     for sid in view.order:
         entry = view.entries[sid]
         if organization and entry.organization["id"] != str(organization):
@@ -221,9 +234,9 @@ async def services(request: Request, page: Page = 1, per_page: PerPage = 50,
                    search: Search = None, taxonomy_term_id: TermId = None,
                    taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
                    modified_after: ModifiedAfter = None) -> Response:  # fmt: skip
+    after = _moment(modified_after)
     view = await run_in_threadpool(_catalogue, request)
-    found = _matching(view, search, taxonomy_term_id, taxonomy_id, organization_id,
-                      modified_after)  # fmt: skip
+    found = _matching(view, search, taxonomy_term_id, taxonomy_id, organization_id, after)
     return _reply(request, view, lambda: _page([e.summary for e in found], page, per_page))
 
 
@@ -249,9 +262,9 @@ async def organizations(request: Request, page: Page = 1, per_page: PerPage = 50
                         search: Search = None, taxonomy_term_id: TermId = None,
                         taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
                         modified_after: ModifiedAfter = None) -> Response:  # fmt: skip
+    after = _moment(modified_after)
     view = await run_in_threadpool(_catalogue, request)
-    found = _matching(view, search, taxonomy_term_id, taxonomy_id, organization_id,
-                      modified_after)  # fmt: skip
+    found = _matching(view, search, taxonomy_term_id, taxonomy_id, organization_id, after)
     return _reply(request, view, lambda: _page([e.organization for e in found], page, per_page))
 
 
