@@ -338,3 +338,53 @@ def test_an_admin_downloads_each_export(module_hub, planted):
     assert replies["/desk/opendata/template.csv"].content == spreadsheet.template()
     unknown = admin.get(f"{module_hub.url}/desk/opendata/other.zip", timeout=10)
     assert unknown.status_code == 404
+
+
+def test_a_groups_photo_is_its_organizations_logo_at_the_hubs_address(module_hub, planted):
+    with_logo = [o for o in every_item(module_hub, "organizations") if o.get("logo")]
+    assert with_logo
+    logo = with_logo[0]["logo"]
+    assert logo.startswith(f"{module_hub.url}/photos/") and logo.endswith(".jpg")
+    photo = requests.get(logo, timeout=10)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+
+
+def test_the_catalogue_is_built_once_and_a_change_rebuilds_only_that_group(tmp_path):
+    import shutil
+
+    from hub_helpers import prepared_hub
+
+    from sync.hub.hsds.catalogue import Catalogue
+
+    shutil.copytree(prepared_hub(True), tmp_path / "hub")
+    conn = hub_store.connect(tmp_path / "hub" / "hub.db")
+    try:
+        catalogue = Catalogue()
+        first = catalogue.current(conn, "https://ontmoet.example")
+        again = catalogue.current(conn, "https://ontmoet.example")
+        assert again.entries is first.entries  # nothing changed: nothing built
+        changed = sorted(first.by_organization)[0]
+        with hub_store.write(conn):
+            record = hub_store.shared_record(conn, "community", changed)
+            hub_store.put_shared(conn, "community", {**record, "name": "Anders Genoemd"})
+        after = catalogue.current(conn, "https://ontmoet.example")
+        sid = model.service_id(changed)
+        assert after.entries[sid].service["name"] == "Anders Genoemd"
+        assert first.entries[sid].service["name"] != "Anders Genoemd"  # the old view stays
+        same = [s for s in after.entries if s != sid and after.entries[s] is first.entries[s]]
+        assert len(same) == len(first.entries) - 1  # the others were not rebuilt
+        with hub_store.write(conn):
+            lists = hub_store.shared_record(conn, "taxonomy", "taxonomy")
+            theme = lists["themes"][0]
+            theme["labels"] = {**theme["labels"], "nl": "Hernoemd Thema"}
+            hub_store.put_shared(conn, "taxonomy", lists)
+        renamed = catalogue.current(conn, "https://ontmoet.example")
+        term = renamed.term_by_id[model.term_id("themes", theme["slug"])]
+        assert term["name"] == "Hernoemd Thema"  # the lists changed: everything rebuilt
+        with hub_store.write(conn):
+            hub_store.delete_shared(conn, "community", changed)
+        gone = catalogue.current(conn, "https://ontmoet.example")
+        assert sid not in gone.entries and changed not in gone.by_organization
+        assert len(gone.order) == len(first.order) - 1
+    finally:
+        conn.close()
