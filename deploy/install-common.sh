@@ -8,7 +8,7 @@
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DIST=$(dirname "$HERE")  # the release folder: deploy/, requirements/, dist/
-OPT=/opt/ontmoet
+OPT=${ONTMOET_OPT:-/opt/ontmoet}  # another place only for a test
 UNITS=/etc/systemd/system
 CHANGED=no  # yes once a unit or the release changed: the service is then restarted
 
@@ -162,6 +162,28 @@ prune_releases() {
 link_program() {
     local target="$OPT/$PART/current/bin/$1"
     [ "$(readlink "/usr/local/bin/$1" 2>/dev/null)" = "$target" ] || ln -sfn "$target" "/usr/local/bin/$1"
+}
+
+# WORD on the kernel's command line from the next boot, once: in Raspberry Pi OS's
+# cmdline.txt (one line) when there is one, else in Debian's GRUB settings.
+kernel_cmdline_add() {
+    local word=$1 cmdline=$2 grub=$3
+    if [ -f "$cmdline" ]; then
+        grep -qw -- "$word" "$cmdline" && return 0
+        sed -i "1 s/\$/ $word/" "$cmdline"
+        say "Added $word to $cmdline (from the next boot)"
+    elif [ -f "$grub" ]; then
+        grep -q "^GRUB_CMDLINE_LINUX_DEFAULT=.*[\" ]${word}[\" ]" "$grub" && return 0
+        if grep -q '^GRUB_CMDLINE_LINUX_DEFAULT=' "$grub"; then
+            sed -i "s/^GRUB_CMDLINE_LINUX_DEFAULT=\"\(.*\)\"/GRUB_CMDLINE_LINUX_DEFAULT=\"\1 $word\"/" "$grub"
+        else
+            echo "GRUB_CMDLINE_LINUX_DEFAULT=\"$word\"" >>"$grub"
+        fi
+        if command -v update-grub >/dev/null; then update-grub 2>/dev/null; fi
+        say "Added $word to $grub (from the next boot)"
+    else
+        say "Warning: no $cmdline or $grub: add $word to the kernel's command line yourself."
+    fi
 }
 
 systemd_running() { [ -d /run/systemd/system ]; }

@@ -102,26 +102,8 @@ if ! cmp -s <(echo "kernel.sysrq = 0") /etc/sysctl.d/90-ontmoet-kiosk.conf; then
     say "Set kernel.sysrq = 0"
 fi
 
-# The console never blanks the panel (the kiosk decides when it sleeps): consoleblank=0 on
-# the kernel's command line, in Raspberry Pi OS's cmdline.txt or in Debian's GRUB settings.
-if [ -f /boot/firmware/cmdline.txt ]; then
-    if ! grep -qw "consoleblank=0" /boot/firmware/cmdline.txt; then
-        sed -i '1 s/$/ consoleblank=0/' /boot/firmware/cmdline.txt
-        say "Added consoleblank=0 to /boot/firmware/cmdline.txt (from the next boot)"
-    fi
-elif [ -f /etc/default/grub ]; then
-    if ! grep -q '^GRUB_CMDLINE_LINUX_DEFAULT=.*consoleblank=0' /etc/default/grub; then
-        if grep -q '^GRUB_CMDLINE_LINUX_DEFAULT=' /etc/default/grub; then
-            sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT="\(.*\)"/GRUB_CMDLINE_LINUX_DEFAULT="\1 consoleblank=0"/' /etc/default/grub
-        else
-            echo 'GRUB_CMDLINE_LINUX_DEFAULT="consoleblank=0"' >>/etc/default/grub
-        fi
-        command -v update-grub >/dev/null && update-grub 2>/dev/null
-        say "Added consoleblank=0 to /etc/default/grub (from the next boot)"
-    fi
-else
-    say "Warning: no /boot/firmware/cmdline.txt or /etc/default/grub: add consoleblank=0 to the kernel's command line yourself."
-fi
+# The console never blanks the panel (the kiosk decides when it sleeps).
+kernel_cmdline_add consoleblank=0 /boot/firmware/cmdline.txt /etc/default/grub
 
 # The app.
 find_wheel "$wheel"

@@ -1,0 +1,207 @@
+"""The install scripts in deploy/: they parse and pass shellcheck, Caddy reads the Caddyfile
+they install and sends the hub's traffic where the hub listens and trusts it, the kernel's
+command line and the releases are changed once and only once. The scripts' whole runs as root
+on a clean Debian root are scripts/try-install.sh (minutes: not in the suite); nothing here
+touches this machine's /etc, /opt, users or units."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+SCRIPTS = sorted([*DEPLOY.glob("*.sh"), ROOT / "scripts" / "try-install.sh"])
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_every_shell_script_parses_and_shellcheck_finds_nothing(script):
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    checked = subprocess.run(
+        ["shellcheck", "--external-sources", str(script.relative_to(ROOT))],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_the_install_scripts_are_executable_and_say_how_they_are_used():
+    for name in ("install-kiosk.sh", "install-hub.sh", "restore-hub.sh"):
+        assert (DEPLOY / name).stat().st_mode & 0o111, name
+    usage = subprocess.run([DEPLOY / "install-hub.sh", "--help"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "--upgrade" in usage.stdout and "--rollback" in usage.stdout
+
+
+def print_caddyfile(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([DEPLOY / "install-hub.sh", "--print-caddyfile", *args],
+                          capture_output=True, text=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "args, problem",
+    [
+        (("https://ontmoet.example.nl",), "is not a host name"),
+        (("ontmoet.example.nl/desk",), "is not a host name"),
+        (("localhost",), "is not a host name"),
+        (("ontmoet.example.nl", "--cert", "/x.pem"), "--cert and --key go together"),
+        ((), "say the hub's public name"),
+    ],
+    ids=["url", "path", "no-domain", "cert-without-key", "no-name"],
+)
+def test_a_wrong_name_or_certificate_is_refused_with_a_clear_message(args, problem):
+    done = print_caddyfile(*args)
+    assert done.returncode != 0 and problem in done.stderr and not done.stdout
+
+
+def caddy_json(caddyfile: str, tmp_path: Path) -> dict:
+    if shutil.which("caddy") is None:
+        pytest.skip("Debian's caddy is not installed here (apt-get install caddy)")
+    (tmp_path / "Caddyfile").write_text(caddyfile)
+    done = subprocess.run(
+        ["caddy", "adapt", "--adapter", "caddyfile", "--config", str(tmp_path / "Caddyfile")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def handlers(config: dict) -> list[dict]:
+    [server] = config["apps"]["http"]["servers"].values()
+    [route] = server["routes"]
+    return [h for sub in route["handle"] for r in sub["routes"] for h in r["handle"]]
+
+
+def hub_listens_on() -> str:
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.read_string((DEPLOY / "ontmoet-hub.service").read_text())
+    words = unit["Service"]["ExecStart"].split()
+    return f"{words[words.index('--host') + 1]}:{words[words.index('--port') + 1]}"
+
+
+def trusted_proxies() -> str:
+    for line in (DEPLOY / "hub.env").read_text().splitlines():
+        if line.startswith("ONTMOET_HUB_TRUSTED_PROXIES="):
+            return line.partition("=")[2]
+    raise AssertionError("hub.env sets no trusted proxies")
+
+
+def test_caddy_serves_the_public_name_with_hsts_and_proxies_to_where_the_hub_listens(tmp_path):
+    done = print_caddyfile("ontmoet.gemeente.example")
+    assert done.returncode == 0, done.stderr
+    config = caddy_json(done.stdout, tmp_path)
+    [server] = config["apps"]["http"]["servers"].values()
+    assert server["listen"] == [":443"]  # automatic HTTPS (and the redirect from port 80)
+    assert server["routes"][0]["match"] == [{"host": ["ontmoet.gemeente.example"]}]
+    headers, proxy = handlers(config)
+    # One HSTS header (deferred: it replaces the hub's own), and the hub where its unit
+    # listens, which is the one proxy hub.env tells the hub to believe.
+    assert headers["response"] == {
+        "deferred": True, "set": {"Strict-Transport-Security": ["max-age=31536000"]}
+    }  # fmt: skip
+    assert proxy["handler"] == "reverse_proxy"
+    assert [u["dial"] for u in proxy["upstreams"]] == [hub_listens_on()] == ["127.0.0.1:8080"]
+    assert trusted_proxies() == hub_listens_on().split(":")[0]
+    assert "tls" not in config["apps"]  # Caddy's own certificates: nothing to load
+
+
+def test_the_municipalitys_own_certificate_is_used_instead_when_given(tmp_path):
+    done = print_caddyfile("ontmoet.gemeente.example", "--cert", "c.pem", "--key", "k.pem")
+    config = caddy_json(done.stdout, tmp_path)
+    [loaded] = config["apps"]["tls"]["certificates"]["load_files"]
+    assert (loaded["certificate"], loaded["key"]) == ("/etc/ontmoet/tls/hub.crt",
+                                                      "/etc/ontmoet/tls/hub.key")  # fmt: skip
+    assert [h["handler"] for h in handlers(config)] == ["headers", "reverse_proxy"]
+
+
+def common(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Functions of deploy/install-common.sh run in bash, on files in tmp_path."""
+    return subprocess.run(
+        ["bash", "-c", f"set -euo pipefail; . {DEPLOY / 'install-common.sh'}; {script}"],
+        cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "ONTMOET_OPT": str(tmp_path / "opt")},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "cmdline, grub, changed, expected",
+    [
+        ("console=tty1 root=PARTUUID=1 rootwait\n", None, "cmdline.txt",
+         "console=tty1 root=PARTUUID=1 rootwait consoleblank=0\n"),
+        (None, 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n',
+         "grub", 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet consoleblank=0"\n'
+         'GRUB_CMDLINE_LINUX=""\n'),
+        (None, "GRUB_DEFAULT=0\n", "grub",
+         'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="consoleblank=0"\n'),
+    ],
+    ids=["raspberry-pi-os", "debian-grub", "grub-without-the-line"],
+)  # fmt: skip
+def test_console_blanking_goes_off_on_the_kernel_command_line_once(
+    tmp_path, cmdline, grub, changed, expected
+):
+    for name, text in (("cmdline.txt", cmdline), ("grub", grub)):
+        if text is not None:
+            (tmp_path / name).write_text(text)
+    add = "kernel_cmdline_add consoleblank=0 cmdline.txt grub"
+    first, second = common(add, tmp_path), common(add, tmp_path)
+    assert first.returncode == 0 and f"Added consoleblank=0 to {changed}" in first.stdout
+    assert second.returncode == 0 and second.stdout == ""  # the second run changes nothing
+    assert (tmp_path / changed).read_text() == expected
+
+
+def test_no_kernel_command_line_found_is_said_not_guessed(tmp_path):
+    done = common("kernel_cmdline_add consoleblank=0 cmdline.txt grub", tmp_path)
+    assert done.returncode == 0 and "add consoleblank=0 to the kernel's command line" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_releases_switch_in_one_step_and_only_current_and_previous_stay(tmp_path):
+    releases = tmp_path / "opt" / "hub" / "releases"
+    for version in ("0.1.0", "0.2.0", "0.3.0"):
+        (releases / version).mkdir(parents=True)
+    done = common(
+        "PART=hub; point current 0.1.0; point previous 0.1.0; point current 0.2.0;"
+        " point previous 0.1.0; echo now=$(release_of current) before=$(release_of previous);"
+        " point current 0.3.0; point previous 0.2.0; prune_releases",
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "now=0.2.0 before=0.1.0" in done.stdout
+    part = tmp_path / "opt" / "hub"
+    assert str((part / "current").readlink()) == "releases/0.3.0"  # relative: movable
+    assert str((part / "previous").readlink()) == "releases/0.2.0"
+    assert sorted(p.name for p in releases.iterdir()) == ["0.2.0", "0.3.0"]
+    assert "Removed the old release 0.1.0" in done.stdout
+    assert sorted(p.name for p in part.iterdir()) == ["current", "previous", "releases"]
+
+
+@pytest.mark.parametrize(
+    "wheel, problem",
+    [
+        ("ontmoet-0.2.0-py3-none-any.whl", None),
+        ("ontmoet-latest-py3-none-any.whl", "cannot read a version"),
+        ("missing.whl", "no wheel at"),
+    ],
+    ids=["good", "no-version", "missing"],
+)
+def test_the_version_comes_from_the_wheels_name(tmp_path, wheel, problem):
+    if wheel != "missing.whl":
+        (tmp_path / wheel).write_bytes(b"PK")
+    done = common(f"find_wheel {wheel}; echo version=$VERSION", tmp_path)
+    if problem is None:
+        assert done.returncode == 0 and "version=0.2.0" in done.stdout
+    else:
+        assert done.returncode != 0 and problem in done.stderr
+
+
+def test_the_kiosk_can_switch_its_backlight_and_its_unit_runs_the_installed_release():
+    rule = (DEPLOY / "70-ontmoet-backlight.rules").read_text()
+    assert 'SUBSYSTEM=="backlight"' in rule and "chgrp video /sys%p/bl_power" in rule
+    script = (DEPLOY / "install-kiosk.sh").read_text()
+    assert 'ensure_user "$USER_NAME" video render input' in script
+    assert "/etc/udev/rules.d/70-ontmoet-backlight.rules" in script
+    for unit, part in (("ontmoet-kiosk.service", "kiosk"), ("ontmoet-hub.service", "hub")):
+        assert f"ExecStart=/opt/ontmoet/{part}/current/bin/" in (DEPLOY / unit).read_text()
