@@ -265,3 +265,11 @@ def test_ids_are_the_uuid5_the_docs_promise():
     assert model.term_id("themes", "eten", "en") == str(
         uuid.uuid5(namespace, "ontmoet-themes:eten:en")
     )
+
+
+def test_every_state_and_kind_has_its_hsds_word():
+    from sync.protocol import COMMUNITY_KINDS, LIFECYCLE_STATES
+
+    assert set(model.STATUS) == set(LIFECYCLE_STATES)
+    assert set(model.kind_labels()) == set(COMMUNITY_KINDS)
+    assert all(len(labels) == 6 and all(labels.values()) for labels in model.kind_labels().values())
