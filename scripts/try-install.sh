@@ -28,12 +28,12 @@ step "build the wheels"
 # Both from the last commit (not from files being edited).
 mkdir -p "$work/this"
 git archive HEAD | tar -x -C "$work/this"
-.venv/bin/python -m pip wheel --quiet --no-deps -w "$release/dist" "$work/this"
+.venv/bin/python -m pip wheel --quiet --no-deps -w "$release/dist" "$work/this" 2>"$work/build.log"
 cp -r "$work/this" "$work/next"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 next=${version%.*}.$((${version##*.} + 1))
 sed -i "s/^version = \"$version\"/version = \"$next\"/" "$work/next/pyproject.toml"
-.venv/bin/python -m pip wheel --quiet --no-deps -w "$work/next-dist" "$work/next"
+.venv/bin/python -m pip wheel --quiet --no-deps -w "$work/next-dist" "$work/next" 2>>"$work/build.log"
 cp -r "$work/this/deploy" "$work/this/requirements" "$release/"
 
 step "mmdebstrap a bookworm root"
@@ -46,6 +46,12 @@ printf 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="
 cp -r "$release" "$root/srv/ontmoet"
 cp "$work"/next-dist/*.whl "$root/srv/"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This machine's own certificate authorities (a TLS-inspecting proxy's, say), as a
+# municipality's machine behind one would have them: pip checks PyPI's certificate.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+    chroot "$root" update-ca-certificates >/dev/null
+fi
 
 mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
@@ -54,7 +60,11 @@ cleanup() {
     umount -R "$root/dev" "$root/proc" "$root/sys" 2>/dev/null || true
 }
 trap cleanup EXIT
-in_root() { chroot "$root" "$@"; }
+# A clean environment, as on a machine of its own (nothing of this one's pip settings).
+in_root() {
+    chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME=/root LANG=C.UTF-8 "$@"
+}
 # What a run may change: settings, programs, users, data, units.
 manifest() {
     in_root find /etc /opt /usr/local/bin /var/lib/ontmoet /var/lib/ontmoet-hub /var/backups \
