@@ -102,6 +102,8 @@ def _field(name: str, prop: dict, required: set[str]) -> dict:
     out = {"name": name, "type": kind, "description": prop.get("description", "")}
     if prop.get("format") in _FORMATS and kind == "string":
         out["format"] = _FORMATS[prop["format"]]
+    if kind == "time":  # HSDS writes HH:MM; a table schema's default time is hh:mm:ss
+        out["format"] = "any"
     constraints = {"required": name in required}
     if prop.get("constraints", {}).get("unique"):
         constraints["unique"] = True

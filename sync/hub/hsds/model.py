@@ -293,6 +293,11 @@ def _location(cid: str, text: str, place: dict) -> dict:
     })  # fmt: skip
 
 
+def _utc(moment: str) -> str:
+    """The hub's UTC moments as HSDS's examples and data packages write them: with Z."""
+    return moment.removesuffix("+00:00") + "Z" if moment.endswith("+00:00") else moment
+
+
 def _until_day(value: str) -> str:
     return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
 
@@ -345,7 +350,7 @@ def service(record: dict, updated_at: str, lists: Lists, public_url: str = "") -
         "email": email,
         "status": STATUS[record["state"]],
         "application_process": _dutch(record.get("welcome")),
-        "last_modified": updated_at,
+        "last_modified": _utc(updated_at),
         "phones": phones,
         "schedules": [_schedule(cid, sid, i, m, sals.get(m.get("place")))
                       for i, m in enumerate(record.get("schedule") or [])],
