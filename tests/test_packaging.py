@@ -44,8 +44,12 @@ BUILD_INPUTS = (
     "sync",
     "assets",
 )
-# The point of the split: a hub never installs Kivy, a kiosk never installs the web server.
-NEVER_ON = {"hub": {"kivy"}, "kiosk": {"fastapi", "starlette", "uvicorn", "httptools"}}
+# The point of the split: a hub never installs Kivy, a kiosk never installs the web server;
+# and no test library reaches a production machine (the screenshots command needs none).
+NEVER_ON = {
+    "hub": {"kivy", "pytest"},
+    "kiosk": {"fastapi", "starlette", "uvicorn", "httptools", "pytest"},
+}
 LANGUAGES = ("ar", "nl", "pl", "tr", "uk")
 SLOW_TIMEOUT = 900  # a venv filled from an empty pip cache; never a pass/fail criterion
 
