@@ -290,6 +290,19 @@ def test_the_demo_spreadsheet_imports_into_a_hub_with_its_lists(demo, tmp_path, 
         same_community(found[record["id"]], record)
 
 
+def test_the_templates_example_row_is_not_imported(demo, tmp_path, capsys):
+    template = tmp_path / "sjabloon.csv"
+    template.write_bytes(spreadsheet.template())
+    rows = template.read_text(encoding="utf-8-sig").splitlines()
+    template.write_text("\n".join([*rows, rows[1].replace("Voorbeeld: Repair", "Repair")]),
+                        encoding="utf-8-sig")  # fmt: skip
+    data_dir = lists_hub(tmp_path, demo["lists"])
+    code, out, _ = hub_import(capsys, data_dir, template)
+    assert code == 0 and "Done: add 1, change 0, skip 1" in out
+    assert "sjabloon.csv line 2: Voorbeeld: Repair Café De Linde — name: the template's" in out
+    assert list(by_name(data_dir)) == ["Repair Café De Linde"]
+
+
 # -- updates ------------------------------------------------------------------------------------
 
 
@@ -624,6 +637,7 @@ def desk_hub(tmp_path_factory, demo):
     sheet = write_sheet(root / "groepen.csv", [
         sheet_row("Kookclub Oost"), sheet_row("Zonder pitch", pitch_nl=""),
         sheet_row("Onbekend thema", themes="Ruimtevaart"),
+        sheet_row("Script", themes="<script>alert(1)</script>"),
     ])  # fmt: skip
     for path in (DATA / "v2", sheet):
         assert hub_main(["import", str(path), "--data-dir", str(hub.data_dir)]) == 0
@@ -651,6 +665,8 @@ def test_the_imports_page_is_for_admins_only(desk_hub):
     assert re.search(r"<td><bdi>groepen.csv</bdi></td><td>3</td><td><code>pitch</code></td>",
                      text)  # fmt: skip
     assert "regular_schedules.csv" in text
+    # What a file says is shown as text, never as markup.
+    assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
 def test_the_desk_shows_where_an_imported_field_came_from(desk_hub):

@@ -4,6 +4,9 @@ lines in the ``when_*`` and ``place`` cells."""
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -11,6 +14,7 @@ from datetime import date
 from sync import protocol
 from sync.hub.hsds import spreadsheet
 from sync.hub.hsds.drafts import MAX_MEETINGS, Draft, clean, finish
+from sync.hub.hsds.readers import Problem
 from sync.hub.hsds.sources import ImportRefused, Table
 from sync.hub.hsds.terms import Terms, language_code
 
@@ -29,8 +33,19 @@ def check_columns(table: Table) -> None:
 
 def drafts(table: Table, terms: Terms, today: date) -> Iterator[Draft]:
     check_columns(table)
+    example = _example_name()
     for line, row in table.records():
-        yield from_row(table.file, line, row, terms, today)
+        draft = from_row(table.file, line, row, terms, today)
+        if draft.name == example:  # the template's example, left in by mistake
+            draft.skip = Problem(table.file, line, "name", "the template's example row")
+        yield draft
+
+
+@functools.cache
+def _example_name() -> str:
+    """The name in the example row of the desk's empty spreadsheet."""
+    rows = csv.DictReader(io.StringIO(spreadsheet.template().decode("utf-8-sig")))
+    return next(rows)["name"]
 
 
 def _items(cell: str) -> list[str]:
