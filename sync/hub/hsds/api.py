@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -80,17 +81,21 @@ router = APIRouter(prefix="/hsds", tags=["HSDS"], route_class=_Route)
 # -- paging, caching --------------------------------------------------------------------------
 
 
+_MAKING = threading.Lock()  # one catalogue per app, even when its first requests race
+
+
 def _catalogue(request: Request) -> View:
     state = request.app.state.hub
-    catalogue = getattr(request.app.state, "hsds_catalogue", None)
-    if catalogue is None:
-        catalogue = request.app.state.hsds_catalogue = Catalogue()
+    with _MAKING:
+        catalogue = getattr(request.app.state, "hsds_catalogue", None)
+        if catalogue is None:
+            catalogue = request.app.state.hsds_catalogue = Catalogue()
     return catalogue.current(state.conn, state.base_url(request))
 
 
 def _etag(view: View, request: Request) -> str:
     query = sorted(request.query_params.multi_items())
-    key = json.dumps([view.epoch, view.seq, request.url.path, query])
+    key = json.dumps([view.epoch, view.seq, view.public_url, request.url.path, query])
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 

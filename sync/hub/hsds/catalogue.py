@@ -41,6 +41,7 @@ class View:
 
     seq: int
     epoch: str
+    public_url: str  # where the logos point
     entries: dict[str, Entry]  # by service id
     by_organization: dict[str, str]  # organization id -> service id
     order: list[str]  # service ids, in community id order
@@ -79,8 +80,9 @@ class Catalogue:
             seq, epoch = hub_store.last_seq(conn), hub_store.meta(conn, "epoch")
             if (seq, epoch, public_url) != (self.seq, self.epoch, public_url):
                 self._update(conn, seq, epoch, public_url)
-            return View(self.seq, self.epoch, self.entries, self.by_organization, self.order,
-                        self.taxonomies, self.terms, self.term_by_id)  # fmt: skip
+            return View(self.seq, self.epoch, self.public_url, self.entries,
+                        self.by_organization, self.order, self.taxonomies, self.terms,
+                        self.term_by_id)  # fmt: skip
 
     def _update(self, conn: sqlite3.Connection, seq: int, epoch: str, public_url: str) -> None:
         changed = self._changed_communities(conn, epoch, public_url)
