@@ -336,8 +336,23 @@ def test_an_admin_downloads_each_export(module_hub, planted):
     sheet = replies["/desk/opendata/groups.csv"].content.decode("utf-8-sig")
     assert {row["id"] for row in csv.DictReader(io.StringIO(sheet))} == set(live)
     assert replies["/desk/opendata/template.csv"].content == spreadsheet.template()
-    unknown = admin.get(f"{module_hub.url}/desk/opendata/other.zip", timeout=10)
-    assert unknown.status_code == 404
+    for name in ("other.zip", "..%2F..%2Fhub.db", "%2e%2e%2fhub.db", "x" * 4000, "hsds.zip%00"):
+        unknown = admin.get(f"{module_hub.url}/desk/opendata/{name}", timeout=10)
+        assert unknown.status_code == 404, name
+        assert b"SQLite" not in unknown.content
+
+
+def test_malformed_and_oversized_queries_are_refused_without_a_server_error(module_hub):
+    for query in (
+        "per_page=50&per_page=x",
+        "page=" + "9" * 400,
+        "search=%00%ff%fe",
+        "taxonomy_term_id=" + "a" * 5000,
+        "modified_after=9999-99-99T99:99:99Z",
+    ):
+        reply = requests.get(f"{module_hub.url}/hsds/services?{query}", timeout=10)
+        assert reply.status_code in (200, 422), (query, reply.status_code)
+        assert reply.headers["access-control-allow-origin"] == "*"
 
 
 def test_a_groups_photo_is_its_organizations_logo_at_the_hubs_address(module_hub, planted):
