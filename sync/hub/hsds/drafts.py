@@ -71,7 +71,7 @@ def _defaults(name: str) -> dict[str, str]:
     return {lang: translator(lang)(DEFAULTS[name]) for lang in LANGUAGES}
 
 
-def finish(draft: Draft, today: date) -> Draft:
+def finish(draft: Draft) -> Draft:
     """Fill what a community needs and the source did not say; check the whole draft."""
     fields = draft.fields
     if draft.skip:
@@ -145,7 +145,7 @@ def from_hsds(item: Item, terms: Terms, today: date) -> Draft:
             draft.problem("url", "is not an https:// address: left out")
     fields["languages"] = _languages(draft, data.get("languages") or [])
     _meetings_and_places(draft, data, today)
-    return finish(draft, today)
+    return finish(draft)
 
 
 def _attribute(draft: Draft, attribute: dict, texts: dict, listed: dict, terms: Terms) -> None:

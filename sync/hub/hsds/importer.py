@@ -71,12 +71,12 @@ class Plan:
         }  # fmt: skip
 
 
-def _drafts(conn: sqlite3.Connection, found: Input, terms: Terms, today: date) -> list[Draft]:
+def _drafts(found: Input, terms: Terms, today: date) -> list[Draft]:
     count = len(found.sheet.rows) if found.sheet else len(found.items)
     if count > MAX_RECORDS:
         raise ImportRefused(f"{count:,} records to import; the limit is {MAX_RECORDS:,} at once")
     if found.sheet is not None:
-        return list(sheet.drafts(found.sheet, terms, today))
+        return list(sheet.drafts(found.sheet, terms))
     return [from_hsds(item, terms, today) for item in found.items]
 
 
@@ -104,7 +104,7 @@ def plan(conn: sqlite3.Connection, found: Input, source: str, today: date) -> Pl
     for scheme, code in found.terms:  # an Ontmoet hub's lists come whole, in their order
         if scheme in ONTMOET_LISTS:
             terms.ontmoet(ONTMOET_LISTS[scheme], scheme, code, {"name": code})
-    drafts = _drafts(conn, found, terms, today)
+    drafts = _drafts(found, terms, today)
     # A group that is one organization with one service keeps the organization's id (an
     # Ontmoet export puts the community's id there).
     organizations: dict[str, int] = {}
@@ -171,32 +171,30 @@ def _update(conn, draft: Draft, cid: str, hashes: dict[str, str], archived: bool
 
 
 def apply(conn: sqlite3.Connection, chosen: Plan, actor: str) -> int:
-    """The plan, all or nothing, in one write transaction; returns the run's id."""
+    """The plan, all or nothing, inside the caller's write transaction; returns the run's id."""
     started = now_iso()
-    with write(conn):
-        run_id = provenance.new_run(conn, chosen.source, chosen.format, actor, started)
-        if any(chosen.terms.added.values()):
-            put_shared(conn, "taxonomy", chosen.terms.record)
-            added = sum(len(v) for v in chosen.terms.added.values())
-            audit(conn, actor, f"taxonomy: {added} terms imported", chosen.source)
-        for step in chosen.steps:
-            draft = step.draft
-            if step.action == "add":
-                put_shared(conn, "community", {
-                    **draft.fields, "id": step.community_id,
-                    "provenance": dict.fromkeys(draft.fields, "reception"),
-                    "last_confirmed": None,
-                })  # fmt: skip
-                audit(conn, actor, "community imported", step.community_id)
-                step.hashes = {k: provenance.value_hash(v) for k, v in draft.fields.items()}
-            elif step.action == "change":
-                proposals.propose_within(conn, step.community_id, step.changes, "reception",
-                                         actor)  # fmt: skip
-            if step.hashes and step.community_id:
-                provenance.remember(conn, chosen.source, draft.source_id, step.community_id,
-                                    step.hashes, started, run_id)  # fmt: skip
-        counts = {action: chosen.count(action) for action in ACTIONS}
-        provenance.finish_run(conn, run_id, counts, chosen.report(), now_iso())
+    run_id = provenance.new_run(conn, chosen.source, chosen.format, actor, started)
+    if any(chosen.terms.added.values()):
+        put_shared(conn, "taxonomy", chosen.terms.record)
+        added = sum(len(v) for v in chosen.terms.added.values())
+        audit(conn, actor, f"taxonomy: {added} terms imported", chosen.source)
+    for step in chosen.steps:
+        draft = step.draft
+        if step.action == "add":
+            put_shared(conn, "community", {
+                **draft.fields, "id": step.community_id,
+                "provenance": dict.fromkeys(draft.fields, "reception"),
+                "last_confirmed": None,
+            })  # fmt: skip
+            audit(conn, actor, "community imported", step.community_id)
+            step.hashes = {k: provenance.value_hash(v) for k, v in draft.fields.items()}
+        elif step.action == "change":
+            proposals.propose_within(conn, step.community_id, step.changes, "reception", actor)
+        if step.hashes and step.community_id:
+            provenance.remember(conn, chosen.source, draft.source_id, step.community_id,
+                                step.hashes, started, run_id)  # fmt: skip
+    counts = {action: chosen.count(action) for action in ACTIONS}
+    provenance.finish_run(conn, run_id, counts, chosen.report(), now_iso())
     return run_id
 
 
@@ -248,10 +246,14 @@ def run(conn: sqlite3.Connection, path: Path, source: str = "", dry_run: bool = 
         actor: str = "", out=None) -> Plan:  # fmt: skip
     """Read, plan, and (unless a dry run) apply; ImportRefused when the input is refused."""
     source = source.strip() or path.name
-    found = readers.read(path)
-    chosen = plan(conn, found, source, date.today())
-    if not dry_run:
-        apply(conn, chosen, actor or f"import:{source}")
+    found = readers.read(path)  # the files first, outside the hub's write lock
+    if dry_run:
+        chosen = plan(conn, found, source, date.today())
+    else:
+        # Planned and applied in one transaction: what the plan saw is what it changes.
+        with write(conn):
+            chosen = plan(conn, found, source, date.today())
+            apply(conn, chosen, actor or f"import:{source}")
     describe(chosen, dry_run, out)
     return chosen
 

@@ -9,7 +9,6 @@ import functools
 import io
 import re
 from collections.abc import Iterator
-from datetime import date
 
 from sync import protocol
 from sync.hub.hsds import spreadsheet
@@ -31,11 +30,11 @@ def check_columns(table: Table) -> None:
                             "which is required")  # fmt: skip
 
 
-def drafts(table: Table, terms: Terms, today: date) -> Iterator[Draft]:
+def drafts(table: Table, terms: Terms) -> Iterator[Draft]:
     check_columns(table)
     example = _example_name()
     for line, row in table.records():
-        draft = from_row(table.file, line, row, terms, today)
+        draft = from_row(table.file, line, row, terms)
         if draft.name == example:  # the template's example, left in by mistake
             draft.skip = Problem(table.file, line, "name", "the template's example row")
         yield draft
@@ -52,7 +51,7 @@ def _items(cell: str) -> list[str]:
     return [part.strip() for part in _LIST.split(cell) if part.strip()]
 
 
-def from_row(file: str, line: int, row: dict[str, str], terms: Terms, today: date) -> Draft:
+def from_row(file: str, line: int, row: dict[str, str], terms: Terms) -> Draft:
     name = clean(row.get("name"), multiline=False)
     draft = Draft(clean(row.get("id"), multiline=False) or name, name, file, line)
     fields = draft.fields
@@ -96,7 +95,7 @@ def from_row(file: str, line: int, row: dict[str, str], terms: Terms, today: dat
     elif url:
         draft.problem("join_url", "is not an https:// address: left out")
     fields["schedule"] = _meetings(draft, row)
-    return finish(draft, today)
+    return finish(draft)
 
 
 def _meetings(draft: Draft, row: dict[str, str]) -> list[dict]:
