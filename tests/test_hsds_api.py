@@ -403,3 +403,26 @@ def test_the_catalogue_is_built_once_and_a_change_rebuilds_only_that_group(tmp_p
         assert len(gone.order) == len(first.order) - 1
     finally:
         conn.close()
+
+
+def test_an_admin_downloads_the_package_in_a_real_browser(module_hub, planted, page, tmp_path):
+    from desk_helpers import log_in
+
+    password = account(module_hub, "bea", "admin")
+    log_in(page, module_hub, "bea", password)
+    page.goto(f"{module_hub.url}/desk/opendata")
+    page.get_by_role("navigation").get_by_role("link", name="Open data").wait_for()
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Datapakket (HSDS, .zip)").click()
+    download = started.value
+    assert download.suggested_filename.startswith("ontmoet-hsds-")
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    with zipfile.ZipFile(target) as archive:
+        assert "datapackage.json" in archive.namelist()
+        for name in archive.namelist():
+            assert_nothing_planted(archive.read(name), planted, f"browser zip/{name}")
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Lege spreadsheet (.csv)").click()
+    started.value.save_as(tmp_path / "template.csv")
+    assert (tmp_path / "template.csv").read_bytes() == spreadsheet.template()
