@@ -512,6 +512,14 @@ def test_a_table_over_its_row_limit_is_refused(tmp_path, monkeypatch, capsys):
     assert code == 2 and "tien.csv has more than 10 rows; that is the limit" in err
 
 
+def test_a_cell_over_the_csv_modules_limit_is_refused(tmp_path, capsys):
+    path = write_csv(tmp_path / "lang.csv", [["name", "themes", "pitch_nl"],
+                                            ["Groep", "eten", "x" * 200_000]])  # fmt: skip
+    code, _, err = hub_import(capsys, hub_dir(tmp_path), path)
+    assert code == 2
+    assert "lang.csv line 2: field larger than field limit (131072)" in err
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".zip", ".json"])
 def test_a_2_gb_file_is_refused_by_its_size_before_it_is_read(tmp_path, capsys, suffix):
     path = tmp_path / f"groot{suffix}"

@@ -34,8 +34,7 @@ MAX_UNPACKED_BYTES = 1024 * MB
 MAX_ZIP_ENTRIES = 1000
 #: Rows of one CSV table (an attributes table holds a dozen rows per service).
 MAX_TABLE_ROWS = 1_000_000
-#: The longest cell (a story is at most 4,000 characters; a cell of several texts more).
-MAX_CELL = 100_000
+#: A cell may be at most 131,072 characters (the csv module's own limit; a story has 4,000).
 
 _SEPARATORS = ",;\t"
 
@@ -216,7 +215,6 @@ def read_csv(opener: Callable[[], IO[bytes]], label: str, size: int) -> Table:
 
 
 def _read_rows(opener: Callable[[], IO[bytes]], label: str, encoding: str) -> Table:
-    csv.field_size_limit(MAX_CELL)
     with opener() as raw:
         text = io.TextIOWrapper(io.BufferedReader(raw) if not hasattr(raw, "peek") else raw,
                                 encoding=encoding, newline="")  # fmt: skip
