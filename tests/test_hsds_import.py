@@ -202,6 +202,80 @@ def test_hsds_3_json_imports_one_object_a_list_and_an_api_page(demo, tmp_path, c
         same_community(record, demo["records"][name])
 
 
+def test_hsds_3_schedules_become_rules_and_a_bad_rule_a_note(demo, tmp_path, capsys):
+    service = {
+        "id": "5c6e0a52-8d7b-4d6e-9a51-0e2f3c4b5a61", "name": "Fietsmaatjes", "status": "active",
+        "description": "Samen fietsen op de duofiets.",
+        "organization": {"id": "org-fiets", "name": "Fietsmaatjes Lindewaard",
+                         "description": "Fietsen voor wie het alleen niet meer kan."},
+        "attributes": [{"link_type": "classification",
+                        "taxonomy_term": {"code": "bewegen", "name": "Sport en bewegen"}}],
+        "service_at_locations": [{"id": "sal-1", "location": {
+            "id": "loc-1", "name": "Fietsenstalling Marktplein", "location_type": "physical",
+            "addresses": [{"address_1": "Marktplein 3", "postal_code": "1234 AB",
+                           "city": "Lindewaard"}]}}],
+        "schedules": [
+            {"id": "s-1", "service_at_location_id": "sal-1", "freq": "WEEKLY",
+             "byday": "MO, WE", "opens_at": "09:30:00", "closes_at": "12:00:00",
+             "dtstart": "2026-03-02", "until": "2027-03-01", "description": "Maandag en woensdag"},
+            {"id": "s-2", "service_at_location_id": "sal-1", "freq": "WEEKLY",
+             "bymonthday": "15", "opens_at": "14:00", "description": "Elke vijftiende"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "fiets.json"
+    path.write_text(json.dumps(service))
+    data_dir = lists_hub(tmp_path, demo["lists"])
+    code, out, _ = hub_import(capsys, data_dir, path)
+    assert code == 0 and "Done: add 1, change 0, skip 0" in out
+    (record,) = communities(data_dir).values()
+    assert record["id"] == service["id"]  # its organization's id is no UUID: the service's
+    assert record["pitch"] == {"nl": "Fietsen voor wie het alleen niet meer kan."}
+    assert record["schedule"] == [
+        {"place": "Fietsenstalling Marktplein", "rrule": "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270301",
+         "starts_on": "2026-03-02", "opens": "09:30", "closes": "12:00",
+         "when": {"nl": "Maandag en woensdag"}},
+        {"place": "Fietsenstalling Marktplein", "when": {"nl": "Elke vijftiende"}},
+    ]  # fmt: skip
+    assert record["places"] == []  # the meetings name it
+    assert re.search(r"note   fiets.json item 1: schedule(\.rrule)?: BYMONTHDAY goes with a "
+                     r"monthly or yearly rule: the time is kept as a note", out)  # fmt: skip
+
+
+def test_round_trip_of_a_group_with_rules_and_places(tmp_path, capsys, demo):
+    """Structured meetings (a weekly and a daily rule) and places with a map position go out
+    and come back the same (the demo has only notes)."""
+    source = lists_hub(tmp_path, demo["lists"], name="source")
+    record = {
+        **next(iter(demo["records"].values())),
+        "id": "0b6a4c0e-7f3e-4a57-9c51-8d7e6f5a4b31", "name": "Ochtendgroep",
+        "schedule": [
+            {"place": "Het Anker, Parkweg 45, Lindewaard", "rrule": "FREQ=WEEKLY;BYDAY=TU",
+             "starts_on": "2026-01-06", "opens": "10:00", "closes": "12:00",
+             "when": {"nl": "Dinsdag", "en": "Tuesday"}},
+            {"place": "Parkweg 45, 1234 AB Lindewaard", "rrule": "FREQ=DAILY",
+             "starts_on": "2026-01-01", "opens": "08:00"},
+        ],
+        "places": [{"name": "Buurttuin", "address": "Achter Het Anker, Lindewaard",
+                    "latitude": 52.01, "longitude": 5.02}],
+        "provenance": {}, "last_confirmed": None,
+    }  # fmt: skip
+    record.pop("image", None)
+    record.pop("revision", None)
+    conn = connect(source)
+    hub_store.load_records(conn, None, [record], [])
+    conn.close()
+    out = tmp_path / "out"
+    assert hub_main(["export", "--format", "hsds", str(out), "--data-dir", str(source)]) == 0
+    target = hub_dir(tmp_path, name="target")
+    assert hub_import(capsys, target, out)[0] == 0
+    (imported,) = communities(target).values()
+    assert imported["id"] == record["id"]
+    assert imported["places"] == record["places"]
+    assert imported["schedule"][0] == record["schedule"][0]
+    # A daily rule goes out as HSDS's WEEKLY on all seven days and its exact rule beside it.
+    assert imported["schedule"][1] == record["schedule"][1]
+
+
 def test_an_organization_without_services_becomes_a_community(demo, tmp_path, capsys):
     path = tmp_path / "org.json"
     path.write_text(json.dumps({
