@@ -388,3 +388,23 @@ def test_the_kiosk_page_shows_the_fleet_per_role(tmp_path, smtp_sink, page: Page
         ).to_be_visible()
     finally:
         hub.stop()
+
+
+def test_an_offline_kiosk_gets_no_outbox_mail_besides(tmp_path, smtp_sink):
+    """What an offline kiosk last said of its outbox is old: one mail (offline), not two; and
+    an outbox alert raised before it went quiet neither ends nor repeats while it is away."""
+    conn = enrolled_in_store(tmp_path, "kiosk-hal")
+    now = datetime.now(UTC)
+    with hub_store.write(conn):
+        hub_store.note_kiosk_seen(conn, "kiosk-hal", outbox_size=4,
+                                  oldest_unsent=(now - timedelta(hours=2)).isoformat())  # fmt: skip
+    settings = _settings(smtp_sink)
+    assert alerts.check(conn, settings, "", now) == 1  # online, records waiting too long
+    assert alerts.check(conn, settings, "", now + timedelta(hours=1)) == 1  # now offline too
+    assert alerts.check(conn, settings, "", now + timedelta(hours=2)) == 0
+    subjects = [m["Subject"] for m in smtp_sink.received]
+    assert subjects == ["Kiosk kiosk-hal: gegevens wachten op verzenden",
+                        "Kiosk kiosk-hal is offline"]  # fmt: skip
+    kinds = conn.execute("SELECT kind, cleared_at FROM kiosk_alerts ORDER BY kind").fetchall()
+    assert kinds == [("offline", None), ("outbox", None)]
+    conn.close()

@@ -119,7 +119,10 @@ def _update(conn: sqlite3.Connection, settings: HubSettings, now: datetime) -> N
                 conn.execute("DELETE FROM kiosk_alerts WHERE kiosk = ? AND kind = ?", [kiosk, kind])
         for view in views.values():
             problems = _problems(view, settings)
-            for kind in (OFFLINE, OUTBOX):
+            # What an offline kiosk last said of its outbox is old news: its outbox alert
+            # neither begins (the offline mail says enough) nor ends (nothing was sent).
+            kinds = (OFFLINE, OUTBOX) if view.online else (OFFLINE,)
+            for kind in kinds:
                 alert = view.alerts.get(kind)
                 if kind in problems and alert is None:
                     conn.execute(
@@ -164,9 +167,10 @@ def alert_message(
     _ = translator(lang)
 
     def when(moment: datetime | None) -> str:
-        if moment is None:
+        try:
+            return format_datetime(moment.astimezone(settings.zone), "short", locale=lang)
+        except (AttributeError, OverflowError, ValueError):  # none, or a moment of year 1
             return "?"
-        return format_datetime(moment.astimezone(settings.zone), "short", locale=lang)
 
     seen = when(view.last_seen if view else None)
     if kind == OFFLINE and began:
