@@ -424,6 +424,21 @@ def test_importing_the_same_source_again_updates_and_never_duplicates(demo, tmp_
     assert stored_state(data_dir)[:2] == state
 
 
+def test_a_renamed_file_is_warned_about_before_it_adds_the_same_records(demo, tmp_path,
+                                                                         capsys):  # fmt: skip
+    data_dir = lists_hub(tmp_path, demo["lists"])
+    first = write_sheet(tmp_path / "kaart-december.csv", [sheet_row("Kookclub Oost")])
+    assert hub_import(capsys, data_dir, first)[0] == 0
+    renamed = tmp_path / "kaart-januari.csv"
+    shutil.copy(first, renamed)
+    code, out, _ = hub_import(capsys, data_dir, renamed, "--dry-run")
+    assert ("Warning: 1 records to add were imported before from 'kaart-december.csv': to "
+            "update them instead, import with --source 'kaart-december.csv'") in out  # fmt: skip
+    code, out, _ = hub_import(capsys, data_dir, renamed, "--source", "kaart-december.csv")
+    assert "Done: add 0, change 0, skip 1" in out and "Warning" not in out
+    assert len(communities(data_dir)) == 1
+
+
 def test_a_field_the_source_did_not_change_keeps_the_desks_edit(demo, tmp_path, capsys):
     package = _package_copy(demo, tmp_path)
     data_dir = hub_dir(tmp_path)

@@ -52,6 +52,8 @@ class Plan:
     terms: Terms
     problems: list[Problem]  # rows with something left out, found while reading or drafting
     not_used: dict[str, int]
+    #: Records this source adds that another source's import brought before (a renamed file).
+    elsewhere: dict[str, int] = field(default_factory=dict)
 
     def count(self, action: str) -> int:
         return sum(1 for step in self.steps if step.action == action)
@@ -68,6 +70,7 @@ class Plan:
             "bad_rows": bad[: provenance.MAX_REPORTED_ROWS],
             "bad_row_count": len(bad),
             "not_used": dict(sorted(self.not_used.items())),
+            "imported_before_as": self.elsewhere,
         }  # fmt: skip
 
 
@@ -142,7 +145,9 @@ def plan(conn: sqlite3.Connection, found: Input, source: str, today: date) -> Pl
         hashes = {name: provenance.value_hash(v) for name, v in draft.fields.items()}
         steps.append(_update(conn, draft, cid, hashes, cid in archived))
     problems = list(found.problems) + [p for d in drafts for p in d.problems]
-    return Plan(source, found.format, steps, terms, problems, dict(found.not_used))
+    added = [s.draft.source_id for s in steps if s.action == "add"]
+    return Plan(source, found.format, steps, terms, problems, dict(found.not_used),
+                provenance.other_sources(conn, source, added))  # fmt: skip
 
 
 def _update(conn, draft: Draft, cid: str, hashes: dict[str, str], archived: bool) -> Step:
@@ -237,6 +242,12 @@ def describe(chosen: Plan, dry_run: bool, out=None) -> None:
         total = sum(chosen.not_used.values())
         parts = ", ".join(f"{k} {v}" for k, v in sorted(chosen.not_used.items()))
         print(f"Not used: {total} values ({parts})", file=out)
+    for other, n in chosen.elsewhere.items():
+        print(
+            f"Warning: {n} records to add were imported before from '{other}': to update "
+            f"them instead, import with --source '{other}'",
+            file=out,
+        )
     counts = ", ".join(f"{a} {chosen.count(a)}" for a in ACTIONS)
     tail = " (dry run: nothing changed)" if dry_run else ""
     print(f"{'Would' if dry_run else 'Done:'} {counts}{tail}", file=out)

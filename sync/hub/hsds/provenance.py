@@ -27,6 +27,21 @@ def known_sources(conn: sqlite3.Connection, source: str) -> dict[str, str]:
     return dict(rows.fetchall())
 
 
+def other_sources(conn: sqlite3.Connection, source: str, source_ids: list[str]) -> dict[str, int]:
+    """Other sources that brought records by these ids before: source -> how many."""
+    found: dict[str, int] = {}
+    for start in range(0, len(source_ids), 500):
+        chunk = source_ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT source, count(*) FROM import_sources WHERE source != ? AND source_id IN"
+            f" ({', '.join('?' * len(chunk))}) GROUP BY source",
+            [source, *chunk],
+        )
+        for other, n in rows:
+            found[other] = found.get(other, 0) + n
+    return found
+
+
 def last_hashes(conn: sqlite3.Connection, community_id: str) -> dict[str, str]:
     rows = conn.execute(
         "SELECT field, value_hash FROM import_fields WHERE community_id = ?", [community_id]
