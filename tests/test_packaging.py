@@ -172,22 +172,15 @@ def wheel(tmp_path_factory) -> Path:
         else:
             shutil.copy2(ROOT / name, source / name)
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "-w",
-            str(dist),
-            str(source),
-        ],
-        check=True,
+    # As './tasks wheel' does: the sdist first, the wheel from it (so the sdist is complete too).
+    uv = Path(sys.executable).parent / "uv"
+    result = subprocess.run(
+        [uv, "build", "--quiet", "--out-dir", dist, source],
         capture_output=True,
+        text=True,
         timeout=600,
     )
+    assert result.returncode == 0, result.stderr[-3000:]
     (built,) = dist.glob("ontmoet-*.whl")
     return built
 
