@@ -29,7 +29,9 @@ def _kiosks_page(request: Request, session, status: int = 200, **context) -> Res
         waited = view.outbox_age_seconds
         raised = [(kind, alert["mailed_at"]) for kind, alert in sorted(view.alerts.items())
                   if not alert["cleared_at"]]  # fmt: skip
+        syncs = [m for m in (view.row["last_push"], view.row["last_pull"]) if m]
         items.append({**view.row, "online": view.online, "raised": raised,
+                      "last_sync": max(syncs) if syncs else None,  # both UTC, as now_iso()
                       "waited": _duration(waited, lang) if view.outbox_size else ""})  # fmt: skip
     settings = state.settings
     return render(request, "kiosks.html", session, status=status, items=items,
