@@ -727,8 +727,8 @@ class Person:
 
 @pytest.fixture(scope="module")
 def desk_hub(tmp_path_factory, demo):
-    """A hub with the demo and two imports: the 2.0 package (an unknown term, a bad row) and a
-    spreadsheet with a bad row."""
+    """A hub with the demo and three imports: the 2.0 package (an unknown term, a bad row), a
+    spreadsheet with bad rows, and the same spreadsheet under another name."""
     root = tmp_path_factory.mktemp("desk-hub")
     hub = HubProcess(root / "hub", demo=True)
     sheet = write_sheet(root / "groepen.csv", [
@@ -736,7 +736,9 @@ def desk_hub(tmp_path_factory, demo):
         sheet_row("Onbekend thema", themes="Ruimtevaart"),
         sheet_row("Script", themes="<script>alert(1)</script>"),
     ])  # fmt: skip
-    for path in (DATA / "v2", sheet):
+    renamed = root / "groepen-2.csv"
+    shutil.copy(sheet, renamed)
+    for path in (DATA / "v2", sheet, renamed):
         assert hub_main(["import", str(path), "--data-dir", str(hub.data_dir)]) == 0
     hub.start()
     yield hub
@@ -762,6 +764,10 @@ def test_the_imports_page_is_for_admins_only(desk_hub):
     assert re.search(r"<td><bdi>groepen.csv</bdi></td><td>3</td><td><code>pitch</code></td>",
                      text)  # fmt: skip
     assert "regular_schedules.csv" in text
+    assert (
+        "Groepen uit deze lijst kwamen eerder uit groepen.csv. Ze staan er nu misschien dubbel."
+        in text
+    )
     # What a file says is shown as text, never as markup.
     assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
