@@ -67,8 +67,8 @@ in_root() {
 }
 # What a run may change: settings, programs, users, data, units.
 manifest() {
-    in_root find /etc /opt /usr/local/bin /var/lib/ontmoet /var/lib/ontmoet-hub /var/backups \
-        -xdev -printf '%p %m %u %g %s %T@\n' 2>/dev/null | sort
+    { in_root find /etc /opt /usr/local/bin /var/lib/ontmoet /var/lib/ontmoet-hub /var/backups \
+        -xdev -printf '%p %m %u %g %s %T@\n' 2>/dev/null || true; } | sort
 }
 next_wheel=/srv/$(basename "$work"/next-dist/*.whl)
 
