@@ -6,6 +6,7 @@ kiosk page shows the same."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -182,6 +183,21 @@ def test_metrics_only_for_allowed_addresses_or_the_token(tmp_path):
         wrong = {"X-Forwarded-For": "203.0.113.7", "Authorization": "Bearer nope-nope-nope-nope"}
         assert status(**wrong) == 403
         assert requests.post(f"{hub.url}/metrics", timeout=10).status_code == 405
+        # Neither a kiosk's token nor an admin's desk session is the metrics token.
+        store = enrolled_kiosk(hub, tmp_path / "k", "kiosk-hal")
+        assert status(Authorization=f"Bearer {store.get_state('token')}") == 403
+        admin = requests.Session()
+        form = admin.get(f"{hub.url}/desk/login", timeout=10).text
+        pre = re.search(r'name="pre" value="([^"]+)"', form).group(1)
+        password = account(hub, "beheer", "admin")
+        logged_in = admin.post(
+            f"{hub.url}/desk/login",
+            timeout=30,
+            allow_redirects=False,
+            data={"username": "beheer", "password": password, "pre": pre},
+        )
+        assert logged_in.status_code == 303 and admin.get(f"{hub.url}/desk/kiosks").ok
+        assert admin.get(f"{hub.url}/metrics", timeout=10).status_code == 403
         refused = requests.get(f"{hub.url}/metrics", timeout=10)
         assert "ontmoet_hub" not in refused.text and refused.json()["detail"]
     finally:
