@@ -424,6 +424,27 @@ def test_importing_the_same_source_again_updates_and_never_duplicates(demo, tmp_
     assert stored_state(data_dir)[:2] == state
 
 
+def test_the_hubs_own_spreadsheet_changed_and_imported_back_updates_its_groups(demo, tmp_path,
+                                                                              capsys):  # fmt: skip
+    """The desk downloads its spreadsheet, changes a group in Excel and imports it back: that
+    group changes (its own words wait for the group), none is added twice."""
+    data_dir = hub_dir(tmp_path, demo=True)
+    sheet = tmp_path / "groepen.csv"
+    shutil.copy(demo["out"] / "lindewaard.csv", sheet)
+    _edit_csv(sheet, "Repair Café De Linde", "pitch_nl", "Samen repareren, elke maand.")
+    _edit_csv(sheet, "Repair Café De Linde", "state", "resting")
+    before = communities(data_dir)
+    code, out, _ = hub_import(capsys, data_dir, sheet)
+    assert code == 0 and "Done: add 0, change 1, skip 63" in out
+    assert "Repair Café De Linde (pitch, state; waiting for the group: pitch, state)" in out
+    assert communities(data_dir) == before  # the demo's groups wrote their own records
+    conn = connect(data_dir)
+    repair = demo["records"]["Repair Café De Linde"]
+    (proposal,) = proposals.pending(conn, "awaiting_community", repair["id"])
+    assert proposal["changes"]["state"] == "resting"
+    assert proposal["changes"]["pitch"]["nl"] == "Samen repareren, elke maand."
+
+
 def test_a_renamed_file_is_warned_about_before_it_adds_the_same_records(demo, tmp_path,
                                                                          capsys):  # fmt: skip
     data_dir = lists_hub(tmp_path, demo["lists"])

@@ -101,6 +101,13 @@ def _free_id(conn: sqlite3.Connection, wanted: list[str], taken: set[str]) -> st
     return str(uuid.uuid4())
 
 
+def _own_group(conn: sqlite3.Connection, wanted: list[str], archived: set[str]) -> str | None:
+    for candidate in wanted:
+        if candidate in archived or shared_record(conn, "community", candidate) is not None:
+            return candidate
+    return None
+
+
 def plan(conn: sqlite3.Connection, found: Input, source: str, today: date) -> Plan:
     """What importing ``found`` as ``source`` would do; changes nothing."""
     terms = Terms(taxonomy.current(conn), found.terms)
@@ -138,16 +145,30 @@ def plan(conn: sqlite3.Connection, found: Input, source: str, today: date) -> Pl
                 org = (found.items[i].data.get("organization") or {}).get("id") or ""
                 if organizations.get(org) == 1:
                     wanted.insert(0, org)
-            cid = _free_id(conn, wanted, taken)
+            # A group of this hub by its own id (this hub's export, changed and imported back)
+            # is that group; otherwise a new one.
+            cid = _own_group(conn, wanted, archived)
+            if cid in taken:
+                steps.append(Step("skip", draft, reason=Problem(draft.file, draft.line, "id",
+                             "names the same group as a record before it")))  # fmt: skip
+                continue
+            if cid is None:
+                cid = _free_id(conn, wanted, taken)
+                taken.add(cid)
+                steps.append(Step("add", draft, cid, dict(draft.fields)))
+                continue
             taken.add(cid)
-            steps.append(Step("add", draft, cid, dict(draft.fields)))
-            continue
         hashes = {name: provenance.value_hash(v) for name, v in draft.fields.items()}
         steps.append(_update(conn, draft, cid, hashes, cid in archived))
     problems = list(found.problems) + [p for d in drafts for p in d.problems]
     added = [s.draft.source_id for s in steps if s.action == "add"]
     return Plan(source, found.format, steps, terms, problems, dict(found.not_used),
                 provenance.other_sources(conn, source, added))  # fmt: skip
+
+
+def _same(ours: object, theirs: object) -> bool:
+    """Equal, or both empty (a record stored before ``places`` existed has none)."""
+    return ours == theirs or (not ours and not theirs)
 
 
 def _update(conn, draft: Draft, cid: str, hashes: dict[str, str], archived: bool) -> Step:
@@ -159,7 +180,8 @@ def _update(conn, draft: Draft, cid: str, hashes: dict[str, str], archived: bool
                     f"imported before, {gone} since: left as it is"))  # fmt: skip
     last = provenance.last_hashes(conn, cid)
     moved = {name: digest for name, digest in hashes.items() if last.get(name) != digest}
-    changes = {name: draft.fields[name] for name in moved if record.get(name) != draft.fields[name]}
+    changes = {name: draft.fields[name] for name in moved
+               if not _same(record.get(name), draft.fields[name])}  # fmt: skip
     if not changes:
         return Step(
             "skip",
