@@ -51,7 +51,7 @@ class Metrics:
     """One hub process's metrics: its own registry, so two apps in one test never mix."""
 
     def __init__(self, state) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry(auto_describe=False)  # no store read at start
         self.requests = Counter(
             "ontmoet_hub_http_requests", "HTTP requests answered, by route template and status"
             " class.", ["method", "route", "status"], registry=self.registry,
