@@ -503,7 +503,7 @@ def test_a_field_the_group_changed_becomes_a_proposal_for_the_group(demo, tmp_pa
     assert proposal["made_by"] == "import:lindewaard"
 
 
-def test_provenance_is_recorded_per_field(demo, tmp_path, capsys):
+def test_provenance_per_field_and_the_groups_in_the_kiosks_change_log(demo, tmp_path, capsys):
     data_dir = hub_dir(tmp_path)
     assert (
         hub_import(capsys, data_dir, demo["out"] / "lindewaard", "--source", "sociale kaart")[0]
@@ -520,6 +520,10 @@ def test_provenance_is_recorded_per_field(demo, tmp_path, capsys):
     (run,) = conn.execute("SELECT source, added, changed, skipped, actor FROM import_runs")
     assert run == ("sociale kaart", 64, 0, 0, "import:sociale kaart")
     assert repair["provenance"]["pitch"] == "reception"
+    # Through the hub's write path: in the change log the kiosks pull, the lists first.
+    page = hub_store.changes_since(conn, 0, 1000)
+    entities = [change["entity"] for change in page.changes]
+    assert entities.count("community") == 64 and entities.index("taxonomy") == 0
 
 
 # -- dry runs -------------------------------------------------------------------------------------
