@@ -205,3 +205,75 @@ def test_the_kiosk_can_switch_its_backlight_and_its_unit_runs_the_installed_rele
     assert "/etc/udev/rules.d/70-ontmoet-backlight.rules" in script
     for unit, part in (("ontmoet-kiosk.service", "kiosk"), ("ontmoet-hub.service", "hub")):
         assert f"ExecStart=/opt/ontmoet/{part}/current/bin/" in (DEPLOY / unit).read_text()
+
+
+@pytest.mark.slow
+def test_through_caddy_a_hub_gets_https_one_hsts_header_and_the_clients_own_address(tmp_path):
+    """Caddy running the installed Caddyfile (with the municipality's own certificate, made
+    here; other ports, as no test may take 443) in front of a real hub: the hub answers over
+    HTTPS with exactly one HSTS header, and an address a client forges in X-Forwarded-For
+    never reaches the hub (/metrics, for this machine only, still knows the client)."""
+    import os
+    import time
+
+    import requests
+    from hub_helpers import HubProcess, free_port
+
+    if shutil.which("caddy") is None or shutil.which("curl") is None:
+        pytest.skip("Debian's caddy (and curl) are not installed here")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=ontmoet.test", "-addext", "subjectAltName=DNS:ontmoet.test",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    hub = HubProcess(tmp_path / "hub").start(
+        args=("--public-url", "https://ontmoet.test", "--trusted-proxies", trusted_proxies())
+    )
+    http_port, https_port = free_port(), free_port()
+    rendered = print_caddyfile("ontmoet.test", "--cert", "c", "--key", "k").stdout
+    rendered = (
+        rendered.replace("/etc/ontmoet/tls/hub.crt", str(tmp_path / "cert.pem"))
+        .replace("/etc/ontmoet/tls/hub.key", str(tmp_path / "key.pem"))
+        .replace(hub_listens_on(), f"127.0.0.1:{hub.port}")
+    )
+    (tmp_path / "Caddyfile").write_text(
+        f"{{\n\tadmin off\n\thttp_port {http_port}\n\thttps_port {https_port}\n}}\n" + rendered
+    )
+    caddy = subprocess.Popen(
+        ["caddy", "run", "--adapter", "caddyfile", "--config", str(tmp_path / "Caddyfile")],
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+             "HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "caddy.log", "wb"),  # noqa: SIM115
+    )  # fmt: skip
+
+    def through_caddy(path: str, *headers: str) -> tuple[int, list[str]]:
+        done = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-D", "-", "-w", "%{http_code}",
+             "--cacert", str(tmp_path / "cert.pem"),
+             "--resolve", f"ontmoet.test:{https_port}:127.0.0.1",
+             *[a for h in headers for a in ("-H", h)], f"https://ontmoet.test:{https_port}{path}"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        lines = done.stdout.splitlines()
+        return int(lines[-1] or 0), [h.lower() for h in lines[:-1]]
+
+    try:
+        deadline = time.monotonic() + 30
+        while through_caddy("/api/v1/health")[0] != 200:
+            assert caddy.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "caddy.log"
+            ).read_text()[-2000:]
+            time.sleep(0.2)
+        status, headers = through_caddy("/api/v1/health")
+        hsts = [h for h in headers if h.startswith("strict-transport-security:")]
+        assert hsts == ["strict-transport-security: max-age=31536000"]
+        forged = "X-Forwarded-For: 203.0.113.9"
+        assert through_caddy("/metrics", forged)[0] == 200  # Caddy put the real address
+        direct = requests.get(f"{hub.url}/metrics", headers={"X-Forwarded-For": "203.0.113.9"},
+                              timeout=10)  # fmt: skip
+        assert direct.status_code == 403  # the control: passed on, the forgery would count
+    finally:
+        caddy.terminate()
+        caddy.wait(10)
+        hub.stop()
