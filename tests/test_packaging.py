@@ -283,10 +283,13 @@ def test_wheel_carries_assets_compiled_catalogues_and_licences(wheel):
     photos = {p.name for p in (ROOT / "assets/demo/photos").glob("*.jpg")}
     shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith("kiosk/assets/demo/photos/")}
     assert shipped == photos
-    # Every module and every .kv of the checkout's packages, and nothing of the tests.
+    # Every module, .kv, template, stylesheet and schema of the packages; nothing of the tests.
     sources = [p for package in ("kiosk", "screens", "sync") for p in (ROOT / package).rglob("*")]
     for path in sources:
-        if path.suffix in (".py", ".kv", ".html", ".css") and "__pycache__" not in path.parts:
+        if (
+            path.suffix in (".py", ".kv", ".html", ".css", ".json", ".md")
+            and "__pycache__" not in path.parts
+        ):
             assert str(path.relative_to(ROOT)) in names, path
     assert not [n for n in names if n.startswith(("tests/", "bench/", "scripts/"))]
     # The .mo was compiled from the .po it sits beside.
