@@ -424,3 +424,30 @@ def test_an_offline_kiosk_gets_no_outbox_mail_besides(tmp_path, smtp_sink):
     kinds = conn.execute("SELECT kind, cleared_at FROM kiosk_alerts ORDER BY kind").fetchall()
     assert kinds == [("offline", None), ("outbox", None)]
     conn.close()
+
+
+def test_checks_at_the_same_moment_mail_once(tmp_path, smtp_sink):
+    """Several checkers on one store (the hub's loop, maintain, more hub processes), each
+    with its own connection, at once: one mail."""
+    import threading
+
+    conn = enrolled_in_store(tmp_path, "kiosk-hal")
+    with hub_store.write(conn):
+        hub_store.note_kiosk_seen(conn, "kiosk-hal")
+    settings, later = _settings(smtp_sink), datetime.now(UTC) + timedelta(hours=1)
+    start, sent = threading.Barrier(4), []
+
+    def checker() -> None:
+        own = hub_store.connect(tmp_path / "hub" / "hub.db")
+        start.wait()
+        sent.append(alerts.check(own, settings, "", later))
+        own.close()
+
+    threads = [threading.Thread(target=checker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(sent) == [0, 0, 0, 1]
+    assert len(smtp_sink.received) == 1
+    conn.close()
