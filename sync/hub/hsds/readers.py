@@ -165,7 +165,11 @@ def _rows(tables: dict[str, Table], name: str) -> list[dict]:
     table = tables.get(name)
     if table is None:
         return []
-    return [{**record, "_at": (table.file, line)} for line, record in table.records()]
+    rows = []
+    for line, record in table.records():
+        record["_at"] = (table.file, line)
+        rows.append(record)
+    return rows
 
 
 def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:

@@ -64,10 +64,14 @@ class Table:
     rows: list[tuple[int, list[str]]]
 
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
-        columns = self.columns
+        """Each row as {column: trimmed cell}; a short row's missing cells are empty."""
+        columns, width = self.columns, len(self.columns)
         for line, cells in self.rows:
-            yield line, {c: (cells[i].strip() if i < len(cells) else "")
-                         for i, c in enumerate(columns) if c}  # fmt: skip
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            record = dict(zip(columns, map(str.strip, cells), strict=False))
+            record.pop("", None)  # a column without a name
+            yield line, record
 
     def require(self, *columns: str) -> None:
         for column in columns:
@@ -232,7 +236,7 @@ def _read_rows(opener: Callable[[], IO[bytes]], label: str, encoding: str) -> Ta
             header = next(reader)
             line = reader.line_num + 1
             for cells in reader:
-                if any(c.strip() for c in cells):
+                if "".join(cells).strip():
                     rows.append((line, cells))
                     if len(rows) > MAX_TABLE_ROWS:
                         raise ImportRefused(f"{label} has more than {MAX_TABLE_ROWS:,} rows; "
