@@ -175,7 +175,8 @@ restic_env() {
     runuser -u "$USER_NAME" -- env "${vars[@]}" RESTIC_CACHE_DIR=/var/cache/ontmoet-hub-backup "$@"
 }
 ensure_dir /var/cache/ontmoet-hub-backup "$USER_NAME:$USER_NAME" 0700
-if ! restic_env restic cat config >/dev/null 2>&1; then
+# --no-lock: looking leaves no trace in the repository (a second run changes nothing).
+if ! restic_env restic --no-lock cat config >/dev/null 2>&1; then
     if restic_env restic init >/dev/null; then
         say "Made the backups' repository ($(sed -n 's/^RESTIC_REPOSITORY=//p' /etc/ontmoet/backup.env))"
     else
