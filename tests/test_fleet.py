@@ -402,6 +402,15 @@ def test_the_kiosk_page_shows_the_fleet_per_role(tmp_path, smtp_sink, page: Page
         expect(
             page.get_by_text("Meldingen per mail gaan naar beheer@lindewaard.example.")
         ).to_be_visible()
+        # In each of the six languages (the wait in the page's own words, Arabic too).
+        for lang, offline, waiting in (("en", "offline since", "waiting 2 hours"),
+                                       ("tr", "tarihinden beri çevrimdışı", "2 saat bekliyor"),
+                                       ("ar", "غير متصل منذ", "ينتظر"),
+                                       ("pl", "offline od", "czeka 2 godziny"),
+                                       ("uk", "офлайн з", "чекає 2 години")):  # fmt: skip
+            assert page.goto(f"{hub.url}/desk/kiosks?lang={lang}").status == 200
+            expect(page.get_by_role("row").filter(has_text="kiosk-bieb")).to_contain_text(offline)
+            expect(page.get_by_role("row").filter(has_text="kiosk-hal")).to_contain_text(waiting)
     finally:
         hub.stop()
 
