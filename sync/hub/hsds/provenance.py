@@ -10,6 +10,7 @@ import sqlite3
 from datetime import date
 
 from sync.hub.store import _json
+from sync.protocol import EDITABLE_COMMUNITY_FIELDS
 
 #: The report of a run keeps at most this many bad rows (the count says how many there were).
 MAX_REPORTED_ROWS = 1000
@@ -102,8 +103,10 @@ def fields_of(conn: sqlite3.Connection, record: dict) -> dict[str, dict]:
         "SELECT field, source, imported_at, value_hash FROM import_fields WHERE community_id = ?",
         [record["id"]],
     ).fetchall()
-    return {
+    found = {
         name: {"source": source, "on": date.fromisoformat(at[:10])}
         for name, source, at, digest in rows
         if name in record and value_hash(record[name]) == digest
     }
+    order = {name: i for i, name in enumerate(EDITABLE_COMMUNITY_FIELDS)}  # as the form has them
+    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
