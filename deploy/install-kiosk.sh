@@ -98,7 +98,8 @@ install_file "$HERE/70-ontmoet-backlight.rules" /etc/udev/rules.d/70-ontmoet-bac
 # No magic SysRq keys from a keyboard plugged into the kiosk.
 if ! cmp -s <(echo "kernel.sysrq = 0") /etc/sysctl.d/90-ontmoet-kiosk.conf; then
     echo "kernel.sysrq = 0" >/etc/sysctl.d/90-ontmoet-kiosk.conf
-    sysctl -q -p /etc/sysctl.d/90-ontmoet-kiosk.conf 2>/dev/null || true  # not in a container
+    # Now on a booted machine; in a chroot it would set the host's kernel: from the next boot.
+    if systemd_running; then sysctl -q -p /etc/sysctl.d/90-ontmoet-kiosk.conf || true; fi
     say "Set kernel.sysrq = 0"
 fi
 
