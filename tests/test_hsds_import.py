@@ -626,6 +626,19 @@ def test_a_table_over_its_row_limit_is_refused(tmp_path, monkeypatch, capsys):
     assert code == 2 and "tien.csv has more than 10 rows; that is the limit" in err
 
 
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [(b"[" * 100_000, "is nested too deeply"), (b'{"id": "x", ', "is not valid JSON (line 1"),
+     (b"\xff\xfe{}", "is not UTF-8 text"), (b"42", "holds neither a service")],
+    ids=["deep", "broken", "not-utf8", "a-number"],
+)  # fmt: skip
+def test_malformed_json_is_refused_with_its_reason(tmp_path, capsys, body, said):
+    path = tmp_path / "kapot.json"
+    path.write_bytes(body)
+    code, _, err = hub_import(capsys, hub_dir(tmp_path), path)
+    assert code == 2 and f"kapot.json {said}" in err
+
+
 def test_a_cell_over_the_csv_modules_limit_is_refused(tmp_path, capsys):
     path = write_csv(tmp_path / "lang.csv", [["name", "themes", "pitch_nl"],
                                             ["Groep", "eten", "x" * 200_000]])  # fmt: skip
