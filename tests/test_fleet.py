@@ -98,6 +98,7 @@ def test_metrics_after_real_syncs(tmp_path):
         enrolled_kiosk(hub, tmp_path / "k2", "kiosk-bieb")  # enrolled, never synced
         SyncClient(store).sync_once()
         requests.get(f"{hub.url}/m/geheim-token-123456", timeout=10)  # a secret in a path
+        requests.request("PROPFIND", f"{hub.url}/api/v1/pull", timeout=10)
 
         samples = scrape(hub)
         assert one(samples, "ontmoet_hub_kiosks_known") == 2
@@ -118,6 +119,8 @@ def test_metrics_after_real_syncs(tmp_path):
         assert one(samples, "ontmoet_hub_http_requests_total",
                    method="POST", route="/api/v1/enrol", status="2xx") == 2  # fmt: skip
         routes = {dict(labels)["route"] for labels in counted}
+        methods = {dict(labels)["method"] for labels in counted}
+        assert "PROPFIND" not in methods and "other" in methods
         assert "/m/{token}" in routes and not any("geheim" in r for r in routes)
         assert one(samples, "ontmoet_hub_http_request_duration_seconds_count",
                    method="GET", route="/api/v1/pull") == pulls  # fmt: skip

@@ -32,6 +32,7 @@ from sync.hub import alerts
 from sync.hub import store as hub_store
 
 PATH = "/metrics"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "(unmatched)"  # no route: a 404, or refused before routing (Host, size)
 BACKUP_KEY = "last_backup"  # in the hub's meta table: when `ontmoet-hub backup` last finished
 # Seconds: a sync is a few milliseconds, a photo upload or an export up to seconds.
@@ -63,6 +64,7 @@ class Metrics:
         self.registry.register(FleetCollector(state))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        method = method if method in METHODS else "other"  # WebDAV's and made-up ones: one label
         self.requests.labels(method, route, f"{status // 100}xx").inc()
         self.latency.labels(method, route).observe(seconds)
 
