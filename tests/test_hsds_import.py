@@ -720,13 +720,16 @@ def test_a_bad_row_is_reported_with_file_line_and_field_and_the_rest_imports(dem
         sheet_row("Te lange pitch", pitch_nl="", pitch_en="x" * 5000),
         sheet_row("Soort fout", kind="vereniging", join_url="http://oud.example"),
         sheet_row("Onbekend thema", themes="Ruimtevaart"),
-        sheet_row("Breiclub Noord", themes="creatief"),
+        sheet_row("Breiclub Noord", themes="creatief", story_nl="Breien. " * 700),
     ])  # fmt: skip
     data_dir = lists_hub(tmp_path, demo["lists"])
     code, out, _ = hub_import(capsys, data_dir, path)
     assert code == 0
     assert set(by_name(data_dir)) == {"Kookclub Oost", "Soort fout", "Breiclub Noord",
                                       "Te lange pitch"}  # fmt: skip
+    story = by_name(data_dir)["Breiclub Noord"]["story"]["nl"]
+    assert len(story) <= 4000 and story.endswith("Breien…")
+    assert "note   groepen.csv line 7: story.nl: longer than 4000 characters: shortened" in out
     assert "groepen.csv line 3: Zonder pitch — pitch: there is no short description" in out
     assert "groepen.csv line 6: Onbekend thema — themes: no theme" in out
     assert "note   groepen.csv line 5: kind: must be one of" in out

@@ -29,7 +29,7 @@ DEFAULTS = {
     "accessibility": "Ask the group how easy the place is to reach.",
     "contact": "Ask at the reception of the town hall.",
 }
-PITCH_LIMIT = 120
+PITCH_LIMIT, TEXT_LIMIT = 120, 4000  # protocol: localised(120), localised(4000)
 MAX_MEETINGS, MAX_PLACES = 20, 10
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})")
 
@@ -84,6 +84,11 @@ def finish(draft: Draft) -> Draft:
         draft.skip = Problem(draft.file, draft.line, "pitch", "there is no short description")
         return draft
     fields["pitch"] = {k: shorten(v, PITCH_LIMIT) for k, v in fields["pitch"].items()}
+    for name in ("story", "welcome", "accessibility", "contact"):
+        for lang, text in (fields.get(name) or {}).items():
+            if len(text) > TEXT_LIMIT:  # a directory's long description: kept, shortened
+                fields[name][lang] = shorten(text, TEXT_LIMIT)
+                draft.problem(f"{name}.{lang}", f"longer than {TEXT_LIMIT} characters: shortened")
     if not fields.get("story"):
         fields["story"] = dict(fields["pitch"])
     for name in DEFAULTS:
