@@ -158,6 +158,19 @@ prune_releases() {
     done
 }
 
+# Copies of the data saved by --upgrade and --rollback (upgrade-*, rolled-back-*): of the kind
+# of KEPT, only KEPT stays. They hold personal data: no more copies than a rollback needs.
+prune_saves() {
+    local folder=$1 kept=$2 kind old
+    kind=${kept%%-[0-9]*}
+    for old in "$folder/$kind"-[0-9]*; do
+        if [ -e "$old" ] && [ "$(basename "$old")" != "$kept" ]; then
+            rm -rf -- "$old"
+            say "Removed the older copy $old"
+        fi
+    done
+}
+
 # A command for the ontmoet-* programs, also on PATH (root's shell: sudo -u USER ontmoet-hub).
 link_program() {
     local target="$OPT/$PART/current/bin/$1"

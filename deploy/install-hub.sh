@@ -82,6 +82,8 @@ backup_with() {
     install -d -o "$USER_NAME" -g "$USER_NAME" -m 0700 "$SAVES" "$folder"
     as_hub "$program" backup "$folder/hub.db" >/dev/null
     say "Backed up the hub's store to $folder"
+    # Only the latest copy of each kind stays (and the backup unit removes it after 30 days).
+    prune_saves "$SAVES" "${folder##*/}"
 }
 
 rollback() {
@@ -109,11 +111,14 @@ if [ "$mode" = rollback ]; then
     exit 0
 fi
 
+[ -f "$DATA/hub.db" ] || [ -n "$name" ] ||
+    die "the first install needs the hub's public name: $0 NAME (e.g. ontmoet.example-gemeente.nl)"
 install_debs "${DEBS[@]}"
 ensure_user "$USER_NAME"
 ensure_dir "$DATA" "$USER_NAME:$USER_NAME" 0700
 ensure_dir "$BACKUPS" "$USER_NAME:$USER_NAME" 0700
 ensure_dir "$BACKUPS/latest" "$USER_NAME:$USER_NAME" 0700
+ensure_dir "$SAVES" "$USER_NAME:$USER_NAME" 0700
 ensure_dir /etc/ontmoet root:root 0755
 # Settings may hold the SMTP password: the hub's user reads them, nobody else.
 install_config "$HERE/hub.env" /etc/ontmoet/hub.env 0640
@@ -162,7 +167,6 @@ link_program ontmoet-hub
 
 # The hub itself: made once. Later runs never touch the store (nor its admin).
 if [ ! -f "$DATA/hub.db" ]; then
-    [ -n "$name" ] || die "the first install needs the hub's public name: $0 NAME"
     as_hub "$OPT/$PART/current/bin/ontmoet-hub" init --public-url "https://$name" </dev/null
 fi
 

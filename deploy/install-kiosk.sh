@@ -52,6 +52,7 @@ save_data() {
     chmod 0600 "$SAVES/$name.tar.partial"
     mv "$SAVES/$name.tar.partial" "$SAVES/$name.tar"
     say "Saved the data folder to $SAVES/$name.tar"
+    prune_saves "$SAVES" "$name.tar"  # the latest of each kind is all a rollback needs
 }
 
 stop_kiosk() { if systemd_running; then systemctl stop "$UNIT"; fi; }

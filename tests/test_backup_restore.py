@@ -59,7 +59,8 @@ class Machine:
 
     def __init__(self, base: Path, hub_dir: Path) -> None:
         self.hub_dir, self.spool = hub_dir, base / "backups"
-        (self.spool / "latest").mkdir(parents=True)  # as install-hub.sh makes it
+        for folder in ("latest", "upgrades"):  # as install-hub.sh makes them
+            (self.spool / folder).mkdir(parents=True, exist_ok=True)
         self.repository, self.password = base / "repository", base / "restic-password"
         self.password.write_text("a password from the municipality's safe\n")
         self.backup_env = base / "backup.env"
@@ -245,6 +246,22 @@ def test_the_nightly_copy_replaces_last_nights_and_keeps_the_keys_beside_it(tmp_
     mixed = hub_cli(tmp_path / "another", "backup", "--with-keys", "--overwrite", str(target),
                     check=False)  # fmt: skip
     assert mixed.returncode == 2 and "another hub's keys" in mixed.stderr
+
+
+@pytest.mark.slow
+def test_copies_saved_before_an_upgrade_go_after_thirty_days(tmp_path):
+    hub_dir = tmp_path / "hub"
+    shutil.copytree(prepared_hub(True), hub_dir)
+    machine = Machine(tmp_path, hub_dir)
+    old = machine.spool / "upgrades" / "upgrade-0.1.0-to-0.2.0-20270101-031500"
+    recent = machine.spool / "upgrades" / "rolled-back-0.2.0-20270301-031500"
+    for folder, days in ((old, 40), (recent, 29)):
+        folder.mkdir()
+        (folder / "hub.db").write_text("the store as it was")
+        moment = time.time() - days * 86400
+        os.utime(folder, (moment, moment))
+    machine.run_backup_unit()
+    assert not old.exists() and (recent / "hub.db").exists()
 
 
 # -- encryption, rotation, expiry -------------------------------------------------------------

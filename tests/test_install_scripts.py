@@ -277,3 +277,13 @@ def test_through_caddy_a_hub_gets_https_one_hsts_header_and_the_clients_own_addr
         caddy.terminate()
         caddy.wait(10)
         hub.stop()
+
+
+def test_of_the_copies_saved_for_a_rollback_only_the_latest_of_each_kind_stays(tmp_path):
+    names = ["upgrade-0.1.0-to-0.2.0-20270101-031500", "upgrade-0.2.0-to-0.3.0-20270301-031500",
+             "rolled-back-0.3.0-20270302-031500", "notes.txt"]  # fmt: skip
+    for name in names:
+        (tmp_path / name).mkdir()
+    done = common(f"prune_saves {tmp_path} upgrade-0.2.0-to-0.3.0-20270301-031500", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
