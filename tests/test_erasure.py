@@ -287,6 +287,11 @@ def test_a_backup_made_after_an_erasure_holds_no_trace_and_empties_the_wal(hub, 
 
 def test_the_backup_unit_erases_first_then_backs_up_into_its_folder():
     lines = (DEPLOY / "ontmoet-hub-backup.service").read_text().splitlines()
-    commands = [line.split("ontmoet-hub ", 1)[1] for line in lines if line.startswith("ExecStart=")]
-    assert commands == ["maintain", "backup --dir /var/backups/ontmoet-hub"]
+    commands = [line.split("/bin/ontmoet-hub ", 1)[1] for line in lines
+                if line.startswith("ExecStart=") and "/bin/ontmoet-hub " in line]  # fmt: skip
+    # (then restic takes that folder: tests/test_backup_restore.py)
+    assert commands == [
+        "maintain",
+        "backup --with-keys --overwrite /var/backups/ontmoet-hub/latest/hub.db",
+    ]
     assert "/var/backups/ontmoet-hub" in next(x for x in lines if x.startswith("ReadWritePaths"))
