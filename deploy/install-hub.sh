@@ -79,8 +79,8 @@ start_hub() { if systemd_running; then systemctl start "$UNIT"; fi; }
 # A consistent copy of the store (and its photos) with a release's own backup command.
 backup_with() {
     local program=$1 folder=$2
-    install -d -o "$USER_NAME" -g "$USER_NAME" -m 0700 "$SAVES" "$folder"
-    as_hub "$program" backup "$folder/hub.db" >/dev/null
+    install -d -o "$USER_NAME" -g "$USER_NAME" -m 0700 "$SAVES" "$folder" || return 1
+    as_hub "$program" backup "$folder/hub.db" >/dev/null || return 1
     say "Backed up the hub's store to $folder"
     # Only the latest copy of each kind stays (and the backup unit removes it after 30 days).
     prune_saves "$SAVES" "${folder##*/}"
@@ -95,8 +95,11 @@ rollback() {
         die "no copy of the store from before the upgrade to $now in $SAVES"
     fi
     stop_hub
-    backup_with "$OPT/$PART/current/bin/ontmoet-hub" \
-        "$SAVES/rolled-back-$now-$(date -u +%Y%m%d-%H%M%S)"
+    if ! backup_with "$OPT/$PART/current/bin/ontmoet-hub" \
+            "$SAVES/rolled-back-$now-$(date -u +%Y%m%d-%H%M%S)"; then
+        start_hub
+        die "the backup before the rollback failed (above): still version $now"
+    fi
     # The older version's own restore: a new epoch, so every kiosk pushes again what the store
     # lacks; accounts, revocations and erasures since the upgrade are carried over.
     as_hub "$OPT/$PART/releases/$old/bin/ontmoet-hub" restore "$saved/hub.db"
@@ -153,8 +156,11 @@ elif [ "$mode" = upgrade ]; then
     install_release  # the new one beside the old, while the hub still serves
     stop_hub
     # Before the new version migrates the store, with the old version's own command.
-    backup_with "$OPT/$PART/current/bin/ontmoet-hub" \
-        "$SAVES/upgrade-$current-to-$VERSION-$(date -u +%Y%m%d-%H%M%S)"
+    if ! backup_with "$OPT/$PART/current/bin/ontmoet-hub" \
+            "$SAVES/upgrade-$current-to-$VERSION-$(date -u +%Y%m%d-%H%M%S)"; then
+        start_hub
+        die "the backup before the upgrade failed (above): still version $current"
+    fi
     point previous "$current"
     point current "$VERSION"
     CHANGED=yes

@@ -48,9 +48,8 @@ check_system
 save_data() {
     local name=$1
     ensure_dir "$SAVES" root:root 0700
-    tar -C "$DATA" -cf "$SAVES/$name.tar.partial" .
-    chmod 0600 "$SAVES/$name.tar.partial"
-    mv "$SAVES/$name.tar.partial" "$SAVES/$name.tar"
+    (umask 0077 && tar -C "$DATA" -cf "$SAVES/$name.tar.partial" .) || return 1
+    mv "$SAVES/$name.tar.partial" "$SAVES/$name.tar" || return 1
     say "Saved the data folder to $SAVES/$name.tar"
     prune_saves "$SAVES" "$name.tar"  # the latest of each kind is all a rollback needs
 }
@@ -63,7 +62,10 @@ rollback() {
     now=$(release_of current) old=$(release_of previous)
     [ -n "$old" ] || die "there is no previous version to roll back to"
     stop_kiosk
-    save_data "rolled-back-$now-$(date -u +%Y%m%d-%H%M%S)"
+    if ! save_data "rolled-back-$now-$(date -u +%Y%m%d-%H%M%S)"; then
+        start_kiosk
+        die "saving the data before the rollback failed (above): still version $now"
+    fi
     # The older version refuses a store that the newer one migrated: then the data goes back
     # to how it was before the upgrade (records made since are in the rolled-back copy above;
     # those the hub acknowledged are safe at the hub).
@@ -119,7 +121,10 @@ elif [ "$current" = "$VERSION" ]; then
 elif [ "$mode" = upgrade ]; then
     install_release  # the new one beside the old, while the kiosk still runs
     stop_kiosk
-    save_data "upgrade-$current-to-$VERSION-$(date -u +%Y%m%d-%H%M%S)"
+    if ! save_data "upgrade-$current-to-$VERSION-$(date -u +%Y%m%d-%H%M%S)"; then
+        start_kiosk
+        die "saving the data before the upgrade failed (above): still version $current"
+    fi
     point previous "$current"
     point current "$VERSION"
     CHANGED=yes
