@@ -33,6 +33,11 @@ cp -r "$work/this" "$work/next"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 next=${version%.*}.$((${version##*.} + 1))
 sed -i "s/^version = \"$version\"/version = \"$next\"/" "$work/next/pyproject.toml"
+# The next version migrates both stores, so a rollback has to bring the older data back.
+for schema in kiosk/schema.py sync/hub/schema.py; do
+    printf '\n\n@migration\ndef m999_try_install(db):\n    db.execute("CREATE TABLE try_install_upgrade (x TEXT) STRICT")\n' \
+        >>"$work/next/$schema"
+done
 .venv/bin/python -m pip wheel --quiet --no-deps -w "$work/next-dist" "$work/next" 2>>"$work/build.log"
 cp -r "$work/this/deploy" "$work/this/requirements" "$release/"
 
@@ -111,11 +116,17 @@ in_root bash -c '
 '
 in_root /srv/ontmoet/deploy/restore-hub.sh
 
-step "install-hub.sh --upgrade to $next, then --rollback"
+as_hub() {
+    in_root runuser -u ontmoet-hub -- env ONTMOET_HUB_DIR=/var/lib/ontmoet-hub \
+        /opt/ontmoet/hub/current/bin/ontmoet-hub "$@"
+}
+step "install-hub.sh --upgrade to $next (the store migrates), then --rollback"
 in_root /srv/ontmoet/deploy/install-hub.sh --upgrade --wheel "$next_wheel"
 in_root readlink /opt/ontmoet/hub/current /opt/ontmoet/hub/previous
+as_hub maintain >/dev/null  # as the new version's start would: the store migrates
 in_root /srv/ontmoet/deploy/install-hub.sh --rollback
 in_root readlink /opt/ontmoet/hub/current /opt/ontmoet/hub/previous
+as_hub maintain  # the old version refuses a newer store: it must read this one
 
 step "install-kiosk.sh (first run)"
 in_root /srv/ontmoet/deploy/install-kiosk.sh
@@ -133,10 +144,16 @@ grep -H . "$root/etc/sysctl.d/90-ontmoet-kiosk.conf" "$root/etc/udev/rules.d/70-
 grep -H CMDLINE_LINUX_DEFAULT "$root/etc/default/grub"
 stat -c '%n %a %U' "$root/var/lib/ontmoet" "$root/var/lib/ontmoet-hub"
 
-step "install-kiosk.sh --upgrade to $next, then --rollback"
+kiosk_status() {
+    in_root runuser -u ontmoet -- env ONTMOET_DATA_DIR=/var/lib/ontmoet \
+        /opt/ontmoet/kiosk/current/bin/ontmoet-kiosk status
+}
+step "install-kiosk.sh --upgrade to $next (the store migrates), then --rollback"
 in_root /srv/ontmoet/deploy/install-kiosk.sh --upgrade --wheel "$next_wheel"
 in_root readlink /opt/ontmoet/kiosk/current /opt/ontmoet/kiosk/previous
+kiosk_status >/dev/null  # as the new version's start would: the store migrates
 in_root /srv/ontmoet/deploy/install-kiosk.sh --rollback
 in_root readlink /opt/ontmoet/kiosk/current /opt/ontmoet/kiosk/previous
+kiosk_status  # the old version refuses a newer store: it must read this one
 du -sh "$root/opt/ontmoet/hub" "$root/opt/ontmoet/kiosk"
 step "done"
