@@ -102,7 +102,10 @@ rollback() {
     fi
     # The older version's own restore: a new epoch, so every kiosk pushes again what the store
     # lacks; accounts, revocations and erasures since the upgrade are carried over.
-    as_hub "$OPT/$PART/releases/$old/bin/ontmoet-hub" restore "$saved/hub.db"
+    if ! as_hub "$OPT/$PART/releases/$old/bin/ontmoet-hub" restore "$saved/hub.db"; then
+        start_hub
+        die "version $old could not restore $saved (above): still version $now"
+    fi
     point current "$old"
     point previous "$now"
     start_hub
