@@ -73,7 +73,10 @@ rollback() {
             "$OPT/$PART/releases/$old/bin/ontmoet-kiosk" status >/dev/null 2>&1; then
         local saved
         saved=$(find "$SAVES" -maxdepth 1 -name "upgrade-$old-to-$now-*.tar" | sort | tail -n 1)
-        [ -n "$saved" ] || die "version $old cannot open the data and no copy from before the upgrade is in $SAVES"
+        if [ -z "$saved" ]; then
+            start_kiosk
+            die "version $old cannot open the data and no copy from before the upgrade is in $SAVES: still version $now"
+        fi
         find "$DATA" -mindepth 1 -delete
         tar -C "$DATA" -xf "$saved"
         say "Version $old cannot read the newer data: put back $saved"
