@@ -1,6 +1,7 @@
 """Shared fixtures. Kivy's environment is set here, before anything imports Kivy: one
 offscreen window (no X server) at the kiosk's portrait panel size for the whole session."""
 
+import gc
 import os
 import shutil
 import tempfile
@@ -24,6 +25,13 @@ from sync.hub import keys  # noqa: E402
 #: Accounts and PINs the tests make in this process get cheap argon2 hashes (a check reads the
 #: parameters from the hash); hub processes keep full strength (tests/test_hub_cli.py checks).
 keys.HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+
+#: A GUI test starts a whole kiosk app (some 300,000 objects) and drops it. CPython's automatic
+#: full collections, due each time the heap has grown by a quarter, walked the whole heap four or
+#: five times per such test: half of the GUI tests' time. Here young collections come less often
+#: and full ones seldom; the app's own collection once its screens are built (KioskApp.
+#: build_remaining) still frees the apps stopped before it. Hub processes keep the defaults.
+gc.set_threshold(20_000, 20, 100)
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "out" / "test-screenshots"
 TODAY = date.today()

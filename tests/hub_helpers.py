@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
+
+import requests
+from hub_fork import ForkedHub
 
 from bench import hub_process
 from bench.hub_process import ROOT, free_port, hub_cli  # noqa: F401  (for the tests)
@@ -42,9 +47,10 @@ def prepared_hub(demo: bool) -> Path:
 
 
 class HubProcess(hub_process.HubProcess):
-    """``ontmoet-hub serve`` in a subprocess (bench/hub_process.py), on a copy of a prepared
-    hub folder. Every hub shares the prepared one's keys and epoch: no test has two hubs
-    meet the same kiosk."""
+    """``ontmoet-hub serve`` in a process of its own (bench/hub_process.py, forked from one
+    that imported the hub already: tests/hub_fork.py), on a copy of a prepared hub folder.
+    Every hub shares the prepared one's keys and epoch: no test has two hubs meet the same
+    kiosk."""
 
     def __init__(self, data_dir: Path, demo: bool = True) -> None:
         # Not the bench's __init__: that runs init and load-demo in two processes.
@@ -53,6 +59,27 @@ class HubProcess(hub_process.HubProcess):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+
+    def start(self, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> HubProcess:
+        """Serve; ``env``: extra environment (the SMTP server, say); ``args``: for serve. A
+        restart without them serves as the last start did."""
+        if env is None and not args:
+            env, args = getattr(self, "_last", (None, ()))
+        self._last = (env, args)
+        log = self.data_dir / "serve.log"
+        argv = ["serve", "--data-dir", str(self.data_dir), "--port", str(self.port),
+                "--log-level", "info", *args]  # fmt: skip
+        self.process = ForkedHub(argv, {**os.environ, **(env or {})}, ROOT, log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(log.read_text())
+            try:
+                if requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.02)
+        raise AssertionError("the hub did not start within 30 s")
 
     def code(self, kiosk: str) -> str:
         """A one-time enrolment code, made as ``ontmoet-hub enrol-kiosk`` makes it (whose
