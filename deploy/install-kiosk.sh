@@ -7,7 +7,7 @@
 #                                                   data folder saved before the new one starts
 #   sudo deploy/install-kiosk.sh --rollback         back to the version before the upgrade
 #
-# It sets up: the service user 'ontmoet' (groups video, render, input), the run-time Debian
+# It sets up: the service user 'ontmoet' (groups video, render, input, audio), the run-time Debian
 # packages, the app from the wheel with the locked dependencies (/opt/ontmoet/kiosk), the data
 # folder /var/lib/ontmoet (0700), /etc/ontmoet/kiosk.env (only if absent), the backlight
 # writable by the video group (the panel sleeps outside opening hours), kernel.sysrq=0, no
@@ -93,7 +93,7 @@ if [ "$mode" = rollback ]; then
 fi
 
 install_debs "${DEBS[@]}"
-ensure_user "$USER_NAME" video render input
+ensure_user "$USER_NAME" video render input audio  # audio: espeak-ng reads aloud (ALSA)
 ensure_dir "$DATA" "$USER_NAME:$USER_NAME" 0700
 ensure_dir /etc/ontmoet root:root 0755
 install_config "$HERE/kiosk.env" /etc/ontmoet/kiosk.env 0644

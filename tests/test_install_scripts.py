@@ -201,7 +201,7 @@ def test_the_kiosk_can_switch_its_backlight_and_its_unit_runs_the_installed_rele
     rule = (DEPLOY / "70-ontmoet-backlight.rules").read_text()
     assert 'SUBSYSTEM=="backlight"' in rule and "chgrp video /sys%p/bl_power" in rule
     script = (DEPLOY / "install-kiosk.sh").read_text()
-    assert 'ensure_user "$USER_NAME" video render input' in script
+    assert 'ensure_user "$USER_NAME" video render input audio' in script
     assert "/etc/udev/rules.d/70-ontmoet-backlight.rules" in script
     for unit, part in (("ontmoet-kiosk.service", "kiosk"), ("ontmoet-hub.service", "hub")):
         assert f"ExecStart=/opt/ontmoet/{part}/current/bin/" in (DEPLOY / unit).read_text()
