@@ -133,7 +133,8 @@ def accounts(folder: Path) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_a_hub_restored_from_restic_on_a_new_machine_serves_its_kiosk_on(tmp_path):
+@pytest.mark.parametrize("installed", [True, False], ids=["after-install-hub", "empty-folder"])
+def test_a_hub_restored_from_restic_on_a_new_machine_serves_its_kiosk_on(tmp_path, installed):
     hub = HubProcess(tmp_path / "old-machine").start()
     try:
         kiosk = enrolled_kiosk(hub, tmp_path / "kiosk", KIOSK)
@@ -153,11 +154,15 @@ def test_a_hub_restored_from_restic_on_a_new_machine_serves_its_kiosk_on(tmp_pat
         hub.stop()
     shutil.rmtree(hub.data_dir)  # the old machine is gone
 
-    # The new machine: install-hub.sh made a hub of its own (other keys, a new admin), then
-    # restore-hub.sh, with the old backup.env and the password from the safe.
+    # The new machine: install-hub.sh made a hub of its own (other keys, a new admin), or
+    # nothing is there yet (no hub.key); then restore-hub.sh, with the old backup.env and the
+    # password from the safe.
     new_dir = tmp_path / "new-machine" / "ontmoet-hub"
-    hub_cli(new_dir, "init")
-    assert (new_dir / keys.PRIVATE_KEY).read_bytes() != old_keys[keys.PRIVATE_KEY]
+    if installed:
+        hub_cli(new_dir, "init")
+        assert (new_dir / keys.PRIVATE_KEY).read_bytes() != old_keys[keys.PRIVATE_KEY]
+    else:
+        new_dir.parent.mkdir()
     program = tmp_path / "ontmoet-hub"
     program.write_text(f'#!/bin/sh\ncd {ROOT} && exec {sys.executable} -m sync.hub.cli "$@"\n')
     program.chmod(0o755)
