@@ -287,3 +287,35 @@ def test_of_the_copies_saved_for_a_rollback_only_the_latest_of_each_kind_stays(t
     done = common(f"prune_saves {tmp_path} upgrade-0.2.0-to-0.3.0-20270301-031500", tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
+
+
+def script_value(script: str, name: str) -> str:
+    """A NAME=value line of an install script (the first one, without a comment)."""
+    for line in (DEPLOY / script).read_text().splitlines():
+        if line.startswith(f"{name}="):
+            return line.partition("=")[2].split("#")[0].strip()
+    raise AssertionError(f"{script} sets no {name}")
+
+
+def test_the_scripts_make_the_folders_and_users_the_units_use():
+    kiosk_unit, hub_unit, backup_unit = (
+        configparser.ConfigParser(interpolation=None, strict=False) for _ in range(3)
+    )
+    kiosk_unit.read_string((DEPLOY / "ontmoet-kiosk.service").read_text())
+    hub_unit.read_string((DEPLOY / "ontmoet-hub.service").read_text())
+    backup_unit.read_string((DEPLOY / "ontmoet-hub-backup.service").read_text())
+    assert script_value("install-kiosk.sh", "USER_NAME") == kiosk_unit["Service"]["User"]
+    assert script_value("install-kiosk.sh", "DATA") == kiosk_unit["Service"]["ReadWritePaths"]
+    assert script_value("install-hub.sh", "USER_NAME") == hub_unit["Service"]["User"]
+    assert script_value("install-hub.sh", "USER_NAME") == backup_unit["Service"]["User"]
+    hub_dir = script_value("install-hub.sh", "DATA")
+    assert hub_unit["Service"]["ReadWritePaths"] == hub_dir
+    assert f"ONTMOET_HUB_DIR={hub_dir}" in (DEPLOY / "hub.env").read_text().splitlines()
+    backups = script_value("install-hub.sh", "BACKUPS")
+    assert backup_unit["Service"]["ReadWritePaths"].split() == [hub_dir, backups]
+    assert script_value("restore-hub.sh", "BACKED_UP").endswith(f":-{backups}/latest}}")
+    repository = dict(
+        line.split("=", 1) for line in (DEPLOY / "backup.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )["RESTIC_REPOSITORY"]  # fmt: skip
+    assert repository.startswith(backups + "/")  # the default one may be written by the unit
