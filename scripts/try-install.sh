@@ -86,21 +86,30 @@ manifest >"$work/hub-2"
 diff "$work/hub-1" "$work/hub-2" && echo "unchanged"
 
 step "the hub answers, Caddy reads its file, the backup unit's commands run"
-in_root runuser -u ontmoet-hub -- env ONTMOET_HUB_DIR=/var/lib/ontmoet-hub \
-    /opt/ontmoet/hub/current/bin/ontmoet-hub serve --port 18080 --log-level warning &
+# The hub of this root (its own process group, a free port), and no other: its epoch is asked.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+setsid chroot "$root" env -i PATH=/usr/bin:/bin runuser -u ontmoet-hub -- \
+    env ONTMOET_HUB_DIR=/var/lib/ontmoet-hub \
+    /opt/ontmoet/hub/current/bin/ontmoet-hub serve --port "$port" --log-level warning &
 serving=$!
-in_root python3 - <<'EOF'
-import time, urllib.request
+# (asked as the hub's user: files SQLite makes beside the store stay the hub's)
+in_root runuser -u ontmoet-hub -- python3 - "$port" <<'EOF'
+import json, sqlite3, sys, time, urllib.request
+epoch = sqlite3.connect("/var/lib/ontmoet-hub/hub.db").execute(
+    "SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0]
 for _ in range(100):
     try:
-        print(urllib.request.urlopen("http://127.0.0.1:18080/api/v1/health").read().decode())
+        health = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/health").read()
         break
     except OSError:
         time.sleep(0.2)
 else:
     raise SystemExit("the hub did not answer")
+assert json.loads(health)["epoch"] == epoch, "another hub answered"
+print(health.decode())
 EOF
-kill "$serving"; wait "$serving" || true
+kill -- -"$serving" || kill "$serving" || true
+wait "$serving" || true
 in_root caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile 2>&1 | tail -n 1
 # shellcheck disable=SC2016  # expanded in the root
 in_root bash -c '
