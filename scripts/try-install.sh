@@ -88,7 +88,7 @@ diff "$work/hub-1" "$work/hub-2" && echo "unchanged"
 step "the hub answers, Caddy reads its file, the backup unit's commands run"
 # The hub of this root (its own process group, a free port), and no other: its epoch is asked.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-setsid chroot "$root" env -i PATH=/usr/bin:/bin runuser -u ontmoet-hub -- \
+setsid chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin runuser -u ontmoet-hub -- \
     env ONTMOET_HUB_DIR=/var/lib/ontmoet-hub \
     /opt/ontmoet/hub/current/bin/ontmoet-hub serve --port "$port" --log-level warning &
 serving=$!
