@@ -59,7 +59,7 @@ def test_a_wrong_name_or_certificate_is_refused_with_a_clear_message(args, probl
 
 def caddy_json(caddyfile: str, tmp_path: Path) -> dict:
     if shutil.which("caddy") is None:
-        pytest.skip("Debian's caddy is not installed here (apt-get install caddy)")
+        pytest.fail("Debian's caddy is missing: ./tasks test installs it (apt-get install caddy)")
     (tmp_path / "Caddyfile").write_text(caddyfile)
     done = subprocess.run(
         ["caddy", "adapt", "--adapter", "caddyfile", "--config", str(tmp_path / "Caddyfile")],
@@ -220,7 +220,7 @@ def test_through_caddy_a_hub_gets_https_one_hsts_header_and_the_clients_own_addr
     from hub_helpers import HubProcess, free_port
 
     if shutil.which("caddy") is None or shutil.which("curl") is None:
-        pytest.skip("Debian's caddy (and curl) are not installed here")
+        pytest.fail("Debian's caddy or curl is missing: ./tasks test installs them")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
          "-subj", "/CN=ontmoet.test", "-addext", "subjectAltName=DNS:ontmoet.test",

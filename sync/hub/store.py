@@ -655,8 +655,10 @@ class Hub:
 #: log in and edit (accounts and which group an editor edits, sessions ended or begun, login
 #: locks, edit links revoked or made), and every erasure. The records and what the kiosks
 #: pushed do go back in time.
+# kiosk_alerts: which alert mails went out follows the kiosks (else a restore mails "back"
+# for a kiosk whose "offline" mail the backup never saw).
 CARRIED_OVER = ("kiosks", "enrolment_codes", "accounts", "editor_communities", "desk_sessions",
-                "login_throttle", "edit_links", "erased_records")  # fmt: skip
+                "login_throttle", "edit_links", "erased_records", "kiosk_alerts")  # fmt: skip
 
 
 def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connection) -> None:
