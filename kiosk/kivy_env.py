@@ -25,6 +25,11 @@ def kivy_environment(
     """Variables for Kivy: the panel's size in pixels times ``scale`` (a 1080x1920 layout
     at 0.5 fits a laptop screen), no Escape to quit, no cursor on a kiosk panel."""
     width, height = size
+    if os.environ.get("KCFG_GRAPHICS_ROTATION", "0").strip() in ("90", "270"):
+        # A panel turned a quarter: Kivy lays out ``size`` (upright) but sizes the window
+        # before it turns it, so the window must be the panel's own, the other way round
+        # (else the picture lands off-centre and cut off: tests/test_panel_path.py).
+        width, height = height, width
     env = {
         "KIVY_NO_ARGS": "1",
         # Kivy would otherwise swallow stderr into its log: errors must reach the operator.
@@ -55,12 +60,14 @@ def kivy_environment(
 
 
 def one_touch_provider() -> None:
-    """On the panel, a finger must be one touch. Kivy's default input providers (the mouse,
-    and every evdev device probesysfs finds) would each turn the same finger into a touch
-    of their own beside the one SDL's window reports: a double tap. The window's own (SDL,
-    which reads the touch screen through evdev under KMS/DRM) stays; the rest go. Call after
-    the environment is set and before the window opens."""
+    """On the panel, a finger must be one touch. On Linux, Kivy's SDL window drops SDL's
+    finger events and takes the mouse events SDL makes of each touch (the ``mouse``
+    provider); Kivy's default configuration also reads every evdev device probesysfs finds,
+    which turns the same finger into a second touch: a double tap. So only the mouse
+    provider stays, without the red dots it draws for a right click (multitouch on
+    demand). Call after the environment is set and before the window opens."""
     from kivy.config import Config as KivyConfig
 
     for option in KivyConfig.options("input"):
         KivyConfig.remove_option("input", option)
+    KivyConfig.set("input", "mouse", "mouse,multitouch_on_demand")
