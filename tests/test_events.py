@@ -351,7 +351,7 @@ def save_weekly_hall_event(page, title: str, first: date, start: str, end: str) 
     """On the desk's events page (Dutch): a weekly event in the hall for eight weeks."""
     from playwright.sync_api import expect
 
-    page.get_by_label("Nederlands").first.fill(title)
+    page.get_by_label("Nederlands", exact=True).first.fill(title)
     page.get_by_label("Dag (de eerste, als het terugkomt)").fill(first.isoformat())
     page.get_by_label("Van", exact=True).fill(start)
     page.get_by_label("Tot", exact=True).fill(end)
