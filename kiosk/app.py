@@ -117,6 +117,8 @@ class KioskApp(App):
         self.now = datetime.now  # local wall time, for the opening hours
         self.backlight = Backlight()
         self.sleep_curtain = None  # the dark panel outside opening hours
+        self._scroll_watched: set[str] = set()  # screens whose scrolling updates the bar
+        self._page_buttons_trigger = Clock.create_trigger(lambda _dt: self.show_page_buttons())
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -219,6 +221,7 @@ class KioskApp(App):
         if self._idle_event is not None:
             self._idle_event.cancel()
         self.watchdog.stop()
+        self._page_buttons_trigger.cancel()
 
     def open_settings(self, *_args):
         return False
@@ -251,8 +254,22 @@ class KioskApp(App):
             self.session.history.append(self.manager.current)
         self.manager.current = name
         self.follow_title()
-        # 'Up' and 'Down' once the new screen is laid out (and then every idle check).
-        Clock.schedule_once(lambda _dt: self.show_page_buttons(), 0)
+        # 'Up' and 'Down' once the new screen is laid out, and again whenever its content
+        # grows or shrinks (layouts settle over frames): the bar must not shift under a
+        # finger half a second later, at the next idle check.
+        self._watch_scrolling(screen)
+        self._page_buttons_trigger()
+
+    def _watch_scrolling(self, screen) -> None:
+        if screen.name in self._scroll_watched:
+            return
+        from kivy.uix.scrollview import ScrollView
+
+        self._scroll_watched.add(screen.name)
+        for view in [w for w in screen.walk(restrict=True) if isinstance(w, ScrollView)]:
+            view.bind(height=self._page_buttons_trigger)
+            for content in view.children:
+                content.bind(height=self._page_buttons_trigger)
 
     def follow_title(self) -> None:
         """Low reach shows the current screen's title in its upper band."""

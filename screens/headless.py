@@ -92,9 +92,18 @@ class HeadlessRunner:
         EventLoop.idle()
 
     def tap(self, widget) -> None:
-        """A finger down and up on the middle of ``widget``, where it is once laid out."""
+        """A finger down and up on the middle of ``widget``, where it is once laid out.
+        Layouts settle over a few frames (a bar's height follows its labels', which follow
+        their widths): the finger waits until the widget stays put for a frame, as a
+        visitor's does, else it lands where the widget was a frame ago."""
         self.pump(1)
         x, y = widget.to_window(*widget.center)
+        for _ in range(10):
+            self.pump(1)
+            settled = widget.to_window(*widget.center)
+            if settled == (x, y):
+                break
+            x, y = settled
         finger = Finger(x, y)
         finger.down()
         self.pump(1)
