@@ -14,10 +14,11 @@ import math
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
@@ -214,6 +215,34 @@ def _matching(view: View, search, term, taxonomy, organization, after) -> Iterab
         yield entry
 
 
+@dataclass
+class Listing:
+    """The catalogue and the filtered entries of one list request (filtering runs only when
+    the reply is built: a 304 skips it)."""
+
+    view: View
+    found: Iterable[Entry]
+    page: int
+    per_page: int
+
+    def page_of(self, part: Callable[[Entry], dict]) -> dict:
+        return _page([part(entry) for entry in self.found], self.page, self.per_page)
+
+
+async def _listing(request: Request, page: Page = 1, per_page: PerPage = 50,
+                   search: Search = None, taxonomy_term_id: TermId = None,
+                   taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
+                   modified_after: ModifiedAfter = None) -> Listing:  # fmt: skip
+    """The query of /services and /organizations: the same filters, cumulative (HSDA)."""
+    after = _moment(modified_after)
+    view = await run_in_threadpool(_catalogue, request)
+    found = _matching(view, search, taxonomy_term_id, taxonomy_id, organization_id, after)
+    return Listing(view, found, page, per_page)
+
+
+Filtered = Annotated[Listing, Depends(_listing)]
+
+
 def _has_words(item: dict, words: list[str]) -> bool:
     """A taxonomy or term whose name, code or description holds every word."""
     text = model.fold(" ".join([item["name"], item.get("code", ""), item["description"]]))
@@ -235,14 +264,8 @@ def about(request: Request) -> Response:
     summary="Services (one per community), paged and filtered",
     responses=_documented("compiled/service_list.json", "A page of services", True),
 )
-async def services(request: Request, page: Page = 1, per_page: PerPage = 50,
-                   search: Search = None, taxonomy_term_id: TermId = None,
-                   taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
-                   modified_after: ModifiedAfter = None) -> Response:  # fmt: skip
-    after = _moment(modified_after)
-    view = await run_in_threadpool(_catalogue, request)
-    found = _matching(view, search, taxonomy_term_id, taxonomy_id, organization_id, after)
-    return _reply(request, view, lambda: _page([e.summary for e in found], page, per_page))
+async def services(request: Request, listing: Filtered) -> Response:
+    return _reply(request, listing.view, lambda: listing.page_of(lambda e: e.summary))
 
 
 @router.get(
@@ -263,14 +286,8 @@ async def service(request: Request, id: uuid.UUID) -> Response:  # noqa: A002  (
     summary="Organizations (one per community), paged and filtered",
     responses=_documented("compiled/organization_list.json", "A page of organizations", True),
 )
-async def organizations(request: Request, page: Page = 1, per_page: PerPage = 50,
-                        search: Search = None, taxonomy_term_id: TermId = None,
-                        taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
-                        modified_after: ModifiedAfter = None) -> Response:  # fmt: skip
-    after = _moment(modified_after)
-    view = await run_in_threadpool(_catalogue, request)
-    found = _matching(view, search, taxonomy_term_id, taxonomy_id, organization_id, after)
-    return _reply(request, view, lambda: _page([e.organization for e in found], page, per_page))
+async def organizations(request: Request, listing: Filtered) -> Response:
+    return _reply(request, listing.view, lambda: listing.page_of(lambda e: e.organization))
 
 
 @router.get(
