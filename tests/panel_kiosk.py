@@ -8,12 +8,9 @@ from the X server's framebuffer. Nothing else is changed.
 
 from __future__ import annotations
 
-import builtins
 import sys
 
-
-def say(*words) -> None:
-    print(*words, flush=True)
+from x_kiosk import run_with, say  # this folder is the script's: sys.path[0]
 
 
 def install_reporting() -> None:
@@ -50,24 +47,5 @@ def install_reporting() -> None:
     KioskApp.on_start = on_start
 
 
-def main() -> int:
-    from kiosk import cli
-
-    # Kivy may be imported only once the command has set its environment (kiosk.cli does
-    # that just before it imports kiosk.app): hook in at that moment.
-    real_import = builtins.__import__
-
-    def watching_import(name, *args, **kwargs):
-        module = real_import(name, *args, **kwargs)
-        if name == "kiosk.app" and not getattr(watching_import, "done", False):
-            watching_import.done = True
-            builtins.__import__ = real_import
-            install_reporting()
-        return module
-
-    builtins.__import__ = watching_import
-    return cli.main(sys.argv[1:])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_with(install_reporting))

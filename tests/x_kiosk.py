@@ -65,7 +65,8 @@ def install_reporting() -> None:
     KioskApp.on_start = on_start
 
 
-def main() -> int:
+def run_with(install) -> int:
+    """Run the real command, calling ``install()`` once kiosk.app is first imported."""
     import builtins
 
     from kiosk import cli
@@ -79,7 +80,7 @@ def main() -> int:
         if name == "kiosk.app" and not getattr(watching_import, "done", False):
             watching_import.done = True
             builtins.__import__ = real_import
-            install_reporting()
+            install()
         return module
 
     builtins.__import__ = watching_import
@@ -87,4 +88,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_with(install_reporting))
