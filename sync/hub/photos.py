@@ -284,22 +284,24 @@ def supersede(conn, community_id: str, actor: str) -> int:
     return ended
 
 
+def photos_in_use(conn) -> set[str]:
+    """The hashes of the photos a community shows or a waiting proposal brings."""
+    rows = conn.execute(
+        "SELECT json_extract(data, '$.image.sha256') FROM shared_records"
+        " WHERE entity = 'community' AND data IS NOT NULL"
+        " UNION SELECT json_extract(changes, '$.image.sha256') FROM proposals"
+        " WHERE status IN ('review', 'awaiting_community')"
+    )
+    return {sha for (sha,) in rows if sha}
+
+
 def sweep(conn, data_dir: Path, now: float | None = None) -> int:
     """Remove stored photos that no community shows and no proposal waits with (declined,
     superseded, replaced), once older than SWEEP_GRACE. Returns how many went."""
     folder = Path(data_dir) / "photos"
     if not folder.is_dir():
         return 0
-    kept = {
-        row[0]
-        for row in conn.execute(
-            "SELECT json_extract(data, '$.image.sha256') FROM shared_records"
-            " WHERE entity = 'community' AND data IS NOT NULL"
-            " UNION SELECT json_extract(changes, '$.image.sha256') FROM proposals"
-            " WHERE status IN ('review', 'awaiting_community')"
-        )
-        if row[0]
-    }
+    kept = photos_in_use(conn)
     now = time.time() if now is None else now
     gone = 0
     for path in folder.glob("*.jpg"):
@@ -684,17 +686,7 @@ def backup_photos(conn, data_dir: Path, backups: Path) -> int:
     beside the store's backups (``ontmoet-hub backup``). A hash names the same bytes
     forever, so one copy serves every night's backup; only new ones are copied, 0600 in
     0700 as in the data folder. Returns how many."""
-    names = {
-        row[0]
-        for row in conn.execute(
-            "SELECT json_extract(data, '$.image.sha256') FROM shared_records"
-            " WHERE entity = 'community' AND data IS NOT NULL"
-            " UNION SELECT json_extract(changes, '$.image.sha256') FROM proposals"
-            " WHERE status IN ('review', 'awaiting_community')"
-        )
-        if row[0]
-    }
-    return _copy_missing(Path(data_dir) / "photos", Path(backups), names)
+    return _copy_missing(Path(data_dir) / "photos", Path(backups), photos_in_use(conn))
 
 
 def restore_photos(backups: Path, data_dir: Path) -> int:
