@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import requests
 from playwright.sync_api import Page
 
 
@@ -22,6 +25,19 @@ def account(hub, name: str, role: str, community: str = "", first: bool = False)
         return chosen
     finally:
         conn.close()
+
+
+def desk_web(hub, name: str, role: str = "receptionist", community: str = "") -> requests.Session:
+    """A new account of ``role``, logged in at the desk as a browser is (the login form's
+    value and the session cookie, which requests keeps)."""
+    password = account(hub, name, role, community)
+    web = requests.Session()
+    pre = re.search(r'name="pre" value="([^"]+)"',
+                    web.get(f"{hub.url}/desk/login", timeout=10).text).group(1)  # fmt: skip
+    reply = web.post(f"{hub.url}/desk/login", timeout=30, allow_redirects=False,
+                     data={"username": name, "password": password, "pre": pre})  # fmt: skip
+    assert reply.status_code == 303
+    return web
 
 
 def log_in(page: Page, hub, name: str, password: str) -> None:

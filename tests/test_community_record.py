@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 import requests
-from desk_helpers import account
+from desk_helpers import account, desk_web
 from hub_helpers import HubProcess, enrolled_kiosk
 
 from kiosk.presenters import community_view
@@ -41,18 +41,6 @@ def first_group(conn: sqlite3.Connection) -> str:
         "SELECT min(id) FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
         " AND id NOT IN (SELECT community_id FROM archived_communities)"
     ).fetchone()[0]
-
-
-def desk_web(hub, name: str, role: str = "receptionist", community: str = "") -> requests.Session:
-    """A browser-like session logged in at the desk (the login form's value and cookie)."""
-    password = account(hub, name, role, community)
-    web = requests.Session()
-    pre = re.search(r'name="pre" value="([^"]+)"',
-                    web.get(f"{hub.url}/desk/login", timeout=10).text).group(1)  # fmt: skip
-    reply = web.post(f"{hub.url}/desk/login", timeout=30, allow_redirects=False,
-                     data={"username": name, "password": password, "pre": pre})  # fmt: skip
-    assert reply.status_code == 303
-    return web
 
 
 def csrf_of(web: requests.Session, url: str) -> str:

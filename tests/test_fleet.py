@@ -6,7 +6,6 @@ kiosk page shows the same."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from email import message_from_bytes, policy
 
 import pytest
 import requests
-from desk_helpers import account, log_in
+from desk_helpers import account, desk_web, log_in
 from hub_helpers import ROOT, HubProcess, enrolled_kiosk, hub_cli, outbox_size, visit
 from playwright.sync_api import Page, expect
 from prometheus_client.parser import text_string_to_metric_families
@@ -189,17 +188,8 @@ def test_metrics_only_for_allowed_addresses_or_the_token(tmp_path):
         # Neither a kiosk's token nor an admin's desk session is the metrics token.
         store = enrolled_kiosk(hub, tmp_path / "k", "kiosk-hal")
         assert status(Authorization=f"Bearer {store.get_state('token')}") == 403
-        admin = requests.Session()
-        form = admin.get(f"{hub.url}/desk/login", timeout=10).text
-        pre = re.search(r'name="pre" value="([^"]+)"', form).group(1)
-        password = account(hub, "beheer", "admin")
-        logged_in = admin.post(
-            f"{hub.url}/desk/login",
-            timeout=30,
-            allow_redirects=False,
-            data={"username": "beheer", "password": password, "pre": pre},
-        )
-        assert logged_in.status_code == 303 and admin.get(f"{hub.url}/desk/kiosks").ok
+        admin = desk_web(hub, "beheer", "admin")
+        assert admin.get(f"{hub.url}/desk/kiosks").ok
         assert admin.get(f"{hub.url}/metrics", timeout=10).status_code == 403
         refused = requests.get(f"{hub.url}/metrics", timeout=10)
         assert "ontmoet_hub" not in refused.text and refused.json()["detail"]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from desk_helpers import account
+from desk_helpers import account, desk_web
 from hsds_helpers import (
     assert_nothing_planted,
     conn_of,
@@ -276,19 +276,6 @@ def test_the_api_is_in_the_openapi_document_with_bounded_pages(module_hub):
 # -- the desk's page --------------------------------------------------------------------------
 
 
-def desk_session(hub, name: str, role: str, community: str = "") -> requests.Session:
-    import re
-
-    password = account(hub, name, role, community)
-    web = requests.Session()
-    pre = re.search(r'name="pre" value="([^"]+)"',
-                    web.get(f"{hub.url}/desk/login", timeout=10).text).group(1)  # fmt: skip
-    reply = web.post(f"{hub.url}/desk/login", timeout=30, allow_redirects=False,
-                     data={"username": name, "password": password, "pre": pre})  # fmt: skip
-    assert reply.status_code == 303
-    return web
-
-
 DESK_PATHS = ("/desk/opendata", "/desk/opendata/hsds.zip", "/desk/opendata/hsds.json",
               "/desk/opendata/groups.csv", "/desk/opendata/template.csv")  # fmt: skip
 
@@ -298,8 +285,8 @@ def test_the_desk_page_is_for_admins_only(module_hub, planted):
     for path in DESK_PATHS:
         reply = anonymous.get(f"{module_hub.url}{path}", allow_redirects=False, timeout=10)
         assert reply.status_code == 303 and reply.headers["location"] == "/desk/login", path
-    receptionist = desk_session(module_hub, "rita", "receptionist")
-    editor = desk_session(module_hub, "erik", "community_editor", planted["rich"])
+    receptionist = desk_web(module_hub, "rita", "receptionist")
+    editor = desk_web(module_hub, "erik", "community_editor", planted["rich"])
     for web in (receptionist, editor):
         for path in DESK_PATHS:
             reply = web.get(f"{module_hub.url}{path}", allow_redirects=False, timeout=10)
@@ -310,7 +297,7 @@ def test_the_desk_page_is_for_admins_only(module_hub, planted):
 
 
 def test_an_admin_downloads_each_export(module_hub, planted):
-    admin = desk_session(module_hub, "anna", "admin")
+    admin = desk_web(module_hub, "anna", "admin")
     page = admin.get(f"{module_hub.url}/desk/opendata", timeout=10)
     assert page.status_code == 200
     for path in DESK_PATHS[1:]:

@@ -753,14 +753,9 @@ class Person:
     """Someone at the desk, as a browser is: a session cookie (requests keeps it)."""
 
     def __init__(self, hub, name: str, role: str, community: str = "") -> None:
-        from desk_helpers import account
+        from desk_helpers import desk_web
 
-        self.hub, self.web = hub, requests.Session()
-        password = account(hub, name, role, community)
-        form = self.web.get(f"{hub.url}/desk/login", timeout=10)
-        pre = re.search(r'name="pre" value="([^"]+)"', form.text).group(1)
-        self.web.post(f"{hub.url}/desk/login", timeout=30,
-                      data={"username": name, "password": password, "pre": pre})  # fmt: skip
+        self.hub, self.web = hub, desk_web(hub, name, role, community)
 
     def get(self, path: str) -> requests.Response:
         return self.web.get(self.hub.url + path, timeout=10, allow_redirects=False)
