@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import pytest
 import requests
 from babel.messages.pofile import read_po
 from PIL import Image, ImageStat
+
+from bench.hub_process import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -299,12 +300,6 @@ def test_wheel_carries_assets_compiled_catalogues_and_licences(wheel):
     with (ROOT / "assets/locale/nl/LC_MESSAGES/ontmoet.po").open("rb") as po:
         expected = read_po(po, locale="nl")["When and where"].string
     assert gettext.GNUTranslations(io.BytesIO(nl_mo)).gettext("When and where") == expected
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.slow
