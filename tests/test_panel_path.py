@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
+import x_server
 from PIL import Image, ImageStat
 from pyzbar.pyzbar import decode
 from test_deploy import env_file
-from test_x_window import free_display
 
 pytestmark = pytest.mark.slow  # an X server and the real kiosk process
 
@@ -50,22 +50,10 @@ def framebuffer(path: Path) -> Image.Image:
 
 @pytest.fixture
 def xvfb(tmp_path):
-    number = free_display()
     fbdir = tmp_path / "fb"
     fbdir.mkdir()
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", f"{PANEL[0]}x{PANEL[1]}x24", "-nolisten", "tcp",
-         "-fbdir", str(fbdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    socket_path = Path(f"/tmp/.X11-unix/X{number}")
-    deadline = time.monotonic() + BOUND
-    while not socket_path.exists() and server.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert socket_path.exists(), "Xvfb did not start"
-    yield f":{number}", fbdir / "Xvfb_screen0"
-    server.terminate()
-    server.wait(10)
+    with x_server.xvfb(*PANEL, fbdir=fbdir) as display:
+        yield display, fbdir / "Xvfb_screen0"
 
 
 @pytest.fixture
