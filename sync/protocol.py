@@ -43,9 +43,11 @@ ENTITIES = (
     "community_edit",
     "introduction",
     "group_tip",
+    "wish",
+    "kiosk_counts",
 )
 #: Records the hub shares with every kiosk (public data only, SYNC.md rule 7).
-SHARED_ENTITIES = ("taxonomy", "community", "event", "settings")
+SHARED_ENTITIES = ("taxonomy", "community", "event", "settings", "hall_message")
 CHANNELS = ("email", "phone")
 COMMUNITY_KINDS = ("informal_group", "cooperative", "club", "foundation", "network", "pop_up")
 LIFECYCLE_STATES = ("active", "seasonal", "resting", "seeking_organiser", "ended")
@@ -55,6 +57,11 @@ COMMUNITY_TEXT_FIELDS = ("pitch", "story", "welcome", "accessibility", "contact"
 #: Who wrote a field of a community's record.
 AUTHORS = ("community", "reception")
 INTRODUCTION_KINDS = ("visitor_community", "visitor_visitor", "community_community")
+#: Where a visitor said "I'd join this" (count me in): a search or the talents journey that
+#: found nothing, or too little.
+WISH_SOURCES = ("search", "talents")
+WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+MAX_COUNTED_COMMUNITIES = 2000  # one kiosk_counts record: a day's opens per community
 
 # Control characters (C0 and C1) and line or paragraph separators: refused in all text
 # (a newline only where a text may have several lines).
@@ -525,6 +532,21 @@ SHARED_FIELDS: dict[str, dict[str, Rule]] = {
             "an argon2id hash",
         ),
     },
+    # A short message for the hall's kiosks, scheduled at the desk: shown on the attract
+    # screen on the chosen days (none: every day) between two local times, from its first to
+    # its last day, on the kiosks named (none: all). An urgent one (the hall closes early)
+    # is shown on every screen, not only the attract screen.
+    "hall_message": {
+        "id": uuid_text,
+        "text": localised(200),
+        "first_day": iso_date,
+        "last_day": iso_date,
+        "days": list_of(one_of(*WEEKDAYS), 0, 7),
+        "from_time": clock_time,
+        "until_time": clock_time,
+        "kiosks": list_of(kiosk_name, 0, 100),
+        "urgent": flag,
+    },
     "event": {
         "id": uuid_text,
         "community_id": optional(uuid_text),  # None: the hall's own (made at the desk)
@@ -561,6 +583,16 @@ def validate_shared(entity: str, data: Any, where: str = "data") -> dict[str, An
 _CONTACT_LIKE = re.compile(r"@|(\d[\s\-./()]*){6,}")
 
 
+def counts_by_community(field: str, value: Any) -> dict[str, int]:
+    """{community id: a count from 1 up}, at most MAX_COUNTED_COMMUNITIES entries."""
+    if not isinstance(value, dict) or not value:
+        raise ProtocolError(field, "must be an object of counts, not empty")
+    if len(value) > MAX_COUNTED_COMMUNITIES:
+        raise ProtocolError(field, f"must count at most {MAX_COUNTED_COMMUNITIES} communities")
+    count = integer(1, 1_000_000)
+    return {uuid_text(f"{field}.key", key): count(f"{field}.{key}", n) for key, n in value.items()}
+
+
 def tip_text(max_length: int, name: bool = False) -> Rule:
     plain = text(max_length, name=name)
 
@@ -588,7 +620,10 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
     },
     "contact_request": {
         "id": uuid_text,
-        "communities": list_of(uuid_text, 1, 20),
+        # The groups the visitor chose; none when the request is about a wish ("count me
+        # in": the visitor would join a group that does not exist yet), which it then names.
+        "communities": list_of(uuid_text, 0, 20),
+        "wish": optional(uuid_text, may_be_absent=True),
         "channel": one_of(*CHANNELS),
         "sealed_payload": sealed_payload,
         "consent_version": text(32),
@@ -647,6 +682,31 @@ RECORD_FIELDS: dict[str, dict[str, Rule]] = {
         "kiosk": kiosk_name,
         "created_at": iso_moment,
     },
+    # "I'd join this" (count me in): a search or the talents journey found nothing or too
+    # little. Anonymous: a theme and/or a few words (no contact details in them); a visitor
+    # who also wants to be contacted sends a contact_request naming this wish.
+    "wish": {
+        "id": uuid_text,
+        "theme": optional(slug),
+        "words": optional(tip_text(120)),
+        "gifts": list_of(slug, 0, 30),
+        "neighbourhood": optional(slug),
+        "source": one_of(*WISH_SOURCES),
+        "language": language,
+        "kiosk": kiosk_name,
+        "created_at": iso_moment,
+        "assisted": optional(flag, may_be_absent=True),
+    },
+    # A day's anonymous counts of one kiosk: how often each community's page was opened.
+    # Sent once the day is over (the record id is made from the kiosk and the day), so it
+    # says nothing about one visit or one visitor.
+    "kiosk_counts": {
+        "id": uuid_text,
+        "day": iso_date,
+        "opened": counts_by_community,
+        "kiosk": kiosk_name,
+        "created_at": iso_moment,
+    },
 }
 
 #: How many communities each kind of introduction names.
@@ -666,6 +726,18 @@ def check_introduction(fields: dict[str, Any], where: str) -> None:
         )
 
 
+def check_contact_request(fields: dict[str, Any], where: str) -> None:
+    """A contact request is about the groups a visitor chose, or about one wish: not both,
+    not neither."""
+    if bool(fields["communities"]) == bool(fields.get("wish")):
+        raise ProtocolError(f"{where}.communities", "names groups or a wish (one of the two)")
+
+
+def check_wish(fields: dict[str, Any], where: str) -> None:
+    if not fields["theme"] and not (fields["words"] or "").strip():
+        raise ProtocolError(f"{where}.words", "a wish names a theme or says a few words")
+
+
 def validate_fields(entity: str, fields: Any, where: str = "fields") -> dict[str, Any]:
     """The fields of one record, checked against the allowlist of its entity."""
     if entity not in RECORD_FIELDS:
@@ -673,6 +745,10 @@ def validate_fields(entity: str, fields: Any, where: str = "fields") -> dict[str
     checked = validate_object(RECORD_FIELDS[entity], fields, where)
     if entity == "introduction":
         check_introduction(checked, where)
+    elif entity == "contact_request":
+        check_contact_request(checked, where)
+    elif entity == "wish":
+        check_wish(checked, where)
     return checked
 
 

@@ -281,3 +281,103 @@ def test_assisted_may_be_left_out_but_must_be_a_flag():
     with pytest.raises(ProtocolError) as error:
         validate_fields("interest", {**fields, "assisted": "yes"})
     assert error.value.field == "fields.assisted"
+
+
+def test_a_contact_request_names_groups_or_one_wish_never_both_or_neither():
+    fields = {
+        "id": str(uuid.uuid4()),
+        "communities": [],
+        "wish": str(uuid.uuid4()),
+        "channel": "email",
+        "sealed_payload": base64.b64encode(b"x" * SEALED_PAYLOAD_BYTES).decode(),
+        "consent_version": "2026-11-v2",
+        "expires_on": "2027-02-26",
+        "receipt_token_hash": "a" * 64,
+        "created_at": "2026-11-28T13:00:00+00:00",
+    }
+    assert validate_fields("contact_request", fields) == fields
+    for change in ({"wish": None}, {"communities": [str(uuid.uuid4())]}):
+        with pytest.raises(ProtocolError) as error:
+            validate_fields("contact_request", {**fields, **change})
+        assert error.value.field == "fields.communities"
+
+
+def wish(**changes):
+    fields = {
+        "id": str(uuid.uuid4()),
+        "theme": None,
+        "words": "samen Oekraïens koken",
+        "gifts": ["koken"],
+        "neighbourhood": None,
+        "source": "search",
+        "language": "uk",
+        "kiosk": "kiosk-hal",
+        "created_at": "2026-11-28T13:00:00+00:00",
+    }
+    return {**fields, **changes}
+
+
+def test_a_wish_is_a_theme_or_a_few_words_and_holds_no_contact_details():
+    fields = wish()
+    assert validate_fields("wish", fields) == fields
+    assert validate_fields("wish", wish(words=None, theme="eten"))["theme"] == "eten"
+    for change, field in (
+        ({"words": None}, "words"),  # neither a theme nor words
+        ({"words": "   "}, "words"),
+        ({"words": "bel me: 06-12345678"}, "words"),
+        ({"words": "anna@voorbeeld.nl"}, "words"),
+        ({"source": "elsewhere"}, "source"),
+        ({"theme": "Not A Slug"}, "theme"),
+        ({"name": "Anna"}, "name"),
+    ):
+        with pytest.raises(ProtocolError) as error:
+            validate_fields("wish", wish(**change))
+        assert error.value.field == f"fields.{field}"
+
+
+def test_a_days_counts_name_communities_and_whole_numbers_from_one():
+    group = str(uuid.uuid4())
+    fields = {
+        "id": str(uuid.uuid4()),
+        "day": "2026-11-28",
+        "opened": {group: 7},
+        "kiosk": "kiosk-hal",
+        "created_at": "2026-11-29T06:00:00+00:00",
+    }
+    assert validate_fields("kiosk_counts", fields)["opened"] == {group: 7}
+    for opened, fragment in (
+        ({}, "not empty"),
+        ({group: 0}, group),
+        ({group: "7"}, group),
+        ({"not-a-uuid": 3}, "key"),
+        ({str(uuid.uuid4()): 1 for _ in range(2001)}, "at most"),
+    ):
+        with pytest.raises(ProtocolError) as error:
+            validate_fields("kiosk_counts", {**fields, "opened": opened})
+        assert fragment in f"{error.value.field} {error.value}"
+
+
+def test_a_hall_message_has_a_window_of_days_and_times():
+    from sync.protocol import validate_shared
+
+    message = {
+        "id": str(uuid.uuid4()),
+        "text": {"nl": "Het stadhuis sluit vandaag om 15.00 uur.", "ar": "يغلق المبنى اليوم"},
+        "first_day": "2026-12-08",
+        "last_day": "2026-12-08",
+        "days": ["tu"],
+        "from_time": "14:00",
+        "until_time": "16:00",
+        "kiosks": [],
+        "urgent": True,
+    }
+    assert validate_shared("hall_message", message) == message
+    for change, field in (
+        ({"days": ["tuesday"]}, "days[0]"),
+        ({"from_time": "25:00"}, "from_time"),
+        ({"urgent": "yes"}, "urgent"),
+        ({"text": {"nl": "x" * 201}}, "text"),
+    ):
+        with pytest.raises(ProtocolError) as error:
+            validate_shared("hall_message", {**message, **change})
+        assert error.value.field.startswith(f"data.{field.split('[')[0]}")

@@ -504,6 +504,8 @@ QUOTAS_PER_HOUR = {
     "interest": 300,
     "take_home_list": 300,
     "group_tip": 30,  # a tip about a missing group: a few a day in a busy hall
+    "wish": 60,  # "I'd join this": as often as an interest that found too little
+    "kiosk_counts": 30,  # one per kiosk and day; a kiosk back after weeks sends its backlog
 }
 BACKLOG_FACTOR = 10
 QUOTA_WINDOW_DAYS = 15  # records received longer ago are not counted (the kiosk's archive: 14)

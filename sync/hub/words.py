@@ -55,6 +55,13 @@ DESK_PAGES = {
     "audit": N_("Audit log"),
     "opendata": N_("Open data"),
 }
+#: The groups of the desk's navigation (sync.hub.desk.access.NAV_GROUPS).
+DESK_NAV_GROUPS = {
+    "visitors": N_("Visitors"),
+    "groups": N_("Groups"),
+    "hall": N_("Hall"),
+    "management": N_("Management"),
+}
 #: A community's record, as its edit page names the fields.
 FIELDS = {
     "name": N_("Name"),

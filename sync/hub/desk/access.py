@@ -39,9 +39,15 @@ PAGES = {
     "opendata": ("admin",),  # exports and the spreadsheet template
     "mine": ("community_editor",),  # a community editor's own record (the home page)
 }
-#: The pages in the navigation (the rest are reached from a page).
-NAV = ("queue", "contacts", "communities", "review", "signups", "events", "introductions",
-       "figures", "lists", "kiosks", "accounts", "audit", "opendata")  # fmt: skip
+#: The navigation, in groups (a page not in PAGES, or not for the role, is left out): at
+#: 1280 px sixteen links in one row wrapped to three ragged lines; groups wrap as a whole.
+NAV_GROUPS = (
+    ("visitors", ("queue", "contacts", "introductions", "wishes")),
+    ("groups", ("communities", "review", "signups", "events", "lists")),
+    ("hall", ("hall", "kiosks", "figures")),
+    ("management", ("accounts", "audit", "opendata")),
+)
+NAV = tuple(page for _group, pages in NAV_GROUPS for page in pages)
 
 
 class LogInFirst(Exception):
@@ -79,7 +85,11 @@ def session_of(request: Request) -> DeskSession | None:
 
 def render(request: Request, template: str, session, status: int = 200,
            headers: dict[str, str] | None = None, **context) -> Response:  # fmt: skip
-    nav = [name for name in NAV if session and session.role in PAGES[name]]
+    nav = [
+        (group, shown)
+        for group, pages in NAV_GROUPS
+        if (shown := [p for p in pages if session and session.role in PAGES.get(p, ())])
+    ]
     return render_page(request, f"desk/{template}", lang_of(request), status=status,
                        headers={"Cache-Control": "no-store", **(headers or {})},
                        session=session, nav=nav, **context)  # fmt: skip
