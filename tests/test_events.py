@@ -526,3 +526,33 @@ def test_a_groups_page_shows_a_series_that_began_months_ago_by_its_next_time(hub
     page = requests.get(f"{hub.url}/c/{group}?lang=nl", timeout=10).text
     assert "Zomerwandeling" in page
     assert "3 mrt" not in page  # the first time, over long ago, is not what it shows
+
+
+def test_a_cancelled_event_is_not_brought_back_by_an_older_proposal(hub, desk):
+    group = groups(hub)[6]
+    post(hub, desk, form(title_nl="Breicafé", organiser=group))
+    (event_id,) = [i for i, e in stored_events(hub).items() if e["title"]["nl"] == "Breicafé"]
+    link = f"{hub.url}/edit/{edit_link(hub, group)}/events"
+    # The group proposes a change, then cancels the event before the desk looks.
+    reply = requests.post(link, headers=EN, data=form(event=event_id, title_nl="Breicafé XL"),
+                          timeout=10, allow_redirects=False)  # fmt: skip
+    assert reply.status_code == 303
+    with hub_conn(hub) as conn:
+        (waiting,) = [w for w in events.waiting(conn) if w["event"]["id"] == event_id]
+        # A desk page opened before the cancel still holds the proposal's reference.
+        stale_ref = waiting["ref"]
+    reply = requests.post(link, headers=EN, data={"action": "cancel", "event": event_id},
+                          timeout=10, allow_redirects=False)  # fmt: skip
+    assert reply.status_code == 303
+    assert event_id not in stored_events(hub)
+    with hub_conn(hub) as conn:
+        assert not [w for w in events.waiting(conn) if w["event"]["id"] == event_id]
+        # Even a proposal that escaped the cancel (made from a stale form) stays cancelled.
+        conn.execute(
+            "INSERT INTO event_proposals (ref, community_id, event_id, data, made_by, made_at)"
+            " VALUES (?, ?, ?, ?, 'test', '2026-12-01T10:00:00+00:00')",
+            [stale_ref, group, event_id, json.dumps(waiting["event"])],
+        )
+        conn.commit()
+    assert post(hub, desk, {"action": "approve", "proposal": stale_ref}).status_code == 303
+    assert event_id not in stored_events(hub)

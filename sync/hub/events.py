@@ -362,6 +362,8 @@ def cancel(conn: sqlite3.Connection, event_id: str, actor: str, community_id: st
         if record is None or (community_id and record["community_id"] != community_id):
             return False
         delete_shared(conn, "event", event_id)
+        # A change the group proposed to it earlier would bring it back when approved.
+        conn.execute("DELETE FROM event_proposals WHERE event_id = ?", [event_id])
         desk_store.audit(conn, actor, "event cancelled", event_id)
     return True
 
@@ -414,8 +416,13 @@ def decide(conn: sqlite3.Connection, ref: str, approve: bool, actor: str) -> boo
             return False
         conn.execute("DELETE FROM event_proposals WHERE ref = ?", [ref])
         record = json.loads(row[1])
-        # The group may have gone (archived) since: then its event goes nowhere.
-        if approve and shared_record(conn, "community", row[0]) is not None:
+        # The group may have gone (archived) since: then its event goes nowhere. Nor does a
+        # change to an event that was cancelled since (its tombstone is in the store).
+        cancelled = conn.execute(
+            "SELECT 1 FROM shared_records WHERE entity = 'event' AND id = ? AND data IS NULL",
+            [record["id"]],
+        ).fetchone()
+        if approve and not cancelled and shared_record(conn, "community", row[0]) is not None:
             put_shared(conn, "event", record)
         verdict = "approved" if approve else "declined"
         desk_store.audit(conn, actor, f"proposed event {verdict}", record["id"])
