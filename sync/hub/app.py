@@ -30,6 +30,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from sync import protocol
 from sync.hub import alerts, desk_store, freshness, keys, ledger, metrics, photos, render
 from sync.hub import store as hub_store
+from sync.hub.introductions import run_safely as send_introduction_mail
 from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
 from sync.hub.web import LimitsMiddleware, RateLimit
@@ -389,14 +390,17 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
         request: Request,
         since: Annotated[int, Query(ge=0, le=2**53)] = 0,
         limit: Annotated[int, Query(ge=1, le=protocol.MAX_PULL_LIMIT)] = 500,
+        knows: Annotated[str, Query(max_length=200)] = "",
         kiosk: str = Depends(authenticated_kiosk),
     ) -> Response:
         facts = _kiosk_facts(request)
+        # Newer shared records go only to kiosks that say they know them ('knows=a,b').
+        leave_out = frozenset(protocol.NEWER_SHARED_ENTITIES) - set(knows.split(","))
         conn = state.conn
         try:
             conn.execute("BEGIN")  # one snapshot for the page, the epoch and the ack
             try:
-                page = hub_store.changes_since(conn, since, limit)
+                page = hub_store.changes_since(conn, since, limit, leave_out)
                 epoch, acked = state.epoch(), ledger.acked_seq(conn, kiosk)
             finally:
                 conn.execute("COMMIT")
@@ -421,6 +425,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     from sync.hub.freshness import router as freshness_router
     from sync.hub.group_events import router as group_events_router
     from sync.hub.hsds.api import router as hsds_router
+    from sync.hub.introduction_page import router as introduction_page_router
     from sync.hub.pages import router as pages_router
     from sync.hub.photos import api_router as photos_api_router
     from sync.hub.photos import router as photos_router
@@ -435,6 +440,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     app.include_router(edit_router)
     app.include_router(signup_router)
     app.include_router(freshness_router)
+    app.include_router(introduction_page_router)  # /i/<token>: did an introduction work out
     app.include_router(hsds_router)  # the open-data read API (docs/open-data.md)
     app.include_router(metrics.router)  # /metrics, for this machine only by default
 
@@ -473,6 +479,7 @@ def _purging(state: HubApp):
                     except Exception:  # never the end of the purge thread: tried next run
                         logging.getLogger("ontmoet.hub").exception("reminders failed; again")
                 alerts.check_safely(state.hub.conn, state.settings, state.public_url)
+                send_introduction_mail(state)  # kiosks' introductions, retries, follow-ups
                 if state.stopping.wait(alerts.CHECK_EVERY):
                     return
 

@@ -116,14 +116,26 @@ def contact_message(
 ) -> EmailMessage:
     """The mail to a group, in the group's language, saying in which language the visitor
     would like an answer (where the kiosk said)."""
-    from babel.dates import format_date
-
     lang = supported(group_language) or "nl"
     _ = translator(lang)
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = _checked_mailbox(to)
-    message["Subject"] = _("Someone would like to meet {community}").format(community=community)
+    lines = [
+        _("Dear {community},").format(community=community),
+        "",
+        _("At the Ontmoet kiosk in the town hall, someone asked you to contact them."),
+        *visitor_lines(lang, channel, detail, until, visitor_language),
+    ]
+    subject = _("Someone would like to meet {community}").format(community=community)
+    return reception_mail(settings, to, lang, subject, lines)
+
+
+def visitor_lines(
+    lang: str, channel: str, detail: str, until: str, visitor_language: str | None
+) -> list[str]:
+    """What a group reads of a visitor who asked to be contacted: the detail, the language
+    of the answer they would like, and the limits of their consent (in ``lang``)."""
+    from babel.dates import format_date
+
+    _ = translator(lang)
     how = _(CHANNELS.get(channel, channel))
     if supported(visitor_language):
         answer = _("They would like an answer in {language}.").format(
@@ -135,10 +147,7 @@ def contact_message(
         until = format_date(date.fromisoformat(until), "long", locale=lang)
     except ValueError:
         pass  # shown as the kiosk sent it
-    lines = [
-        _("Dear {community},").format(community=community),
-        "",
-        _("At the Ontmoet kiosk in the town hall, someone asked you to contact them."),
+    return [
         _("By {channel}: {detail}").format(channel=how, detail=detail),
         answer,
         "",
@@ -146,11 +155,26 @@ def contact_message(
             "They gave their consent for this until {date}. Use it only to get to know each "
             "other, and do not keep it longer than needed."
         ).format(date=until),
-        "",
-        _("Kind regards,"),
-        _("the reception of the town hall"),
     ]
-    message.set_content("\n".join(lines) + "\n")
+
+
+def reception_mail(
+    settings: MailSettings, to: str, lang: str, subject: str, lines: list[str],
+    reply_to_reception: bool = False,
+) -> EmailMessage:  # fmt: skip
+    """A plain mail from the reception in ``lang``: ``lines``, then its greeting. With
+    ``reply_to_reception`` an answer goes to the hub's sender (the reception's mailbox),
+    which passes it on."""
+    lang = supported(lang) or "nl"
+    _ = translator(lang)
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = _checked_mailbox(to)
+    if reply_to_reception:
+        message["Reply-To"] = settings.sender
+    message["Subject"] = subject
+    closing = ["", _("Kind regards,"), _("the reception of the town hall")]
+    message.set_content("\n".join([*lines, *closing]) + "\n")
     message["Content-Language"] = lang
     return message
 

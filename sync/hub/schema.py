@@ -442,6 +442,47 @@ def m010_fleet_alerts(db: Database) -> None:
     )
 
 
+@migration
+def m011_introduction_mail(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Each side of an introduction, as the hub reaches it (sync.hub.introductions): its
+        -- introduction mail, why it did not go, the follow-up question and the answer. No
+        -- address is kept here: a group's is its mailbox, a visitor's stays sealed in their
+        -- contact request (and is gone with it).
+        CREATE TABLE introduction_parties (
+            introduction_id INTEGER NOT NULL REFERENCES introductions(id) ON DELETE CASCADE,
+            side TEXT NOT NULL CHECK (side IN ('a', 'b')),
+            party TEXT NOT NULL,           -- as in introductions: request id, group id, kiosk:
+            role TEXT NOT NULL CHECK (role IN ('visitor', 'community', 'kiosk_visitor')),
+            language TEXT NOT NULL,        -- of this side's mails and answer page
+            mailed_at TEXT,                -- the introduction mail went (claimed by a sender)
+            problem TEXT,                  -- why it did not go; NULL: none (or not yet tried)
+            tries INTEGER NOT NULL DEFAULT 0,  -- failed sends of the mail now due
+            retry_after TEXT,              -- a failed send is tried again from then on
+            called_at TEXT,                -- a visitor with a phone number: the desk called
+            follow_up_at TEXT,             -- the follow-up question went (claimed)
+            follow_up_problem TEXT,
+            token_hash TEXT UNIQUE,        -- SHA-256 of the answer link's token, never the token
+            expires_at TEXT,               -- the answer link works until then
+            answer TEXT CHECK (answer IN ('yes', 'not_yet', 'no')),
+            answered_at TEXT,
+            PRIMARY KEY (introduction_id, side)
+        ) STRICT;
+        -- 'desk': the outcome was set by hand; later answers are shown beside it, not over it.
+        ALTER TABLE introductions ADD COLUMN outcome_by TEXT;
+        -- Introductions recorded before this hub mailed anybody are never mailed now.
+        INSERT OR IGNORE INTO meta (key, value)
+            SELECT 'introduction_mail_from', CAST(coalesce(max(id), 0) + 1 AS TEXT)
+            FROM introductions;
+        -- The key that binds an answer page's form to its link (sync.hub.introductions).
+        INSERT OR IGNORE INTO meta (key, value)
+            VALUES ('answer_form_key', lower(hex(randomblob(32))))
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

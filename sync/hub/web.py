@@ -12,9 +12,9 @@ from collections import deque
 
 log = logging.getLogger("ontmoet.hub")
 
-# Tokens in public page paths (/m/<token>, /w/<token>, /edit/<token>, /confirm/<token>) are
-# secrets: never logged.
-_SECRET_PATH = re.compile(r"^/(m|w|edit|confirm)/[^/]+")
+# Tokens in public page paths (/m/<token>, /w/<token>, /edit/<token>, /confirm/<token>,
+# /i/<token>) are secrets: never logged.
+_SECRET_PATH = re.compile(r"^/(m|w|edit|confirm|i)/[^/]+")
 
 
 def loggable_path(path: str) -> str:
