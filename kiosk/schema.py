@@ -377,3 +377,17 @@ def m009_town_content(db: Database) -> None:
         CREATE INDEX events_by_community ON events(community_id)
         """,
     )
+
+
+@migration
+def m011_hall_messages(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The hall's messages from the desk (kiosk.hall_messages), as the hub sends them.
+        CREATE TABLE hall_messages (id TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;
+        -- The hub sent no hall messages to this kiosk's older version, and its cursor has
+        -- passed them: pull once more from zero, so the ones already planned arrive too.
+        UPDATE sync_state SET value = '0' WHERE key = 'pull_cursor'
+        """,
+    )

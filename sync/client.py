@@ -29,7 +29,7 @@ from typing import Any
 
 import requests
 
-from kiosk import __version__, outbox
+from kiosk import __version__, hall_messages, outbox
 from kiosk.models import Event, Term
 from kiosk.store import Store, transaction, utcnow
 from sync import protocol
@@ -37,6 +37,7 @@ from sync import protocol
 API = "/api/v1"
 TIMEOUT = (5, 30)  # seconds to connect, seconds between bytes of the reply
 PAGE_LIMIT = 500
+KNOWS = ",".join(protocol.NEWER_SHARED_ENTITIES)
 
 
 class SyncError(Exception):
@@ -363,7 +364,13 @@ class SyncClient:
         """One page of changes after ``cursor``, checked (no store access: it may run in a
         thread of its own)."""
         reply = self._send(
-            "GET", "/pull", result, headers, params={"since": cursor, "limit": self.page_limit}
+            "GET",
+            "/pull",
+            result,
+            headers,
+            # 'knows': the newer shared records this kiosk understands (an older one is sent
+            # none of them: it would refuse the whole page).
+            params={"since": cursor, "limit": self.page_limit, "knows": KNOWS},
         )
         if reply.status_code != 200:
             raise SyncError("attention", f"the hub refused the pull: {_detail(reply)}")
@@ -397,6 +404,11 @@ class SyncClient:
                     store.delete_community(change["id"])
                 elif change["entity"] == "event":
                     conn.execute("DELETE FROM events WHERE id = ?", [change["id"]])
+                elif change["entity"] == "hall_message":
+                    hall_messages.delete(conn, change["id"])
+            for change in page["changes"]:
+                if change["entity"] == "hall_message" and not change["deleted"]:
+                    hall_messages.put(conn, change["data"])
             if full:
                 conn.executemany(
                     "INSERT OR IGNORE INTO pull_seen (entity, id) VALUES (?, ?)",
@@ -418,6 +430,7 @@ class SyncClient:
         conn.execute(
             "DELETE FROM events WHERE id NOT IN (SELECT id FROM pull_seen WHERE entity = 'event')"
         )
+        hall_messages.keep_only(conn, "SELECT id FROM pull_seen WHERE entity = 'hall_message'")
         conn.execute("DELETE FROM pull_seen")
         self.store.set_state("full_pull", "0")
         # The demo's dates no longer apply: the events are the hub's now.

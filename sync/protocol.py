@@ -48,6 +48,10 @@ ENTITIES = (
 )
 #: Records the hub shares with every kiosk (public data only, SYNC.md rule 7).
 SHARED_ENTITIES = ("taxonomy", "community", "event", "settings", "hall_message")
+#: Shared records newer than the protocol's first release: a kiosk receives them only when its
+#: pull says it knows them (``knows=``). An older kiosk checks a page against its own list
+#: and would refuse a whole page holding one; the hub leaves them out and moves its cursor on.
+NEWER_SHARED_ENTITIES = ("hall_message",)
 CHANNELS = ("email", "phone")
 COMMUNITY_KINDS = ("informal_group", "cooperative", "club", "foundation", "network", "pop_up")
 LIFECYCLE_STATES = ("active", "seasonal", "resting", "seeking_organiser", "ended")

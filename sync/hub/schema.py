@@ -483,6 +483,31 @@ def m011_introduction_mail(db: Database) -> None:
     )
 
 
+@migration
+def m014_hall_messages(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The hall's messages from the desk (sync.hub.hall_messages) travel as a shared
+        -- record: the entity's CHECK must allow them. SQLite cannot change a CHECK: rebuild.
+        CREATE TABLE shared_records_new (
+            entity TEXT NOT NULL CHECK (entity IN ('taxonomy', 'community', 'event',
+                                                   'settings', 'hall_message')),
+            id TEXT NOT NULL,
+            data TEXT,
+            revision INTEGER NOT NULL DEFAULT 1,
+            field_revisions TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (entity, id)
+        ) STRICT;
+        INSERT INTO shared_records_new SELECT entity, id, data, revision, field_revisions,
+            updated_at FROM shared_records;
+        DROP TABLE shared_records;
+        ALTER TABLE shared_records_new RENAME TO shared_records
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

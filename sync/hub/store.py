@@ -260,9 +260,13 @@ def last_seq(conn: sqlite3.Connection) -> int:
     return row[0] if row else 0
 
 
-def changes_since(conn: sqlite3.Connection, since: int, limit: int) -> Page:
+def changes_since(
+    conn: sqlite3.Connection, since: int, limit: int, leave_out: frozenset[str] = frozenset()
+) -> Page:
     """A page of the change log after ``since``. A cursor older than the tombstone horizon,
-    or ahead of the hub (a hub restored from a backup), gets ``resync`` (SYNC.md rule 9)."""
+    or ahead of the hub (a hub restored from a backup), gets ``resync`` (SYNC.md rule 9).
+    Changes of the entities in ``leave_out`` (records a kiosk's version does not know) are
+    left out of the page, and its ``next`` still passes them."""
     horizon = int(meta(conn, "horizon"))
     if since > last_seq(conn) or (since and since < horizon):
         return Page([], 0, False, True)
@@ -276,6 +280,7 @@ def changes_since(conn: sqlite3.Connection, since: int, limit: int) -> Page:
     changes = [
         {"seq": seq, "entity": entity, "id": rid, "deleted": bool(deleted), "data": data}
         for seq, entity, rid, deleted, data in rows
+        if entity not in leave_out
     ]
     return Page(changes, rows[-1][0] if rows else since, has_more, False)
 

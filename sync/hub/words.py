@@ -47,6 +47,7 @@ DESK_PAGES = {
     "review": N_("Review"),
     "signups": N_("Sign-ups"),
     "events": N_("Events"),
+    "hall": N_("Hall messages"),
     "introductions": N_("Introductions"),
     "figures": N_("Figures"),
     "lists": N_("Lists"),

@@ -33,6 +33,7 @@ PAGES = {
     "figures": ("admin", "receptionist"),
     "lists": ("admin", "receptionist"),  # the town's themes, neighbourhoods, gifts
     "events": ("admin", "receptionist"),  # the hall's and the groups' events
+    "hall": ("admin", "receptionist"),  # messages for the hall's kiosks
     "kiosks": ("admin",),
     "accounts": ("admin",),
     "audit": ("admin",),
