@@ -391,3 +391,21 @@ def m011_hall_messages(db: Database) -> None:
         UPDATE sync_state SET value = '0' WHERE key = 'pull_cursor'
         """,
     )
+
+
+@migration
+def m010_community_opens(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- How often each community's page was opened, per local day (kiosk.counts): only
+        -- numbers, never a visit or a time. A finished day leaves as one kiosk_counts record
+        -- and its rows go in the same transaction.
+        CREATE TABLE community_opens (
+            day TEXT NOT NULL,
+            community_id TEXT NOT NULL,
+            n INTEGER NOT NULL CHECK (n >= 1),
+            PRIMARY KEY (day, community_id)
+        ) STRICT, WITHOUT ROWID
+        """,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from kivy.lang import Builder
@@ -10,6 +11,8 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.presenters import community_view
 from kiosk.qr import community_url
 from screens.widgets.common import Body, Chip, KioskScreen
+
+log = logging.getLogger("ontmoet.kiosk")
 
 
 def show_texts(box, texts: list[str], make) -> None:
@@ -28,6 +31,7 @@ def show_texts(box, texts: list[str], make) -> None:
 
 
 class CommunityScreen(KioskScreen):
+    _visit = None  # the session whose openings _counted holds
     community_id = StringProperty("")
     community_name = StringProperty("")
     pitch = StringProperty("")
@@ -47,6 +51,7 @@ class CommunityScreen(KioskScreen):
     def show(self, community_id: str) -> None:
         self.community_id = community_id
         self.refresh()
+        self.count_open(community_id)
         self.ids.scroller.scroll_y = 1
 
     def refresh(self) -> None:
@@ -75,6 +80,27 @@ class CommunityScreen(KioskScreen):
         show_texts(self.ids.gifts_box, view.gifts, lambda _n: Chip())
         show_texts(self.ids.themes_box, view.themes, lambda _n: Chip())
 
+    def count_open(self, community_id: str) -> None:
+        """One more opening of this group's page at this kiosk (kiosk.counts), once per group
+        a visitor opens: going back to it in the same visit, a redraw or a language switch
+        adds nothing. A receptionist's session does not count (they open pages for others,
+        and to try things). The screenshots command works on a throwaway copy of the store,
+        so what it opens is never sent."""
+        session = self.app.session
+        if session is None or session.assisted:
+            return
+        if self._visit is not session:
+            self._visit, self._counted = session, set()
+        if community_id in self._counted:
+            return
+        self._counted.add(community_id)
+        from kiosk.counts import record_open
+
+        try:
+            record_open(self.app.store, community_id)
+        except Exception:  # a full disk must not keep a visitor from a group's page
+            log.exception("counting an opened page")
+
     def toggle_keep(self) -> None:
         self.kept = not self.kept
         self.app.keep(self.community_id, self.kept)
@@ -99,6 +125,7 @@ class CommunityScreen(KioskScreen):
             "qr_data",
         ):
             setattr(self, name, "")
+        self._visit = None
         self.kept = self.can_meet = False
         for box in (self.ids.meetings_box, self.ids.gifts_box, self.ids.themes_box):
             box.clear_widgets()

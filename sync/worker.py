@@ -108,6 +108,12 @@ class SyncWorker:
     def _round(self, store, session: requests.Session) -> float:
         self.rounds += 1
         client = None
+        try:  # yesterday's opened pages go into the outbox, on this thread, before the push
+            from kiosk.counts import flush_finished_days
+
+            flush_finished_days(store, store.get_state("kiosk_name", "") or "")
+        except Exception:
+            log.exception("queueing the counts of finished days")
         try:
             client = SyncClient(store, session=session)
             client.sync_once()
