@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol
-from sync.hub import desk_store, proposals
+from sync.hub import desk_store, group_figures, proposals
 from sync.hub import store as hub_store
 from sync.hub.i18n import N_, choose_language, translator
 from sync.hub.record_form import (  # noqa: F401  (TEXT_FIELDS, form_changes: the desk's too)
@@ -70,6 +70,12 @@ def _page(request: Request, record: dict | None, status: int = 200, posted: Any 
         extra = form_context(conn, shown, lang, rows)
         extra["mailbox"] = desk_store.mailbox(conn, record["id"]) or ""
         extra["in_review"] = in_review
+        # Only this group's figures: the link names one community, nothing else is read.
+        extra["figures"] = [
+            (group_figures.month_label(month, lang), shown)
+            for month, shown in group_figures.for_group(conn, record["id"])
+        ]
+        extra["figure_words"] = group_figures.FIGURE_WORDS
     page = {"c": record, **extra, **context}
     return render(request, "edit.html", lang, status=status,
                   headers={"Cache-Control": "no-store"}, **page)  # fmt: skip

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 
 from sync.hub.desk import admin, communities, connect, imports, lists, login, opendata, visitors
 from sync.hub.desk import events as events_area
+from sync.hub.desk import figures as figures_area
 from sync.hub.desk import hall as hall_area
 from sync.hub.desk import signups as signups_area
 from sync.hub.desk.access import install
@@ -23,6 +24,7 @@ for area in (login, visitors, connect, communities, lists, admin, opendata, impo
     router.include_router(area.router)
 router.include_router(signups_area.router)  # new groups, tips, freshness
 router.include_router(events_area.router)  # the hall's and the groups' events
+router.include_router(figures_area.router)  # the anonymous figures and the gifts map
 router.include_router(hall_area.router)  # messages for the hall's kiosks
 
 __all__ = ["install", "router"]

@@ -1,4 +1,4 @@
-"""The receptionist as a connector: introductions with a follow-up, and the anonymous figures."""
+"""The receptionist as a connector: introductions with a follow-up (the figures: desk.figures)."""
 
 from __future__ import annotations
 
@@ -126,21 +126,3 @@ def introduction_call(
     if found is None:
         return render(request, "forbidden.html", session, status=404, gone=True)
     return render(request, "introduction_call.html", session, rid=rid, side=side, **found)
-
-
-@router.get("/figures", response_class=HTMLResponse)
-def figures_page(request: Request, session: Annotated[DeskSession, Depends(page("figures"))]):
-    conn = hub_of(request).conn
-    lang = lang_of(request)
-    taxonomy = hub_store.shared_record(conn, "taxonomy", "taxonomy") or {}
-    labels = {
-        term["slug"]: term["labels"].get(lang) or term["labels"].get("nl", term["slug"])
-        for group in ("themes", "neighbourhoods", "gifts")
-        for term in taxonomy.get(group, [])
-    }
-    _ = words_for(request)
-    labels["-"] = _("no preference")
-    for names in (words.INTRODUCTION_KINDS, words.REQUEST_STATES, words.ASSISTED):
-        labels.update({code: _(name) for code, name in names.items()})
-    return render(request, "figures.html", session, figures=desk_store.figures(conn),
-                   labels=labels)  # fmt: skip
