@@ -17,11 +17,12 @@ Who gets what:
   in person, anonymous, and saw the group's details on the kiosk; there is nothing to pass on
   to or about them. Only the two groups of a group-group introduction are mailed.
 
-Each side is a row of introduction_parties. A sender claims a row in a write transaction
-(mailed_at, follow_up_at) before it mails, as sync.hub.alerts does: the desk's request, the
-hub's background loop and several hub processes never mail a side twice. A failed send gives
-its claim back and is tried again later (RETRY_MINUTES, doubling, MAX_TRIES times), and the
-desk sees why a side was not reached and can try again.
+The mails' words are in sync.hub.introduction_mail; the answer page in
+sync.hub.introduction_page. Each side is a row of introduction_parties. A sender claims a row
+in a write transaction (mailed_at, follow_up_at) before it mails, as sync.hub.alerts does:
+the desk's request, the hub's background loop and several hub processes never mail a side
+twice. A failed send gives its claim back and is tried again later (RETRY_MINUTES, doubling,
+MAX_TRIES times), and the desk sees why a side was not reached and can try again.
 
 The follow-up link is a GET that shows the question with the answer pre-chosen and changes
 nothing (mail scanners open links), and a POST that records it once. The token is random and
@@ -37,15 +38,22 @@ import hmac
 import logging
 import secrets
 import sqlite3
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
-from sync import protocol
-from sync.hub import desk_store, keys, mail
+from sync.hub import desk_store, mail
 from sync.hub import store as hub_store
-from sync.hub.i18n import N_, supported, translator
+from sync.hub.i18n import N_, supported
+from sync.hub.introduction_mail import (  # noqa: F401  (ANSWERS, Post: the desk's and tests')
+    ANSWERS,
+    Post,
+    Unreachable,
+    follow_up_message,
+    introduced_to,
+    introduction_message,
+    name_of,
+    public_contact,
+    visitor_detail,
+)
 from sync.hub.web import RateLimit
 
 log = logging.getLogger("ontmoet.hub")
@@ -53,7 +61,6 @@ log = logging.getLogger("ontmoet.hub")
 LINK_DAYS = 60  # an answer link works this long after its follow-up mail
 RETRY_MINUTES = 10  # a failed send waits this long, doubled for every failure since
 MAX_TRIES = 5  # then the desk tries again by hand
-ANSWERS = {"yes": N_("Yes"), "not_yet": N_("Not yet"), "no": N_("No")}
 #: Why a side was not mailed, as the desk reads it.
 PROBLEMS = {
     "no_mailbox": N_("no e-mail address known for this group"),
@@ -68,10 +75,6 @@ UNREACHABLE = ("no_mailbox", "phone", "unreadable", "send_failed")
 GUESSES = RateLimit(limit=30, seconds=60)  # wrong answer links per address
 
 
-class Unreachable(Exception):
-    """This side cannot be mailed; the code (PROBLEMS) says why."""
-
-
 def outcome_of(answers: list[str]) -> str:
     """The rule the answer page states: one yes from either side means it led to something;
     else a 'not yet' means not yet; only noes mean nothing."""
@@ -80,20 +83,6 @@ def outcome_of(answers: list[str]) -> str:
     if "not_yet" in answers:
         return "not_yet"
     return "nothing" if answers else "open"
-
-
-@dataclass(frozen=True)
-class Post:
-    """What sending needs besides the store: the SMTP settings, the hub's folder (its private
-    key opens a visitor's detail) and the address links start with ('' for none)."""
-
-    mail: mail.MailSettings
-    data_dir: Path
-    base: str
-
-    @classmethod
-    def of(cls, state, base: str | None = None) -> Post:
-        return cls(state.mail, Path(state.data_dir), (base or state.public_url).rstrip("/"))
 
 
 def _stamp(now: datetime) -> str:
@@ -140,159 +129,6 @@ def plan(conn: sqlite3.Connection, rid: int | None = None) -> None:
                     " language, problem) VALUES (?, ?, ?, ?, ?, ?)",
                     [intro["id"], side, party, role, lang, problem],
                 )
-
-
-# -- the mails --------------------------------------------------------------------------------
-
-
-def _name(conn: sqlite3.Connection, community_id: str) -> str:
-    record = hub_store.shared_record(conn, "community", community_id)
-    return record["name"] if record else "—"
-
-
-def _visitor_detail(conn: sqlite3.Connection, post: Post, request_id: str) -> tuple[dict, str, str]:
-    request = desk_store.contact_request(conn, request_id)
-    if request is None:
-        raise Unreachable("consent_ended")
-    try:
-        channel, value = protocol.open_sealed(request["sealed_payload"],
-                                              keys.private_key(post.data_dir))  # fmt: skip
-    except protocol.ProtocolError:
-        raise Unreachable("unreadable") from None
-    return request, channel, value
-
-
-def _address(conn: sqlite3.Connection, post: Post, party: dict) -> str:
-    if party["role"] == "community":
-        address = desk_store.mailbox(conn, party["party"])
-        if not address:
-            raise Unreachable("no_mailbox")
-        return address
-    if party["role"] != "visitor":
-        raise Unreachable("in_person")
-    _request, channel, value = _visitor_detail(conn, post, party["party"])
-    if channel != "email":
-        raise Unreachable("phone")
-    return value
-
-
-def public_contact(conn: sqlite3.Connection, post: Post, community_id: str,
-                   lang: str) -> list[str]:  # fmt: skip
-    """How anyone may reach a group: what it published itself (its contact text, its website,
-    its page), in ``lang`` where it wrote that; empty when it published nothing."""
-    from sync.hub.pages import localised, said_in
-
-    _ = translator(lang)
-    record = hub_store.shared_record(conn, "community", community_id) or {}
-    lines = []
-    text = localised(record.get("contact") or {}, lang)
-    if text["text"].strip():
-        lines.append(said_in(text, lang))
-    if record.get("join_url"):
-        lines.append(_("Website: {url}").format(url=record["join_url"]))
-    if lines and post.base and record:
-        lines.append(_("Their page: {url}").format(url=f"{post.base}/c/{community_id}?lang={lang}"))
-    return lines
-
-
-def _how_to_reach(conn: sqlite3.Connection, post: Post, community_id: str,
-                  lang: str) -> tuple[list[str], bool]:  # fmt: skip
-    """The lines about reaching a group, and whether answers go through the reception."""
-    _ = translator(lang)
-    name = _name(conn, community_id)
-    published = public_contact(conn, post, community_id, lang)
-    if published:
-        return [_("How to reach {community}:").format(community=name), *published], False
-    return [_("{community} has not published contact details. Reply to this e-mail: the "
-              "reception passes your message on.").format(community=name)], True  # fmt: skip
-
-
-def introduction_message(conn: sqlite3.Connection, post: Post, intro: dict,
-                         party: dict) -> EmailMessage:  # fmt: skip
-    """The introduction mail to one side (raises Unreachable when there is no address)."""
-    to = _address(conn, post, party)
-    lang = party["language"]
-    _ = translator(lang)
-    other = intro["party_b"] if party["side"] == "a" else intro["party_a"]
-    note = (
-        [_("A note from the reception: {note}").format(note=intro["note"])] if intro["note"] else []
-    )
-    via_reception = False
-    if party["role"] == "visitor":
-        group = _name(conn, other)
-        request = desk_store.contact_request(conn, party["party"])
-        reach, via_reception = _how_to_reach(conn, post, other, lang)
-        lines = [_("Hello,"), "",
-                 _("At the Ontmoet kiosk you asked {community} to contact you. The reception "
-                   "has passed your question on.").format(community=group),
-                 *note, "", *reach, "",
-                 _("You agreed to be contacted until {date}. You can withdraw this with the "
-                   "receipt from the kiosk.").format(
-                     date=_long(request["expires_on"], lang))]  # fmt: skip
-        subject = _("The reception introduces you to {community}").format(community=group)
-    elif intro["kind"] == "visitor_community":
-        name = _name(conn, party["party"])
-        request, channel, value = _visitor_detail(conn, post, other)
-        lines = [_("Dear {community},").format(community=name), "",
-                 _("At the Ontmoet kiosk in the town hall, someone asked you to contact them."),
-                 *note, "",
-                 *mail.visitor_lines(lang, channel, value, request["expires_on"],
-                                     request.get("language"))]  # fmt: skip
-        subject = _("The reception introduces you to a visitor")
-    else:
-        name, group = _name(conn, party["party"]), _name(conn, other)
-        reach, via_reception = _how_to_reach(conn, post, other, lang)
-        lines = [_("Dear {community},").format(community=name), "",
-                 _("The reception of the town hall would like you to meet {community}.").format(
-                     community=group),
-                 *note, "", *reach]  # fmt: skip
-        subject = _("The reception introduces you to {community}").format(community=group)
-    lines += ["", _("On {date} we will ask you whether it led to something.").format(
-        date=_long(intro["follow_up_on"], lang))]  # fmt: skip
-    return mail.reception_mail(post.mail, to, lang, subject, lines, via_reception)
-
-
-def _long(day: str, lang: str) -> str:
-    from babel.dates import format_date
-
-    try:
-        return format_date(date.fromisoformat(day), "long", locale=lang)
-    except ValueError:
-        return day
-
-
-def _greeting(conn: sqlite3.Connection, party: dict) -> str:
-    _ = translator(party["language"])
-    if party["role"] == "community":
-        return _("Dear {community},").format(community=_name(conn, party["party"]))
-    return _("Hello,")
-
-
-def introduced_to(conn: sqlite3.Connection, intro: dict, party: dict, lang: str) -> str:
-    """'On 3 December the reception introduced you to X' for this side."""
-    _ = translator(lang)
-    other = intro["party_b"] if party["side"] == "a" else intro["party_a"]
-    day = _long(intro["made_at"][:10], lang)
-    if intro["kind"] == "visitor_community" and party["role"] == "community":
-        return _("On {date} the reception introduced you to a visitor.").format(date=day)
-    return _("On {date} the reception introduced you to {community}.").format(
-        date=day, community=_name(conn, other)
-    )
-
-
-def follow_up_message(conn: sqlite3.Connection, post: Post, intro: dict, party: dict,
-                      token: str, expires: datetime) -> EmailMessage:  # fmt: skip
-    to = _address(conn, post, party)
-    lang = party["language"]
-    _ = translator(lang)
-    link = f"{post.base}/i/{token}?lang={lang}&answer="
-    lines = [_greeting(conn, party), "", introduced_to(conn, intro, party, lang),
-             _("Did it lead to something? Click your answer:"), "",
-             *(f"{_(label)}: {link}{code}" for code, label in ANSWERS.items()), "",
-             _("The links work until {date}.").format(
-                 date=_long(expires.date().isoformat(), lang))]  # fmt: skip
-    subject = _("Did it lead to something?")
-    return mail.reception_mail(post.mail, to, lang, subject, lines)
 
 
 # -- sending ----------------------------------------------------------------------------------
@@ -491,7 +327,7 @@ def phone_number(conn: sqlite3.Connection, post: Post, actor: str, rid: int, sid
     if party is None or party["role"] != "visitor" or party["problem"] != "phone":
         return None
     try:
-        request, channel, value = _visitor_detail(conn, post, party["party"])
+        request, channel, value = visitor_detail(conn, post, party["party"])
     except Unreachable:
         return None
     if channel != "phone":
@@ -501,7 +337,7 @@ def phone_number(conn: sqlite3.Connection, post: Post, actor: str, rid: int, sid
     intro = introduction(conn, rid)
     other = intro["party_b"]
     return {"number": value, "language": supported(request.get("language")), "intro": intro,
-            "group": _name(conn, other),
+            "group": name_of(conn, other),
             "reach": public_contact(conn, post, other, lang)}  # fmt: skip
 
 
