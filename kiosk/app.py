@@ -54,6 +54,7 @@ SCREEN_CLASSES = {
     nav.RECEPTION: "screens.reception:ReceptionScreen",
     nav.INTRODUCE: "screens.introduce:IntroduceScreen",
     nav.GROUP_TIP: "screens.group_tip:GroupTipScreen",
+    nav.WISH: "screens.wish:WishScreen",
 }
 IDLE_CHECK_SECONDS = 0.5
 # Kivy keeps every picture it loaded (and its texture) in its caches for a minute after the

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 CHANNELS = ("email", "phone")
 CONSENT_VERSION = "2026-11-v2"  # bump when the consent text below changes
+#: The consent text of a contact request about a wish ('count me in'): wish_consent_text.
+WISH_CONSENT_VERSION = "2026-12-wish-v1"
 CONSENT_DAYS = (30, 90, 180, 365)
 DEFAULT_CONSENT_DAYS = 90
 # Every payload is padded to this size, so its length says nothing about what was typed.
@@ -76,6 +78,17 @@ def consent_text(days: int, groups: int = 2) -> str:
             "yourself at any time."
         ).format(period=period_label(days))
     )
+
+
+def wish_consent_text(days: int) -> str:
+    """What happens with the data of a visitor who would join a group that does not exist
+    yet. Its version is WISH_CONSENT_VERSION."""
+    return _(
+        "The reception gets your details. They may contact you about this wish, for example "
+        "to introduce you to others who want the same. Nobody else gets them. After {period} "
+        "your details are erased. With the code on your receipt you can see them and erase "
+        "them yourself at any time."
+    ).format(period=period_label(days))
 
 
 def check_email(text: str) -> str:

@@ -82,7 +82,7 @@ def send_contact_request(store: Store, session: VisitorSession) -> None:
     form = session.contact
     record_contact_request(store, form.record_id, form.communities, form.channel, form.sealed,
                            form.days, form.receipt_token, assisted=session.assisted,
-                           language=session.language)  # fmt: skip
+                           language=session.language, wish=form.wish)  # fmt: skip
     form.sent = True
 
 

@@ -14,6 +14,7 @@ WHATS_ON = "whats_on"
 RECEPTION = "reception"  # staff only: the sync status and the receptionist PIN
 INTRODUCE = "introduce"  # receptionist mode: an introduction on the spot
 GROUP_TIP = "group_tip"  # "Is your group not here?": sign up with a phone, or tip the desk
+WISH = "wish"  # "I'd join this": a search or the talents found (too) little
 
 ALL_SCREENS = (
     ATTRACT,
@@ -30,4 +31,5 @@ ALL_SCREENS = (
     RECEPTION,
     INTRODUCE,
     GROUP_TIP,
+    WISH,
 )

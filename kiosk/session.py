@@ -28,6 +28,9 @@ class ContactForm:
 
     communities: list[str]
     record_id: str = field(default_factory=new_record_id)  # made when the form opens
+    #: A wish's id ('count me in'): the reception may contact the visitor about it; no
+    #: communities then.
+    wish: str | None = None
     receipt_token: str = field(default_factory=new_token)
     channel: str = "email"
     masked: str = ""

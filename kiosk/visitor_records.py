@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from kiosk import outbox
-from kiosk.contact import CHANNELS, CONSENT_VERSION
+from kiosk.contact import CHANNELS, CONSENT_VERSION, WISH_CONSENT_VERSION
 from kiosk.store import Store, utcnow
 
 TAKE_HOME_DAYS = 90  # how long a take-home list stays reachable on the hub
@@ -76,19 +76,25 @@ def record_contact_request(
     today: date | None = None,
     assisted: bool = False,
     language: str | None = None,
+    wish: str | None = None,
 ) -> bool:
     """Which communities may contact the visitor, until when, under which consent text; the
     detail itself arrives sealed (kiosk.contact.seal), so it never touches the disk in plain,
-    and it leaves the kiosk with the op once the archive forgets it (kiosk.outbox)."""
+    and it leaves the kiosk with the op once the archive forgets it (kiosk.outbox). With
+    ``wish`` (a wish's id) the reception may contact the visitor about that wish instead:
+    no communities then, and the consent text of a wish."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
+    if wish and communities:
+        raise ValueError("a contact request names communities or a wish, not both")
     expires = (today or date.today()) + timedelta(days=days)
     fields = {
         "id": record_id,
         "communities": list(communities),
+        **({"wish": wish} if wish else {}),
         "channel": channel,
         "sealed_payload": base64.b64encode(sealed).decode(),
-        "consent_version": CONSENT_VERSION,
+        "consent_version": WISH_CONSENT_VERSION if wish else CONSENT_VERSION,
         "expires_on": expires.isoformat(),
         "receipt_token_hash": token_hash(receipt_token),
         "created_at": utcnow(),
@@ -150,3 +156,34 @@ def record_take_home_list(
         "created_at": utcnow(),
     }
     return outbox.add(store, "take_home_list", record_id, fields)
+
+
+def record_wish(
+    store: Store,
+    record_id: str,
+    theme: str | None,
+    words: str,
+    gifts: Sequence[str],
+    neighbourhood: str | None,
+    source: str,
+    language: str,
+    kiosk: str,
+    assisted: bool = False,
+) -> bool:
+    """'I'd join this': a theme and/or a few words a search or the talents journey found
+    (too) little for, with the visitor's anonymous gifts and neighbourhood. False: already
+    queued (the id was made when the form opened)."""
+    words = words.strip()
+    fields = {
+        "id": record_id,
+        "theme": theme,
+        "words": words or None,
+        "gifts": sorted(gifts),
+        "neighbourhood": neighbourhood,
+        "source": source,
+        "language": language,
+        "kiosk": kiosk,
+        "created_at": utcnow(),
+        **_assisted(assisted),
+    }
+    return outbox.add(store, "wish", record_id, fields)

@@ -70,6 +70,12 @@ def capture_all(config: Config, store: Store, out_dir: Path, mode: str = "") -> 
         shot(f"{nav.SEARCH}-results")
         keyboard.text = "xylofoon"
         shot(f"{nav.SEARCH}-nothing-found")
+        app.screen(nav.SEARCH).count_me_in()  # "I'd join this": the words, then thanks
+        shot(f"{nav.WISH}-what")
+        clock.now += 1  # a visitor's pace: the step guard lets it through
+        app.screen(nav.WISH).next_step()
+        shot(f"{nav.WISH}-sent")
+        app.back()
         keyboard.text = ""
         for key in KEYBOARD_SAMPLES.get(app.lang, ""):  # on the keys of the language's alphabet
             keyboard.press(key)

@@ -20,6 +20,7 @@ from kiosk.contact import (
     load_public_key,
     period_label,
     seal,
+    wish_consent_text,
 )
 from kiosk.forms import CONTACT_STEPS as STEPS
 from kiosk.forms import contact_problem, send_contact_request
@@ -48,7 +49,9 @@ class ContactScreen(SteppedScreen):
     def show(self) -> None:
         self.error = ""
         self._keyboard.text = ""
-        self.step = "receipt" if self.form.sent else STEPS[0]
+        # About a wish ('count me in') nobody chooses groups: the form starts at 'how'.
+        first = "how" if self.form.wish else STEPS[0]
+        self.step = "receipt" if self.form.sent else first
         self.refresh()
 
     def on_step(self, *_args) -> None:
@@ -91,24 +94,38 @@ class ContactScreen(SteppedScreen):
                     [(str(d), period_label(d)) for d in CONSENT_DAYS], {str(form.days)}, single=True
                 )
             )
-            names = [c.name for c in app.store.communities(form.communities)]
-            self.summary = _("{groups} may contact you at {detail}.").format(
-                groups=", ".join(names), detail=form.masked
-            )
-            self.consent = consent_text(form.days, len(form.communities))
+            if form.wish:
+                self.summary = _(
+                    "The reception may contact you at {detail} about your wish."
+                ).format(detail=form.masked)
+            else:
+                names = [c.name for c in app.store.communities(form.communities)]
+                self.summary = _("{groups} may contact you at {detail}.").format(
+                    groups=", ".join(names), detail=form.masked
+                )
+            self.consent = self._consent_text()
         elif self.step == "receipt":
             public_url, token = app.kiosk_config.public_url, form.receipt_token
             self.receipt_url = receipt_url(public_url, token, app.lang)
+            until = format_date(date.today() + timedelta(days=form.days), "d MMMM y",
+                                locale=app.lang)  # fmt: skip
+            if form.wish:
+                self.summary = _(
+                    "The reception can now contact you at {detail} about your wish. On {date} "
+                    "your details are erased."
+                ).format(detail=form.masked, date=until)
+                return
             names = [c.name for c in app.store.communities(form.communities)]
-            until = date.today() + timedelta(days=form.days)
             self.summary = _(
                 "{groups} can now contact you at {detail}. On {date} your details are "
                 "erased. No smartphone? The reception can look it up for you."
-            ).format(
-                groups=", ".join(names),
-                detail=form.masked,
-                date=format_date(until, "d MMMM y", locale=app.lang),
-            )
+            ).format(groups=", ".join(names), detail=form.masked, date=until)
+
+    def _consent_text(self) -> str:
+        form = self.form
+        if form.wish:
+            return wish_consent_text(form.days)
+        return consent_text(form.days, len(form.communities))
 
     def _show_channel(self, channel: str) -> None:
         self._keyboard.layout = "email" if channel == "email" else "phone"
@@ -140,7 +157,7 @@ class ContactScreen(SteppedScreen):
             self.error = ""
         elif ticked and self.step == "consent":
             form.days = int(value)
-            self.consent = consent_text(form.days, len(form.communities))
+            self.consent = self._consent_text()
 
     def next_step(self) -> None:
         if not self.settled():
@@ -157,6 +174,13 @@ class ContactScreen(SteppedScreen):
             self.step = "receipt"
         else:
             self.app.go_home()
+
+    def previous_step(self) -> None:
+        """About a wish the form starts at 'how': back from there is back to the wish."""
+        if self.form.wish and self.step == "how" and self.settled():
+            self.app.back()
+        else:
+            super().previous_step()
 
     def _seal_typed_detail(self) -> None:
         form, keyboard = self.form, self._keyboard

@@ -9,6 +9,7 @@ from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.wishes import offer_after_search
 from screens.listing import card_rows
 from screens.widgets.common import KioskScreen, Tile
 from screens.widgets.keyboard import OnScreenKeyboard  # noqa: F401  (its kv rules)
@@ -20,6 +21,8 @@ class SearchScreen(KioskScreen):
     query = StringProperty("")
     #: Something was typed and nothing matched: show the themes and neighbourhoods.
     nothing_found = BooleanProperty(False)
+    #: Nothing or too little found: 'I'd join this' is offered (kiosk.wishes).
+    too_little = BooleanProperty(False)
 
     def show(self) -> None:
         self.ids.keyboard.text = self.app.session.query
@@ -35,6 +38,7 @@ class SearchScreen(KioskScreen):
             self.ids.results_view.data = card_rows(app, ids)
             self.ids.results_view.scroll_y = 1
         self.nothing_found = bool(query.strip()) and not ids
+        self.too_little = offer_after_search(query, len(ids))
         if self.nothing_found and not self.ids.suggestions_grid.children:
             self._suggest()
 
@@ -52,6 +56,12 @@ class SearchScreen(KioskScreen):
         kind, slug = tile.value.split(":", 1)
         self.app.show_list(**{kind: slug})
 
+    def count_me_in(self) -> None:
+        """'I'd join this': the words typed become a wish, if the visitor confirms them."""
+        from screens.wish import count_me_in
+
+        count_me_in(self.app, "search")
+
     def refresh(self) -> None:
         self.ids.suggestions_grid.clear_widgets()
         if self.app.session is not None:
@@ -61,7 +71,7 @@ class SearchScreen(KioskScreen):
         self.ids.keyboard.text = ""
         self.ids.results_view.data = []
         self.ids.suggestions_grid.clear_widgets()
-        self.nothing_found = False
+        self.nothing_found = self.too_little = False
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -86,6 +86,14 @@ def walk_every_screen(kiosk, check):
     for name in (nav.SEARCH, nav.TALENTS, nav.WHATS_ON, nav.GROUP_TIP):
         app.open(name)
         check(name)
+    from screens.wish import count_me_in
+
+    app.session.query = "xylofoon"  # a search that found nothing: "I'd join this"
+    count_me_in(app, "search")
+    check(f"{nav.WISH}-what")
+    app.screen(nav.WISH).step = "sent"  # its thanks, with 'the reception may contact me'
+    check(f"{nav.WISH}-sent")
+    app.session.query = ""
     app.session.liked_themes.add("eten")
     app.show_matches()
     check(nav.MATCHES)
