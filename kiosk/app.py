@@ -118,6 +118,7 @@ class KioskApp(App):
         self.now = datetime.now  # local wall time, for the opening hours
         self.backlight = Backlight()
         self.sleep_curtain = None  # the dark panel outside opening hours
+        self.hall_notes = None  # the desk's messages for the hall (screens.widgets.hall_banner)
         self._scroll_watched: set[str] = set()  # screens whose scrolling updates the bar
         self._page_buttons_trigger = Clock.create_trigger(lambda _dt: self.show_page_buttons())
 
@@ -161,6 +162,10 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._any_touch)
         Window.bind(on_flip=self._after_first_frame)
         self._idle_event = Clock.schedule_interval(self.check_idle, IDLE_CHECK_SECONDS)
+        from screens.widgets.hall_banner import HallNotes
+
+        self.hall_notes = HallNotes(self)
+        self.screen(nav.ATTRACT).refresh()  # the messages that show now, from the start
 
     def start_sync(self) -> None:
         """Sync in the background when this kiosk has a hub; the screens never wait on it."""
@@ -223,6 +228,8 @@ class KioskApp(App):
             self._idle_event.cancel()
         self.watchdog.stop()
         self._page_buttons_trigger.cancel()
+        if self.hall_notes is not None:
+            self.hall_notes.stop()
 
     def open_settings(self, *_args):
         return False
@@ -508,6 +515,8 @@ class KioskApp(App):
         self._stale_screens = {s.name for s in self.manager.screens if s.name != current}
         if self.manager.has_screen(current):
             self._refresh(self.manager.get_screen(current))
+        if self.hall_notes is not None:
+            self.hall_notes.check()  # the urgent banner in the new language
         if direction_changed:
             from screens.widgets import rtl
 
