@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
@@ -195,8 +197,12 @@ def test_introductions_made_at_a_kiosk_mail_only_two_groups(desk, town, smtp_sin
     record_introduction(kiosk, new_record_id(), "community_community", [town["a"], town["b"]],
                         "Samen een buurtfeest", 4, "kiosk-hal")  # fmt: skip
     SyncClient(kiosk).sync_once()
-    # The hub's loop does this every minute; here, in this process, once and then again.
-    assert introductions.send_introductions(conn, post_of(desk, smtp_sink)) == 2
+    # The hub's own loop sends them (its first round runs as it starts), once.
+    desk.stop()
+    desk.start()
+    deadline = time.monotonic() + 30
+    while len(smtp_sink.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert introductions.send_introductions(conn, post_of(desk, smtp_sink)) == 0
     conn.close()
     assert sorted(m["To"] for m in smtp_sink.received) == ["b@groep-b.example", PRIVATE]
@@ -322,6 +328,46 @@ def test_the_answer_link_expires(desk, town, smtp_sink):
                           data={"answer": "yes", "check": check_of(shown.text)})  # fmt: skip
     assert reply.status_code == 410 and "verlopen" in reply.text
     assert sides(desk, rid)["a"]["answer"] is None
+
+
+def test_several_senders_at_once_mail_each_side_once(desk, town, smtp_sink):
+    """Four hub processes' loops at the same moment (here: four threads, each its own
+    connection): every side is claimed by one of them."""
+    web = desk_web(desk, "sanne")
+    make(web, desk, party_a=town["amira"], party_b=town["a"])
+    make(web, desk, kind="community_community", party_a=town["a"], party_b=town["b"])
+    smtp_sink.received.clear()
+    post = post_of(desk, smtp_sink)
+    day = datetime.now(UTC) + timedelta(weeks=4, hours=1)
+    start = threading.Barrier(4)
+
+    def loop() -> int:
+        conn = db(desk)
+        start.wait()
+        try:
+            return introductions.send_follow_ups(conn, post, now=day)
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        sent = sum(pool.map(lambda _i: loop(), range(4)))
+    assert sent == 3 and len(smtp_sink.received) == 3  # amira, A twice; B has no mailbox
+    assert sorted(m["To"] for m in smtp_sink.received) == ["amira@voorbeeld.nl", PRIVATE, PRIVATE]
+
+
+def test_no_follow_up_for_a_visitor_whose_consent_ended(desk, town, smtp_sink):
+    web = desk_web(desk, "sanne")
+    make(web, desk, party_a=town["amira"], party_b=town["a"])
+    rid = last_introduction(desk)
+    smtp_sink.received.clear()
+    conn = db(desk)
+    with hub_store.write(conn):  # withdrawn from home, or the chosen period ended
+        hub_store.erase_contact_request(conn, town["amira"])
+    day = datetime.now(UTC) + timedelta(weeks=4, hours=1)
+    assert introductions.send_follow_ups(conn, post_of(desk, smtp_sink), now=day) == 1
+    conn.close()
+    assert [m["To"] for m in smtp_sink.received] == [PRIVATE]
+    assert sides(desk, rid)["a"]["follow_up_problem"] == "consent_ended"
 
 
 # -- attacks ----------------------------------------------------------------------------------
