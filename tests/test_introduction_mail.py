@@ -229,8 +229,21 @@ def test_a_failed_send_is_shown_and_tried_again_later(desk, town, smtp_sink):
     assert introductions.send_introductions(conn, post, now=now + timedelta(minutes=5)) == 0
     assert introductions.send_introductions(conn, post, now=now + timedelta(minutes=11)) == 2
     assert introductions.send_introductions(conn, post, now=now + timedelta(hours=5)) == 0
-    conn.close()
     assert len(smtp_sink.received) == 2
+    # A follow-up that failed: the desk's 'Try again' lets the hub's next round send it.
+    day = now + timedelta(weeks=4, hours=1)
+    assert introductions.send_follow_ups(conn, down, now=day) == 0
+    assert introductions.send_follow_ups(conn, post, now=day) == 0  # waits its ten minutes
+    web = desk_web(desk, "sanne")
+    assert "navraag niet gemaild: versturen mislukt" in web.get(
+        f"{desk.url}/desk/introductions", timeout=10).text  # fmt: skip
+    token = csrf(web, f"{desk.url}/desk/introductions")
+    reply = web.post(f"{desk.url}/desk/introductions/{rid}/a", timeout=10, allow_redirects=False,
+                     data={"action": "retry", "csrf": token})  # fmt: skip
+    assert reply.status_code == 303
+    assert introductions.send_follow_ups(conn, post, now=day) == 1  # side a only, now
+    conn.close()
+    assert len(smtp_sink.received) == 3
 
 
 # -- the follow-up ----------------------------------------------------------------------------

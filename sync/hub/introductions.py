@@ -303,11 +303,22 @@ def side_of(conn: sqlite3.Connection, rid: int, side: str) -> dict | None:
 
 
 def retry(conn: sqlite3.Connection, post: Post, actor: str, rid: int, side: str) -> bool:
-    """Try a side again now (a mailbox was set, the mail server is back). False: no such
-    side, or it was mailed already."""
+    """Try a side again now (a mailbox was set, the mail server is back); a follow-up that
+    failed goes with the hub's next round (its links need the public address). False: no
+    such side, or nothing of it to try again."""
     party = side_of(conn, rid, side)
-    if party is None or party["mailed_at"] or party["role"] == "kiosk_visitor":
+    if party is None or party["role"] == "kiosk_visitor":
         return False
+    if party["mailed_at"]:
+        if party["follow_up_problem"] != "send_failed" or party["follow_up_at"]:
+            return False
+        with hub_store.write(conn):
+            conn.execute(
+                "UPDATE introduction_parties SET tries = 0, retry_after = ?"
+                " WHERE introduction_id = ? AND side = ?",
+                [hub_store.now_iso(), rid, side])  # fmt: skip
+            hub_store.audit(conn, actor, f"introduction: side {side} follow-up again", str(rid))
+        return True
     role, _lang, problem = _side(conn, introduction(conn, rid), party["party"])
     with hub_store.write(conn):
         conn.execute(
