@@ -287,3 +287,40 @@ def test_the_desk_pages_through_many_groups(tmp_path):
         assert seen == sorted((5 + i for i in range(230)), reverse=True)
     finally:
         hub.stop()
+
+
+def test_the_tally_follows_new_and_erased_records(tmp_path):
+    """The figures are tallied as records arrive; a record that goes (an erased request,
+    an expired list) leaves the figures, even when a new one takes its rowid."""
+    from sync.hub.schema import migrate
+
+    conn = hub_store.connect(tmp_path / "hub.db")
+    migrate(conn)
+    group = "0c6f6b8e-2f7c-4c1e-9d0a-6b1f3f0c2a11"
+
+    def add(rid: str, entity: str = "take_home_list") -> None:
+        fields = f'{{"communities": ["{group}"], "created_at": "{THIS_MONTH}-01T10:00:00+00:00"}}'
+        conn.execute(
+            "INSERT INTO visitor_records (entity, id, kiosk, fields, received_at)"
+            " VALUES (?, ?, 'k', ?, '2026-01-01')",
+            [entity, rid, fields],
+        )
+
+    def kept() -> int:
+        found = group_figures.counts(conn, [THIS_MONTH], group)
+        return found.get((THIS_MONTH, group), {}).get("kept", 0)
+
+    for n in range(4):
+        add(f"list-{n}")
+    assert kept() == 4
+    add("list-4")
+    assert kept() == 5
+    conn.execute("DELETE FROM visitor_records WHERE id = 'list-0'")
+    assert kept() == 4
+    # The newest row goes and a new one takes its rowid: still counted right.
+    conn.execute("DELETE FROM visitor_records WHERE id = 'list-4'")
+    add("request-0", "contact_request")
+    add("request-1", "contact_request")
+    assert kept() == 3
+    assert group_figures.counts(conn, [THIS_MONTH], group)[(THIS_MONTH, group)]["asked"] == 2
+    conn.close()

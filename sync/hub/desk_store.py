@@ -617,19 +617,15 @@ def figures(conn: sqlite3.Connection) -> dict[str, list[tuple[str, int | None]]]
     def shown(rows) -> list[tuple[str, int | None]]:
         return [(key, n if n >= SUPPRESS_BELOW else None) for key, n in rows]
 
+    from sync.hub import group_figures  # the visitor records' counts, tallied as they arrive
+
+    tallied = group_figures.anonymous_counts(conn)
     return {
-        "themes": shown(conn.execute(
-            "SELECT t.value, count(*) FROM visitor_records v,"
-            " json_each(json_extract(v.fields, '$.themes')) t WHERE v.entity = 'interest'"
-            " GROUP BY t.value ORDER BY count(*) DESC, t.value")),
-        "neighbourhoods": shown(conn.execute(
-            "SELECT coalesce(json_extract(fields, '$.neighbourhood'), '-'), count(*)"
-            " FROM visitor_records WHERE entity = 'interest' GROUP BY 1 ORDER BY 2 DESC, 1")),
+        "themes": shown(tallied["themes"]),
+        "neighbourhoods": shown(tallied["neighbourhoods"]),
         "introductions": shown(conn.execute(
             "SELECT kind, count(*) FROM introductions GROUP BY kind ORDER BY kind")),
         "handled": shown(conn.execute(
             "SELECT state, count(*) FROM request_states GROUP BY state ORDER BY state")),
-        "assisted": shown(conn.execute(
-            "SELECT entity, count(*) FROM visitor_records"
-            " WHERE json_extract(fields, '$.assisted') = 1 GROUP BY entity ORDER BY entity")),
+        "assisted": shown(sorted(tallied["assisted"])),
     }  # fmt: skip

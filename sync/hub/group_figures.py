@@ -9,17 +9,21 @@ from which such a number could be worked out: no totals, and when the introducti
 month minus the outcomes shown would give away the small ones, the month's number of
 introductions is not shown either (HIDDEN).
 
-One month is computed with one grouped query per source (SQLite's json_each over the records
-of that month only), whether for one group or for all of them.
+The visitor records are tallied once and then only as they arrive (``_Tally``); the
+introductions, a small table whose outcomes change, are counted afresh on every page.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import threading
+from collections import Counter
 from datetime import UTC, date, datetime
 
 from sync.hub.desk_store import SUPPRESS_BELOW
 from sync.hub.i18n import N_
+from sync.protocol import RECORD_FIELDS
 
 #: The figures of a group and month, in the order they are shown.
 FIGURES = ("opened", "kept", "asked", "introduced", "led_to_something", "not_yet", "nothing")
@@ -65,42 +69,123 @@ def _next_month(month: str) -> str:
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
+#: The visitor records the figures count, kept as a running tally (``_Tally``): those the
+#: groups' figures and the gifts map come from, and every kind a receptionist can fill in for
+#: a visitor (the desk's 'filled in by reception' count).
+ASSISTED = tuple(e for e, rules in RECORD_FIELDS.items() if "assisted" in rules)
+TALLIED = tuple(dict.fromkeys(("kiosk_counts", "take_home_list", "contact_request", "interest",
+                               *ASSISTED)))  # fmt: skip
+_FROM_RECORDS = ("opened", "kept", "asked")  # the figures a tally holds, in this order
+
+
+class _Tally:
+    """What the visitor records say, tallied once and then only for the rows that arrived
+    since (by rowid): per month and group the pages opened, lists and requests, and the gifts
+    map's counts. Scanning 100,000 records' JSON on every page would take the better part of
+    a second; the new rows of a sync round take microseconds. A row that went (an erased
+    contact request, an expired list) shows as a count that no longer adds up, or as another
+    record at the last rowid: then it is tallied again from scratch."""
+
+    def __init__(self) -> None:
+        self.last = 0  # the highest rowid tallied
+        self.last_id: str | None = None  # its record's id
+        self.rows = 0  # the records tallied
+        self.groups: dict[str, dict[str, list[int]]] = {}  # month -> group -> opened, kept, asked
+        self.gifts: Counter[tuple[str, str]] = Counter()  # (neighbourhood, gift) -> interests
+        # The desk's anonymous counts: interests by theme and by neighbourhood ('-': none
+        # chosen), records filled in by a receptionist, by kind.
+        self.themes: Counter[str] = Counter()
+        self.places: Counter[str] = Counter()
+        self.assisted: Counter[str] = Counter()
+
+    def add(self, entity: str, fields: dict) -> None:
+        if fields.get("assisted") is True:
+            self.assisted[entity] += 1
+        if entity == "interest":
+            place = fields.get("neighbourhood")
+            self.places[place or "-"] += 1
+            self.themes.update(set(fields.get("themes") or ()))
+            if place:
+                self.gifts.update((place, gift) for gift in set(fields.get("gifts") or ()))
+            return
+        if entity not in ("kiosk_counts", "take_home_list", "contact_request"):
+            return
+        if entity == "kiosk_counts":
+            month, figure, named = str(fields.get("day", ""))[:7], 0, fields.get("opened") or {}
+        else:
+            month = str(fields.get("created_at", ""))[:7]
+            figure = 1 if entity == "take_home_list" else 2
+            named = dict.fromkeys(fields.get("communities") or (), 1)  # each group once
+        groups = self.groups.setdefault(month, {})
+        for cid, n in named.items():
+            groups.setdefault(cid, [0, 0, 0])[figure] += n
+
+    def catch_up(self, conn: sqlite3.Connection) -> bool:
+        """Tally the rows that arrived since; False when rows went and this tally is stale."""
+        if self.last:
+            row = conn.execute("SELECT id FROM visitor_records WHERE rowid = ?", [self.last])
+            if (row.fetchone() or (None,))[0] != self.last_id:
+                return False
+        marks = ", ".join("?" * len(TALLIED))
+        for rowid, entity, rid, fields in conn.execute(
+            f"SELECT rowid, entity, id, fields FROM visitor_records WHERE rowid > ?"
+            f" AND entity IN ({marks}) ORDER BY rowid",
+            [self.last, *TALLIED],
+        ):
+            self.add(entity, json.loads(fields))
+            self.rows += 1
+            self.last, self.last_id = rowid, rid
+        (now,) = conn.execute(
+            f"SELECT count(*) FROM visitor_records WHERE entity IN ({marks})", TALLIED
+        ).fetchone()
+        return now == self.rows
+
+
+_tallies: dict[str, _Tally] = {}
+_tallies_lock = threading.Lock()
+
+
+def tally(conn: sqlite3.Connection) -> _Tally:
+    """The tally of this hub's store, brought up to date (one per database file)."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
+    with _tallies_lock:
+        own = not conn.in_transaction
+        if own:  # one snapshot: the count must see the rows the scan saw
+            conn.execute("BEGIN")
+        try:
+            current = _tallies.get(path)
+            if current is None or not current.catch_up(conn):
+                current = _Tally()
+                current.catch_up(conn)
+                _tallies[path] = current
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        return current
+
+
 def counts(
     conn: sqlite3.Connection, months: list[str], community: str | None = None
 ) -> dict[tuple[str, str], dict[str, int]]:
-    """The raw counts per (month, community id) within ``months`` (contiguous, any order),
-    of one community or of all. Hub-internal: show them only through ``shown``."""
+    """The raw counts per (month, community id) for ``months``, of one community or of all.
+    Hub-internal: show them only through ``shown``."""
+    current = tally(conn)
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    with _tallies_lock:
+        for month in months:
+            groups = current.groups.get(month, {})
+            named = [community] if community is not None else list(groups)
+            for cid in named:
+                if any(groups.get(cid, ())):
+                    found[(month, cid)] = {
+                        **dict.fromkeys(FIGURES, 0),
+                        **dict(zip(_FROM_RECORDS, groups[cid], strict=True)),
+                    }
+    # Introductions (a small table, whose outcomes change): counted afresh. They name groups
+    # in party_b (a visitor and a group) or in both parties (two groups), whether made at the
+    # desk or at a kiosk in receptionist mode.
     start, end = min(months), _next_month(max(months))
     wanted = set(months)
-    found: dict[tuple[str, str], dict[str, int]] = {}
-
-    def add(figure: str, rows) -> None:
-        for month, cid, n in rows:
-            if month in wanted and (community is None or cid == community):
-                found.setdefault((month, cid), dict.fromkeys(FIGURES, 0))[figure] += n
-
-    only = " AND j.value = :community" if community else ""
-    params = {"start": start, "end": end, "community": community}
-    # The opened pages: one kiosk_counts record per kiosk and day; summed per month.
-    add("opened", conn.execute(
-        "SELECT substr(json_extract(v.fields, '$.day'), 1, 7) AS m, j.key, sum(j.value)"
-        " FROM visitor_records v, json_each(v.fields, '$.opened') j"
-        " WHERE v.entity = 'kiosk_counts' AND json_extract(v.fields, '$.day') >= :start"
-        " AND json_extract(v.fields, '$.day') < :end"
-        + (" AND j.key = :community" if community else "") + " GROUP BY m, j.key",
-        params))  # fmt: skip
-    # Kept on a take-home list, asked for contact (a request about a wish names no group and
-    # adds nothing here): each record names a group at most once.
-    for figure, entity in (("kept", "take_home_list"), ("asked", "contact_request")):
-        add(figure, conn.execute(
-            "SELECT substr(json_extract(v.fields, '$.created_at'), 1, 7) AS m, j.value, count(*)"
-            " FROM visitor_records v, json_each(v.fields, '$.communities') j"
-            " WHERE v.entity = :entity AND json_extract(v.fields, '$.created_at') >= :start"
-            " AND json_extract(v.fields, '$.created_at') < :end" + only
-            + " GROUP BY m, j.value",
-            {**params, "entity": entity}))  # fmt: skip
-    # Introductions name groups in party_b (a visitor and a group) or in both parties (two
-    # groups), whether made at the desk or at a kiosk in receptionist mode.
     rows = conn.execute(
         "SELECT substr(made_at, 1, 7) AS m, party, outcome, count(*) FROM ("
         " SELECT made_at, party_b AS party, outcome FROM introductions"
@@ -109,11 +194,15 @@ def counts(
         "  WHERE kind = 'community_community')"
         " WHERE made_at >= :start AND made_at < :end AND party != ''"
         + (" AND party = :community" if community else "") + " GROUP BY m, party, outcome",
-        params,
+        {"start": start, "end": end, "community": community},
     ).fetchall()  # fmt: skip
-    add("introduced", [(m, party, n) for m, party, _outcome, n in rows])
-    for outcome in OUTCOMES:
-        add(outcome, [(m, party, n) for m, party, o, n in rows if o == outcome])
+    for month, party, outcome, n in rows:
+        if month not in wanted:
+            continue
+        figures = found.setdefault((month, party), dict.fromkeys(FIGURES, 0))
+        figures["introduced"] += n
+        if outcome in OUTCOMES:
+            figures[outcome] += n
     return found
 
 
@@ -157,12 +246,24 @@ def sort_key(figure: str):
     return key
 
 
+def anonymous_counts(conn: sqlite3.Connection) -> dict[str, list[tuple[str, int]]]:
+    """The desk's anonymous counts that come from visitor records, largest first: interests
+    by theme, by neighbourhood, and records filled in by reception (raw: desk_store.figures
+    suppresses them)."""
+    current = tally(conn)
+    with _tallies_lock:
+        found = {"themes": current.themes, "neighbourhoods": current.places,
+                 "assisted": current.assisted}  # fmt: skip
+        return {
+            key: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+            for key, counter in found.items()
+        }
+
+
 def gifts_map(conn: sqlite3.Connection) -> dict[tuple[str, str], int | None]:
-    """{(neighbourhood slug, gift slug): count} over the anonymous interest registrations that
-    named a neighbourhood; a count under SUPPRESS_BELOW is None. No row or column totals."""
-    rows = conn.execute(
-        "SELECT json_extract(v.fields, '$.neighbourhood') AS place, g.value, count(*)"
-        " FROM visitor_records v, json_each(v.fields, '$.gifts') g"
-        " WHERE v.entity = 'interest' AND place IS NOT NULL GROUP BY place, g.value"
-    )
-    return {(place, gift): (n if n >= SUPPRESS_BELOW else None) for place, gift, n in rows}
+    """{(neighbourhood slug, gift slug): interests} over the anonymous interest registrations
+    that named a neighbourhood; a count under SUPPRESS_BELOW is None. No totals."""
+    current = tally(conn)
+    with _tallies_lock:
+        cells = dict(current.gifts)
+    return {cell: (n if n >= SUPPRESS_BELOW else None) for cell, n in cells.items()}

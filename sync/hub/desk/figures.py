@@ -4,7 +4,6 @@ per neighbourhood. Counts under 5 are shown as 'fewer than 5' everywhere."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -38,12 +37,10 @@ def _taxonomy_order(conn, group: str) -> list[str]:
 
 
 def _names(conn) -> dict[str, str]:
-    return {
-        rid: json.loads(data)["name"]
-        for rid, data in conn.execute(
-            "SELECT id, data FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
-        )
-    }
+    return dict(conn.execute(
+        "SELECT id, json_extract(data, '$.name') FROM shared_records"
+        " WHERE entity = 'community' AND data IS NOT NULL"
+    ).fetchall())  # fmt: skip
 
 
 def gifts_grid(conn) -> dict:
