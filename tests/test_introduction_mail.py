@@ -246,6 +246,19 @@ def test_a_failed_send_is_shown_and_tried_again_later(desk, town, smtp_sink):
     assert len(smtp_sink.received) == 3
 
 
+def test_without_a_mail_server_the_desk_says_so_and_nothing_is_lost(hub):
+    web = desk_web(hub, "sanne")
+    a, b = sorted(hub.communities())[:2]
+    conn = db(hub)
+    desk_store.set_mailbox(conn, "test", a, PRIVATE)
+    conn.close()
+    assert make(web, hub, kind="community_community", party_a=a, party_b=b).status_code == 303
+    page = web.get(f"{hub.url}/desk/introductions", timeout=10).text
+    assert "niet gemaild: er is geen mailserver ingesteld" in page
+    side_a = sides(hub, last_introduction(hub))["a"]
+    assert side_a["mailed_at"] is None and side_a["problem"] is None  # waits for a server
+
+
 # -- the follow-up ----------------------------------------------------------------------------
 
 

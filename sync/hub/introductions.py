@@ -166,11 +166,12 @@ def _failed(conn: sqlite3.Connection, party: dict, problem: str, now: datetime,
 def send_introductions(conn: sqlite3.Connection, post: Post, rid: int | None = None,
                        now: datetime | None = None) -> int:  # fmt: skip
     """Mail the sides whose introduction mail is due (of one introduction, or all); returns
-    how many went. Without an SMTP server nothing is claimed: they wait."""
+    how many went. Without an SMTP server nothing is claimed: they wait (and the desk says
+    why)."""
+    plan(conn, rid)
     if not post.mail.configured:
         return 0
     now = now or datetime.now(UTC)
-    plan(conn, rid)
     with hub_store.write(conn):
         claimed = _rows(conn.execute(
             "UPDATE introduction_parties SET mailed_at = ? WHERE mailed_at IS NULL"
