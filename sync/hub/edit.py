@@ -76,6 +76,9 @@ def _page(request: Request, record: dict | None, status: int = 200, posted: Any 
             for month, shown in group_figures.for_group(conn, record["id"])
         ]
         extra["figure_words"] = group_figures.FIGURE_WORDS
+        extra["figures_hidden"] = any(
+            group_figures.HIDDEN in shown.values() for _month, shown in extra["figures"]
+        )
     page = {"c": record, **extra, **context}
     return render(request, "edit.html", lang, status=status,
                   headers={"Cache-Control": "no-store"}, **page)  # fmt: skip
