@@ -447,7 +447,7 @@ def contact_requests(conn: sqlite3.Connection) -> list[dict]:
         data = json.loads(fields)
         result.append(
             {"id": rid, "communities": data["communities"], "channel": data["channel"],
-             "expires_on": data["expires_on"], "received_at": received,
+             "wish": data.get("wish"), "expires_on": data["expires_on"], "received_at": received,
              "state": state or "new", "handled_by": by}
         )  # fmt: skip
     return result

@@ -156,6 +156,9 @@ def _consent_view(conn, found: dict, lang: str, data_dir: Path) -> dict[str, Any
     for cid in found["communities"]:
         data = hub_store.shared_record(conn, "community", cid)
         names.append(data["name"] if data else "—")
+    if not names and found.get("wish"):  # 'count me in': about a wish, not groups
+        _ = translator(lang)
+        names = [_("The reception, about your wish")]
     return {
         **shown,
         "communities": names,

@@ -508,6 +508,36 @@ def m014_hall_messages(db: Database) -> None:
     )
 
 
+@migration
+def m012_wishes(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- 'Count me in' (sync.hub.wishes): an introduction of the people behind a group of
+        -- wishes. No address here: the ids of the contact requests to call, nothing more.
+        CREATE TABLE wish_introductions (
+            id INTEGER PRIMARY KEY,
+            group_key TEXT NOT NULL,
+            label TEXT NOT NULL,
+            invitation TEXT NOT NULL,
+            mailed INTEGER NOT NULL,
+            failed TEXT NOT NULL DEFAULT '[]',   -- why mails did not go (JSON list)
+            to_call TEXT NOT NULL DEFAULT '[]',  -- contact request ids with a phone number
+            made_by TEXT NOT NULL,
+            made_at TEXT NOT NULL
+        ) STRICT;
+        -- What the desk did with a wish; a wish without a row is still unmet.
+        CREATE TABLE wish_states (
+            wish_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('introduced', 'dismissed')),
+            introduction INTEGER REFERENCES wish_introductions(id),
+            handled_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

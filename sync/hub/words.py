@@ -49,6 +49,7 @@ DESK_PAGES = {
     "events": N_("Events"),
     "hall": N_("Hall messages"),
     "introductions": N_("Introductions"),
+    "wishes": N_("Wishes"),
     "figures": N_("Figures"),
     "lists": N_("Lists"),
     "kiosks": N_("Kiosks"),

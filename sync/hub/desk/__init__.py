@@ -17,6 +17,7 @@ from sync.hub.desk import events as events_area
 from sync.hub.desk import figures as figures_area
 from sync.hub.desk import hall as hall_area
 from sync.hub.desk import signups as signups_area
+from sync.hub.desk import wishes as wishes_area
 from sync.hub.desk.access import install
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -24,6 +25,7 @@ for area in (login, visitors, connect, communities, lists, admin, opendata, impo
     router.include_router(area.router)
 router.include_router(signups_area.router)  # new groups, tips, freshness
 router.include_router(events_area.router)  # the hall's and the groups' events
+router.include_router(wishes_area.router)  # "count me in": unmet wishes
 router.include_router(figures_area.router)  # the anonymous figures and the gifts map
 router.include_router(hall_area.router)  # messages for the hall's kiosks
 

@@ -30,6 +30,7 @@ PAGES = {
     "review": ("admin", "receptionist"),
     "signups": ("admin", "receptionist"),  # new groups, kiosk tips, unconfirmed groups
     "introductions": ("admin", "receptionist"),
+    "wishes": ("admin", "receptionist"),  # "count me in": unmet wishes, as seeds for groups
     "figures": ("admin", "receptionist"),
     "lists": ("admin", "receptionist"),  # the town's themes, neighbourhoods, gifts
     "events": ("admin", "receptionist"),  # the hall's and the groups' events

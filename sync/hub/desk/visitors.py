@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sync import protocol
-from sync.hub import desk_store, keys, mail, words
+from sync.hub import desk_store, keys, mail, wishes, words
 from sync.hub import store as hub_store
-from sync.hub.desk.access import form, hub_of, page, render, words_for
+from sync.hub.desk.access import form, hub_of, lang_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
 from sync.hub.i18n import N_
 
@@ -63,10 +63,19 @@ def _names(conn, ids: list[str]) -> list[str]:
 def contacts(request: Request, session: Annotated[DeskSession, Depends(page("contacts"))]):
     conn = hub_of(request).conn
     items = [
-        {**item, "names": _names(conn, item["communities"])}
+        {**item, "names": _names(conn, item["communities"]),
+         "about_wish": _about_wish(request, item.get("wish"))}
         for item in desk_store.contact_requests(conn)
-    ]
+    ]  # fmt: skip
     return render(request, "contacts.html", session, items=items)
+
+
+def _about_wish(request: Request, wish_id: str | None) -> str | None:
+    """What a request about a wish ('count me in') is about; None for a request to groups."""
+    if not wish_id:
+        return None
+    found = wishes.label_of_wish(hub_of(request).conn, wish_id, lang_of(request))
+    return found if found is not None else "—"
 
 
 def _contact_page(request: Request, session, record_id: str, message: str = "",
@@ -91,7 +100,8 @@ def _contact_page(request: Request, session, record_id: str, message: str = "",
     with hub_store.write(state.conn):
         desk_store.audit(state.conn, session.username, "contact request opened", record_id)
     return render(request, "contact.html", session, status=status, item=found, channel=channel,
-                   value=value, groups=groups, state=handled, message=message)  # fmt: skip
+                   value=value, groups=groups, state=handled, message=message,
+                   about_wish=_about_wish(request, found.get("wish")))  # fmt: skip
 
 
 def _opened(state, found: dict) -> tuple[str, str] | None:
@@ -124,6 +134,9 @@ def contact_action(
     if found is None:
         return render(request, "forbidden.html", session, status=404, gone=True)
     _ = words_for(request)
+    if found.get("wish") and action != "in_person":
+        # About a wish: no group to send it to (the wishes page introduces these people).
+        return _contact_page(request, session, record_id, _(BAD_FORM), 400)
     if action == "mailbox":
         if community not in found["communities"]:
             return _contact_page(request, session, record_id, _(BAD_FORM), 400)
