@@ -396,6 +396,25 @@ def test_no_follow_up_for_a_visitor_whose_consent_ended(desk, town, smtp_sink):
     assert sides(desk, rid)["a"]["follow_up_problem"] == "consent_ended"
 
 
+def test_the_answer_page_speaks_six_languages(desk, town, smtp_sink):
+    from sync.hub.i18n import LANGUAGES, translator
+
+    conn, post = db(desk), post_of(desk, smtp_sink)
+    rid = desk_store.make_introduction(conn, "sanne", "community_community", town["a"],
+                                       town["b"], "", 4)  # fmt: skip
+    introductions.send_introductions(conn, post, rid)
+    introductions.send_follow_ups(conn, post, now=datetime.now(UTC) + timedelta(weeks=5))
+    conn.close()
+    link = links_of(smtp_sink.received[-1])["yes"]
+    assert "lang=nl" in link  # the group's language
+    for lang in LANGUAGES:
+        html = requests.get(link.replace("lang=nl", f"lang={lang}"), timeout=10).text
+        _ = translator(lang)
+        assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in html
+        for words in ("Did it lead to something?", "Send my answer", "Not yet"):
+            assert _(words) in html and (lang == "en" or _(words) != words), (lang, words)
+
+
 # -- attacks ----------------------------------------------------------------------------------
 
 

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from markupsafe import Markup
+
 from sync import protocol
 from sync.hub import desk_store, keys, mail
 from sync.hub import store as hub_store
@@ -160,16 +162,24 @@ def _greeting(conn: sqlite3.Connection, party: dict) -> str:
     return _("Hello,")
 
 
-def introduced_to(conn: sqlite3.Connection, intro: dict, party: dict, lang: str) -> str:
-    """'On 3 December the reception introduced you to X' for this side."""
+def introduced_to(conn: sqlite3.Connection, intro: dict, party: dict, lang: str,
+                  html: bool = False) -> str:  # fmt: skip
+    """'On 3 December the reception introduced you to X' for this side; with ``html`` as
+    markup, the group's name isolated (a Latin name in an Arabic sentence keeps its place)."""
     _ = translator(lang)
     other = intro["party_b"] if party["side"] == "a" else intro["party_a"]
     day = _long(intro["made_at"][:10], lang)
     if intro["kind"] == "visitor_community" and party["role"] == "community":
         return _("On {date} the reception introduced you to a visitor.").format(date=day)
-    return _("On {date} the reception introduced you to {community}.").format(
-        date=day, community=name_of(conn, other)
+    sentence, name = (
+        _("On {date} the reception introduced you to {community}."),
+        name_of(conn, other),
     )
+    if html:
+        return Markup.escape(sentence).format(
+            date=day, community=Markup("<bdi>{}</bdi>").format(name)
+        )
+    return sentence.format(date=day, community=name)
 
 
 def follow_up_message(conn: sqlite3.Connection, post: Post, intro: dict, party: dict,

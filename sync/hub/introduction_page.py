@@ -37,7 +37,7 @@ def _page(request: Request, party: dict | None, status: int = 200, **context) ->
     if party:
         conn = request.app.state.hub.conn
         intro = introductions.introduction(conn, party["introduction_id"])
-        view = {"introduced": introductions.introduced_to(conn, intro, party, lang),
+        view = {"introduced": introductions.introduced_to(conn, intro, party, lang, html=True),
                 "answered": party["answer"],
                 "answered_on": date.fromisoformat(party["answered_at"][:10])
                 if party["answered_at"] else None}  # fmt: skip
