@@ -436,6 +436,43 @@ def close_help_requests(conn: sqlite3.Connection, actor: str, kiosk: str) -> int
     return closed
 
 
+def take_help_request(conn: sqlite3.Connection, record_id: str, actor: str) -> dict | None:
+    """'I'm going': only a request nobody took yet is taken, in one conditional write, so
+    two receptionists (or two hub processes) never both walk to the same visitor. Returns
+    None when ``actor`` has it now, else who has it: {"state", "handled_by"} ("gone" when
+    the request no longer exists)."""
+    with write(conn):
+        taken = conn.execute(
+            "INSERT INTO request_states (entity, id, state, handled_by, updated_at)"
+            " SELECT 'help_request', id, 'taken', ?, ? FROM visitor_records"
+            " WHERE entity = 'help_request' AND id = ?"
+            " ON CONFLICT (entity, id) DO NOTHING",
+            [actor, now_iso(), record_id],
+        ).rowcount
+        if taken:
+            audit(conn, actor, "help request: taken", record_id)
+            return None
+        row = conn.execute(
+            "SELECT s.state, s.handled_by FROM visitor_records v LEFT JOIN request_states s"
+            " ON s.entity = v.entity AND s.id = v.id"
+            " WHERE v.entity = 'help_request' AND v.id = ?",
+            [record_id],
+        ).fetchone()
+    if row is None or row[0] is None:
+        return {"state": "gone", "handled_by": ""}
+    if row == ("taken", actor):
+        return None  # a second click of the same person
+    return {"state": row[0], "handled_by": row[1]}
+
+
+def waiting_count(conn: sqlite3.Connection) -> int:
+    """'Ask the reception' requests nobody took or closed yet (the navigation's number)."""
+    return conn.execute(
+        "SELECT count(*) FROM visitor_records v WHERE v.entity = 'help_request' AND NOT EXISTS"
+        " (SELECT 1 FROM request_states s WHERE s.entity = 'help_request' AND s.id = v.id)"
+    ).fetchone()[0]
+
+
 def contact_requests(conn: sqlite3.Connection) -> list[dict]:
     rows = conn.execute(
         "SELECT v.id, v.fields, v.received_at, s.state, s.handled_by FROM visitor_records v"

@@ -70,6 +70,8 @@ def _state(request: Request):
 STATIC = {
     "hub.css": (HERE / "static" / "hub.css", "text/css"),
     "desk.css": (HERE / "static" / "desk.css", "text/css"),
+    # The desk's live queue (server-sent events); the only script the hub serves.
+    "desk-live.js": (HERE / "static" / "desk-live.js", "text/javascript"),
     "OntmoetSans-Regular.ttf": (FONT_DIR / "OntmoetSans-Regular.ttf", "font/ttf"),
     "OntmoetSans-Bold.ttf": (FONT_DIR / "OntmoetSans-Bold.ttf", "font/ttf"),
 }

@@ -32,8 +32,11 @@ class LimitsMiddleware:
         (b"x-frame-options", b"DENY"),
         (
             b"content-security-policy",
-            # font-src: the Arabic font the hub serves itself (nothing from elsewhere).
+            # font-src: the Arabic font the hub serves itself (nothing from elsewhere);
+            # script-src and connect-src: the desk's live queue (static/desk-live.js, its
+            # stream and its rows), from the hub itself, never inline.
             b"default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self';"
+            b" script-src 'self'; connect-src 'self';"
             b" form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     ]

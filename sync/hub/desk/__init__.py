@@ -16,6 +16,7 @@ from sync.hub.desk import admin, communities, connect, imports, lists, login, op
 from sync.hub.desk import events as events_area
 from sync.hub.desk import figures as figures_area
 from sync.hub.desk import hall as hall_area
+from sync.hub.desk import live as live_area
 from sync.hub.desk import signups as signups_area
 from sync.hub.desk import wishes as wishes_area
 from sync.hub.desk.access import install
@@ -28,5 +29,6 @@ router.include_router(events_area.router)  # the hall's and the groups' events
 router.include_router(wishes_area.router)  # "count me in": unmet wishes
 router.include_router(figures_area.router)  # the anonymous figures and the gifts map
 router.include_router(hall_area.router)  # messages for the hall's kiosks
+router.include_router(live_area.router)  # the live queue's server-sent events
 
 __all__ = ["install", "router"]

@@ -92,9 +92,13 @@ def render(request: Request, template: str, session, status: int = 200,
         for group, pages in NAV_GROUPS
         if (shown := [p for p in pages if session and session.role in PAGES.get(p, ())])
     ]
+    # The queue link says how many wait (desk-live.js keeps it current); None: not shown.
+    waiting = None
+    if session and session.role in PAGES["queue"]:
+        waiting = desk_store.waiting_count(hub_of(request).conn)
     return render_page(request, f"desk/{template}", lang_of(request), status=status,
                        headers={"Cache-Control": "no-store", **(headers or {})},
-                       session=session, nav=nav, **context)  # fmt: skip
+                       session=session, nav=nav, queue_waiting=waiting, **context)  # fmt: skip
 
 
 def to_login(_request: Request | None = None) -> RedirectResponse:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sync import protocol
 from sync.hub import desk_store, keys, mail, wishes, words
 from sync.hub import store as hub_store
+from sync.hub.desk import live
 from sync.hub.desk.access import form, hub_of, lang_of, page, render, words_for
 from sync.hub.desk_store import DeskSession
 from sync.hub.i18n import N_
@@ -23,12 +24,29 @@ BAD_FORM = words.LOGIN_REFUSALS["bad_form"]
 QUEUE_SHOWN = 100  # requests on the queue page at most: a flood must not make it megabytes
 
 
+ALREADY_TAKEN = N_("{name} is already on the way.")
+ALREADY_CLOSED = N_("{name} has already closed this request.")
+GONE = N_("This request is no longer in the queue.")
+
+
+def _queue_context(request: Request) -> dict:
+    conn = hub_of(request).conn
+    items = desk_store.help_queue(conn, limit=QUEUE_SHOWN + 1)
+    return {"items": items[:QUEUE_SHOWN], "more": len(items) > QUEUE_SHOWN,
+            "kiosks": sorted({i["kiosk"] for i in items}),
+            "due": live.fingerprint(conn)["due"]}  # fmt: skip
+
+
 @router.get("/queue", response_class=HTMLResponse)
 def queue(request: Request, session: Annotated[DeskSession, Depends(page("queue"))]):
-    items = desk_store.help_queue(hub_of(request).conn, limit=QUEUE_SHOWN + 1)
-    kiosks = sorted({i["kiosk"] for i in items})
-    return render(request, "queue.html", session, items=items[:QUEUE_SHOWN],
-                   more=len(items) > QUEUE_SHOWN, kiosks=kiosks)  # fmt: skip
+    return render(request, "queue.html", session, **_queue_context(request))
+
+
+@router.get("/queue/rows", response_class=HTMLResponse)
+def queue_rows(request: Request, session: Annotated[DeskSession, Depends(page("queue"))]):
+    """The queue without the page around it: what the live page fetches when the stream says
+    the queue changed (desk-live.js)."""
+    return render(request, "_queue_rows.html", session, **_queue_context(request))
 
 
 @router.post("/queue")
@@ -49,8 +67,22 @@ def queue_action(
     record_id: str,
     action: Annotated[str, Form(pattern="^(taken|closed)$")],
 ):
-    desk_store.set_state(hub_of(request).conn, "help_request", record_id, action,
-                         session.username)  # fmt: skip
+    conn = hub_of(request).conn
+    if action == "taken":
+        # Only a request still new is taken: the second receptionist hears who went.
+        other = desk_store.take_help_request(conn, record_id, session.username)
+        if other is not None:
+            _ = words_for(request)
+            if other["state"] == "gone":
+                message = _(GONE)
+            elif other["state"] == "taken":
+                message = _(ALREADY_TAKEN).format(name=other["handled_by"])
+            else:
+                message = _(ALREADY_CLOSED).format(name=other["handled_by"])
+            return render(request, "queue.html", session, status=409, message=message,
+                           **_queue_context(request))  # fmt: skip
+        return RedirectResponse("/desk/queue", status_code=303)
+    desk_store.set_state(conn, "help_request", record_id, action, session.username)
     return RedirectResponse("/desk/queue", status_code=303)
 
 
