@@ -13,7 +13,8 @@ nothing about a visit or a visitor (DESIGN: anonymous by default).
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 from kiosk import outbox
 from kiosk.store import Store, transaction, utcnow
@@ -22,6 +23,9 @@ from sync.protocol import MAX_COUNTED_COMMUNITIES
 #: The namespace of the records' ids (uuid5 of "<kiosk>/<day>[/<part>]").
 NAMESPACE = uuid.UUID("6f3c1c8e-5a0b-4d55-9a55-0c0f1b6e1d17")
 MAX_PER_OPEN = 1_000_000  # the protocol's largest count: a stuck finger cannot go past it
+#: Finished days older than this are dropped, not sent: fewer than the hub's quota of
+#: kiosk_counts records an hour (sync.hub.store.QUOTAS_PER_HOUR: 30), all made in one flush.
+KEEP_DAYS = 28
 
 
 def record_id(kiosk: str, day: str, part: int = 0) -> str:
@@ -31,12 +35,20 @@ def record_id(kiosk: str, day: str, part: int = 0) -> str:
 
 def record_open(store: Store, community_id: str, today: date | None = None) -> None:
     """One more opening of this community's page today (the kiosk's local day)."""
+    record_opens(store, [community_id], today)
+
+
+def record_opens(store: Store, community_ids: Iterable[str], today: date | None = None) -> None:
+    """One more opening today of each of these communities' pages, in one transaction (the
+    community screen writes a visit's openings once, when the visit ends: one write to the
+    SD card a visit, not one a tap)."""
     day = (today or datetime.now().date()).isoformat()
-    store.conn.execute(
-        "INSERT INTO community_opens (day, community_id, n) VALUES (?, ?, 1)"
-        " ON CONFLICT (day, community_id) DO UPDATE SET n = min(n + 1, ?)",
-        [day, community_id, MAX_PER_OPEN],
-    )
+    with transaction(store.conn) as conn:
+        conn.executemany(
+            "INSERT INTO community_opens (day, community_id, n) VALUES (?, ?, 1)"
+            " ON CONFLICT (day, community_id) DO UPDATE SET n = min(n + 1, ?)",
+            [(day, cid, MAX_PER_OPEN) for cid in community_ids],
+        )
 
 
 def today_counts(store: Store, today: date | None = None) -> dict[str, int]:
@@ -53,8 +65,16 @@ def flush_finished_days(store: Store, kiosk: str, today: date | None = None) -> 
     (0 when they were queued before: the outbox knows their ids)."""
     if not kiosk:
         return 0
-    before = (today or datetime.now().date()).isoformat()
+    today = today or datetime.now().date()
+    before = today.isoformat()
     conn = store.conn
+    # Days the hub would not take as they are: older than KEEP_DAYS (a kiosk that counted for
+    # weeks before it was enrolled would send them all in one hour, over the hub's quota) or
+    # ahead of today (a clock that was wrong). Their numbers go; nobody could use them.
+    conn.execute(
+        "DELETE FROM community_opens WHERE day < ? OR day > ?",
+        [(today - timedelta(days=KEEP_DAYS)).isoformat(), (today + timedelta(days=1)).isoformat()],
+    )
     days = [r[0] for r in conn.execute(
         "SELECT DISTINCT day FROM community_opens WHERE day < ? ORDER BY day", [before]
     )]  # fmt: skip

@@ -31,7 +31,6 @@ def show_texts(box, texts: list[str], make) -> None:
 
 
 class CommunityScreen(KioskScreen):
-    _visit = None  # the session whose openings _counted holds
     community_id = StringProperty("")
     community_name = StringProperty("")
     pitch = StringProperty("")
@@ -47,6 +46,11 @@ class CommunityScreen(KioskScreen):
     qr_data = StringProperty("")
     kept = BooleanProperty(False)
     can_meet = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._visit = None  # the session whose openings _counted holds
+        self._counted: set[str] = set()  # the groups it opened, counted once each
 
     def show(self, community_id: str) -> None:
         self.community_id = community_id
@@ -81,25 +85,29 @@ class CommunityScreen(KioskScreen):
         show_texts(self.ids.themes_box, view.themes, lambda _n: Chip())
 
     def count_open(self, community_id: str) -> None:
-        """One more opening of this group's page at this kiosk (kiosk.counts), once per group
-        a visitor opens: going back to it in the same visit, a redraw or a language switch
-        adds nothing. A receptionist's session does not count (they open pages for others,
-        and to try things). The screenshots command works on a throwaway copy of the store,
-        so what it opens is never sent."""
+        """Count this group's page as opened at this kiosk (kiosk.counts), once per group a
+        visitor opens: going back to it in the same visit, a redraw or a language switch adds
+        nothing. A receptionist's session does not count (they open pages for others, and to
+        try things). The screenshots command works on a throwaway copy of the store, so what
+        it opens is never sent. Written when the visit ends (``wipe``)."""
         session = self.app.session
         if session is None or session.assisted:
             return
         if self._visit is not session:
-            self._visit, self._counted = session, set()
-        if community_id in self._counted:
-            return
+            self._write_counts()  # a visit that ended without a wipe (it always has one)
+            self._visit = session
         self._counted.add(community_id)
-        from kiosk.counts import record_open
+
+    def _write_counts(self) -> None:
+        opened, self._counted = sorted(self._counted), set()
+        if not opened:
+            return
+        from kiosk.counts import record_opens
 
         try:
-            record_open(self.app.store, community_id)
-        except Exception:  # a full disk must not keep a visitor from a group's page
-            log.exception("counting an opened page")
+            record_opens(self.app.store, opened)
+        except Exception:  # a full disk must not stop the kiosk from greeting the next visitor
+            log.exception("counting the opened pages")
 
     def toggle_keep(self) -> None:
         self.kept = not self.kept
@@ -125,6 +133,7 @@ class CommunityScreen(KioskScreen):
             "qr_data",
         ):
             setattr(self, name, "")
+        self._write_counts()
         self._visit = None
         self.kept = self.can_meet = False
         for box in (self.ids.meetings_box, self.ids.gifts_box, self.ids.themes_box):

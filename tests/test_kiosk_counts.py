@@ -113,27 +113,27 @@ def test_the_community_screen_counts_each_group_once_a_visit(kiosk):
     start(kiosk)
     cards = open_first_card(kiosk)
     first, second = cards[0].community_id, cards[1].community_id
-    assert counts.today_counts(store) == {first: 1}
-    # Back and to the same group again, a language switch (the screen redraws): still one.
+    # Back and to the same group again, a language switch (the screen redraws), another group.
     community = screen(app, nav.COMMUNITY)
     kiosk.tap(community.ids.top_bar.ids.back_button)
     kiosk.tap(cards[0])
     app.set_language("ar")
     kiosk.pump()
-    assert counts.today_counts(store) == {first: 1}
     kiosk.tap(community.ids.top_bar.ids.back_button)
     kiosk.tap(cards[1])
+    assert counts.today_counts(store) == {}  # written once, when the visit ends
+    app.end_session()
     assert counts.today_counts(store) == {first: 1, second: 1}
     # The next visitor opens the first again: two.
-    app.end_session()
     start(kiosk)
     app.open_community(first)
+    app.end_session()
     assert counts.today_counts(store) == {first: 2, second: 1}
     # A receptionist opening pages (for someone, or to try things) counts nothing.
-    app.end_session()
     app.start_receptionist_session()
     app.open_community(first)
     app.open_community(second)
+    app.end_session()
     assert counts.today_counts(store) == {first: 2, second: 1}
     # Tomorrow the day leaves as one record through the outbox.
     tomorrow = date.today() + timedelta(days=1)
@@ -142,3 +142,23 @@ def test_the_community_screen_counts_each_group_once_a_visit(kiosk):
         "SELECT fields FROM outbox WHERE entity = 'kiosk_counts'"
     ).fetchall()
     assert json.loads(row[0])["opened"] == {first: 2, second: 1}
+
+
+def test_days_the_hub_could_not_use_are_dropped(store):
+    """A kiosk that counted for weeks before it was enrolled sends no more than KEEP_DAYS
+    days (all at once they would be over the hub's quota); a day ahead of a clock that was
+    wrong is dropped too."""
+    group = str(uuid.uuid4())
+    today = DAY + timedelta(days=100)
+    for back in range(1, 100):
+        counts.record_open(store, group, today - timedelta(days=back))
+    counts.record_open(store, group, today + timedelta(days=400))  # the clock was wrong
+    counts.record_open(store, group, today)
+    assert counts.flush_finished_days(store, "kiosk-hal", today) == counts.KEEP_DAYS
+    assert len(queued_counts(store)) == counts.KEEP_DAYS <= 30  # the hub's quota an hour
+    assert {r["day"] for r in queued_counts(store)} == {
+        (today - timedelta(days=back)).isoformat() for back in range(1, counts.KEEP_DAYS + 1)
+    }
+    assert store.conn.execute("SELECT day FROM community_opens").fetchall() == [
+        (today.isoformat(),)
+    ]
