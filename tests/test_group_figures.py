@@ -4,6 +4,7 @@ sees every group's and the gifts map; every count under 5 is 'fewer than 5', eve
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -324,3 +325,26 @@ def test_the_tally_follows_new_and_erased_records(tmp_path):
     assert kept() == 3
     assert group_figures.counts(conn, [THIS_MONTH], group)[(THIS_MONTH, group)]["asked"] == 2
     conn.close()
+
+
+def test_the_sync_worker_sends_yesterdays_counts_in_its_round(town, tmp_path):
+    """The flush runs where the kiosk syncs: at the start of each round, on the worker's
+    thread, under the name the kiosk enrolled with."""
+    from sync.worker import SyncWorker
+
+    store = enrolled_kiosk(town["hub"], tmp_path, "kiosk-worker")
+    counts.record_open(store, town["d"], TODAY - timedelta(days=1))
+    counts.record_open(store, town["d"], TODAY)
+    worker = SyncWorker(tmp_path / "kiosk.db")
+    worker._round(store, requests.Session())
+    assert worker.failures == 0
+    assert store.conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
+    assert counts.today_counts(store) == {town["d"]: 1}  # today's stays until it is over
+    conn = hub_store.connect(town["hub"].data_dir / "hub.db")
+    (fields,) = conn.execute(
+        "SELECT fields FROM visitor_records WHERE entity = 'kiosk_counts' AND kiosk = ?",
+        ["kiosk-worker"],
+    ).fetchone()
+    conn.close()
+    assert json.loads(fields)["opened"] == {town["d"]: 1}
+    store.close()
