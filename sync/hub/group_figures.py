@@ -55,7 +55,7 @@ def months_back(count: int, today: date | None = None) -> list[str]:
 
 
 def month_label(month: str, lang: str) -> str:
-    """'december 2026', 'كانون الأول 2026': a month in the page's language."""
+    """'december 2026', 'грудень 2026': a month in the page's language."""
     from babel.dates import format_date
 
     try:
