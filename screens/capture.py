@@ -75,7 +75,15 @@ def capture_all(config: Config, store: Store, out_dir: Path, mode: str = "") -> 
         clock.now += 1  # a visitor's pace: the step guard lets it through
         app.screen(nav.WISH).next_step()
         shot(f"{nav.WISH}-sent")
-        app.back()
+        if app.contact_available:  # contact details about the wish: its own consent
+            clock.now += 1
+            app.screen(nav.WISH).leave_contact()
+            contact = app.screen(nav.CONTACT)
+            contact.ids.keyboard.text = "anna@voorbeeld.nl"
+            clock.now += 1
+            contact.next_step()
+            shot(f"{nav.WISH}-consent")
+        app.go_home()
         keyboard.text = ""
         for key in KEYBOARD_SAMPLES.get(app.lang, ""):  # on the keys of the language's alphabet
             keyboard.press(key)

@@ -40,6 +40,20 @@ class WishScreen(SteppedScreen):
     form: WishForm | None = None
     _source = "search"
 
+    def on_kv_post(self, base_widget):
+        super().on_kv_post(base_widget)
+        # Content that fits stays at the top, however the layout settled (a view laid out
+        # before the keyboard was in place had scrolled the short form to its bottom).
+        view = self.ids.scroller
+        # A deferred scroll_to (the field kept in sight above the keyboard) too.
+        view.bind(height=self._keep_top, scroll_y=self._keep_top)
+        view.children[0].bind(height=self._keep_top)
+
+    def _keep_top(self, *_args) -> None:
+        view = self.ids.scroller
+        if view.children[0].height <= view.height and view.scroll_y != 1:
+            view.scroll_y = 1
+
     def prepare(self, source: str) -> None:
         self._source = source
 
