@@ -28,7 +28,7 @@ STAFF_CORNER_DP = 96
 CHECK_SECONDS = 1.0  # how often the screen looks at the clock for the next story
 FADE_STEPS = (0.66, 0.33, 0.0)  # the old story fades out in these steps, the new one in
 FADE_STEP_SECONDS = 0.08
-MESSAGES_SHOWN = 3
+MESSAGES_SHOWN = 3  # and as many of today's events in the hall (one fewer in landscape)
 
 
 class AttractLanguage(Label):
@@ -86,7 +86,7 @@ class AttractScreen(KioskScreen):
         """Fill the screen for now, in the screen's language (also after a switch)."""
         app = self.app
         lines = today_in_hall(app.store, app.now(), app.lang)
-        self.hall_events = [(line.when, line.title) for line in lines[:3]]
+        self.hall_events = [(line.when, line.title) for line in lines[: self._room()]]
         notes = getattr(app, "hall_notes", None)
         if notes is not None:
             if not self._notes_bound:
@@ -101,7 +101,7 @@ class AttractScreen(KioskScreen):
 
     def show_notes(self, notes: list) -> None:
         """The desk's messages that show now (urgent first), at most MESSAGES_SHOWN."""
-        notes = list(notes)[:MESSAGES_SHOWN]
+        notes = list(notes)[: self._room()]
         if notes == self._notes_shown:
             return
         self._notes_shown = notes
@@ -109,6 +109,14 @@ class AttractScreen(KioskScreen):
         box.clear_widgets()
         for text, urgent in notes:
             box.add_widget(HallNote(text=text, urgent=urgent))
+
+    @staticmethod
+    def _room() -> int:
+        """How many events, and how many messages, the screen has room for: a landscape
+        panel has half the height for them (the story stands beside them)."""
+        from kivy.core.window import Window
+
+        return MESSAGES_SHOWN if Window.height > Window.width else MESSAGES_SHOWN - 1
 
     # -- the stories --------------------------------------------------------------------
 

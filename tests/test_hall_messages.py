@@ -6,9 +6,11 @@ form without its token, unknown ids, bad times, days and texts, and a flood."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -330,3 +332,57 @@ def test_a_flood_of_messages_stops_at_the_cap(hub):
     first = _messages(hub)[0]
     assert _post(hub, web, {"message": first["id"], "text_nl": "Gewijzigd"}).status_code == 303
     assert len(_messages(hub)) == hall_messages.MAX_LIVE
+
+
+# -- in a real browser -------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _shots(tmp_path) -> Path:
+    """Where the screenshots go: ONTMOET_SCREENSHOTS (docs/screenshots, to look at) or tmp."""
+    folder = Path(os.environ.get("ONTMOET_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_the_hall_page_in_a_browser_desktop_dutch_and_an_arabic_phone(hub, page, tmp_path):
+    from desk_helpers import account, log_in
+    from playwright.sync_api import expect
+
+    shots = _shots(tmp_path)
+    for name in ("kiosk-hal-noord", "kiosk-hal-zuid"):
+        enrolled_kiosk(hub, tmp_path / name, name)
+    log_in(page, hub, "marieke", account(hub, "marieke", "receptionist"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{hub.url}/desk/hall?lang=nl")
+    expect(page.get_by_role("heading", name="Berichten in de hal", level=1)).to_be_visible()
+    page.get_by_label("Nederlands", exact=True).fill("De hal sluit vandaag om 15.00 uur.")
+    page.get_by_text("Andere talen (mag leeg)").click()
+    page.get_by_label("العربية").fill("تغلق القاعة اليوم في الساعة 15:00.")
+    page.get_by_label("Van", exact=True).fill("08:00")
+    page.get_by_label("Tot", exact=True).fill("15:00")
+    page.get_by_label("Dringend: op elk scherm tonen (bijvoorbeeld: de hal sluit eerder)").check()
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("Het bericht is bewaard")
+    # A second one: on Tuesdays from 14:00 to 16:00, on one kiosk, for four weeks.
+    page.get_by_label("Nederlands", exact=True).fill(
+        "Taalcafé: elke dinsdag om 14.00 uur in de hal."
+    )
+    page.get_by_label("Laatste dag").fill((hall_messages.today() + timedelta(days=28)).isoformat())
+    page.get_by_label("Van", exact=True).fill("14:00")
+    page.get_by_label("Tot", exact=True).fill("16:00")
+    page.get_by_label("dinsdag").check()
+    page.get_by_label("kiosk-hal-noord").check()
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("Het bericht is bewaard")
+    expect(page.locator("ul.hall-messages li")).to_have_count(2)
+    expect(page.locator("ul.hall-messages li.urgent")).to_contain_text("Dringend")
+    page.screenshot(path=str(shots / "hall-desk-nl-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{hub.url}/desk/hall?lang=ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    expect(page.get_by_text("تغلق القاعة اليوم في الساعة 15:00.")).to_be_visible()
+    # Nothing wider than the phone: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(shots / "hall-desk-ar-phone.png"), full_page=True)
