@@ -136,15 +136,16 @@ def test_pushed_wishes_are_grouped_at_the_desk_by_theme_and_by_their_words(hub, 
 
     page = web.get(f"{hub.url}/desk/wishes", timeout=10)
     assert page.status_code == 200
-    rows = {
-        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
-        for row in re.findall(r"<tr>(.*?)</tr>", page.text, re.S)
+    cards = {
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card)).strip()
+        for card in re.findall(r'<section class="group wish"[^>]*>(.*?)</section>', page.text, re.S)
     }
     # The words as last typed stand for the group.
-    assert any(r.startswith("“İşık atölyesi” 3 0 Turks Centrum") for r in rows), rows
-    assert any(r.startswith("Repareren en maken fietsen maken · samen klussen 2 0 Pools, Oekraïens")
-               for r in rows), rows  # fmt: skip
-    assert any(r.startswith("“schaken” 1 0") for r in rows), rows
+    assert any(c.startswith("“İşık atölyesi” Mensen 3 Met contactgegevens 0 Talen Turks"
+                            " Wijken Centrum") for c in cards), cards  # fmt: skip
+    theme = "Repareren en maken fietsen maken · samen klussen Mensen 2 Met contactgegevens 0"
+    assert any(c.startswith(f"{theme} Talen Pools, Oekraïens") for c in cards), cards
+    assert any(c.startswith("“schaken” Mensen 1 Met contactgegevens 0") for c in cards), cards
     # The group with the newest wish first.
     assert page.text.index("schaken") < page.text.index("Repareren en") < page.text.index("İşık")
 
@@ -347,3 +348,23 @@ def test_a_flood_of_wishes_from_one_kiosk_meets_the_quota(hub, tmp_path):
     quota = QUOTAS_PER_HOUR["wish"]
     # Made within seconds: one hour's quota (two, when those seconds straddle an hour).
     assert quota <= applied <= 2 * quota and quarantined == 150 - applied
+
+
+def test_without_a_mail_server_nobody_is_introduced_and_nothing_is_marked(tmp_path):
+    bare = HubProcess(tmp_path / "bare").start()
+    try:
+        store = enrolled_kiosk(bare, tmp_path / "k", "kiosk-hal")
+        SyncClient(store).sync_once()
+        for i in range(3):
+            contact(store, wish(store, "jeu de boules"), "email", f"p{i}@voorbeeld.nl", "nl")
+        SyncClient(store).sync_once()
+        desk = desk_web(bare, "sanne", "receptionist")
+        token = csrf(desk, f"{bare.url}/desk/wishes")
+        reply = desk.post(f"{bare.url}/desk/wishes/group", timeout=30,
+                          data={"csrf": token, "key": "words:jeu de boules",
+                                "invitation": "Zaterdag op het plein"})  # fmt: skip
+        assert reply.status_code == 503 and "geen mailserver" in reply.text
+        assert "Zaterdag op het plein" in reply.text  # what was written is not lost
+        assert len(group_of(bare, "words:jeu de boules").wishes) == 3
+    finally:
+        bare.stop()

@@ -182,11 +182,15 @@ class IntroductionRefused(ValueError):
     """Not (or no longer) enough people with contact details behind this group of wishes."""
 
 
+class MailNotSet(RuntimeError):
+    """People would be mailed, but the hub has no mail server: nothing was done."""
+
+
 @dataclass
 class Introduced:
     id: int
     mailed: int
-    failed: list[str]  # why a mail did not go, per person (no addresses)
+    failed: list[dict]  # {"id": contact request, "why": ...}: mail did not go (no addresses)
     to_call: list[str]  # contact request ids of the people with a phone number
 
 
@@ -242,6 +246,8 @@ def introduce(conn: sqlite3.Connection, hub_state, actor: str, key: str,
     found = group(conn, key, "nl")
     if found is None or not found.can_introduce:
         raise IntroductionRefused(key)
+    if not hub_state.mail.configured and any(c["channel"] == "email" for c in found.contacts):
+        raise MailNotSet(key)
     themes = {lang: _labels(conn, "themes", lang) for lang in ("nl", "en", "tr", "ar", "pl", "uk")}
     wishes = {w["id"]: w for w in found.wishes}
     mailed, failed, to_call = [], [], []
@@ -256,7 +262,7 @@ def introduce(conn: sqlite3.Connection, hub_state, actor: str, key: str,
         wish = wishes[contact["wish"]]
         lang = supported(contact["language"] or wish["language"]) or "nl"
         if opened is None:
-            failed.append(f"{contact['id'][:8]}: damaged")
+            failed.append({"id": contact["id"], "why": "the sealed details arrived damaged"})
             continue
         about = themes[lang].get(found.theme, found.theme) if found.theme else (wish["words"] or "")
         try:
@@ -264,7 +270,7 @@ def introduce(conn: sqlite3.Connection, hub_state, actor: str, key: str,
                                       request["expires_on"])  # fmt: skip
             mail.send(hub_state.mail, message)
         except (mail.MailError, ValueError) as exc:
-            failed.append(f"{contact['id'][:8]}: {exc}")
+            failed.append({"id": contact["id"], "why": str(exc)})
             continue
         mailed.append(contact["id"])
     with write(conn):

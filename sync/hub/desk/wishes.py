@@ -24,6 +24,7 @@ NO_GROUP = N_("These wishes are no longer waiting: introduced or set aside alrea
 TOO_FEW = N_("Not enough people with contact details yet: at least {n} are needed.")
 EMPTY = N_("Write the invitation first.")
 CONTROL = N_("The invitation holds a sign that cannot be sent.")
+NO_MAIL = N_("No mail server is set up, so nobody was mailed. Ask the administrator.")
 UNKNOWN = N_("Not found: it may have been handled or erased already.")
 
 
@@ -72,6 +73,8 @@ def introduce(
     state = hub_of(request)
     try:
         done = wishes.introduce(state.conn, state, session.username, key, text)
+    except wishes.MailNotSet:
+        return _group_page(request, session, key, _(NO_MAIL), invitation, 503)
     except wishes.IntroductionRefused:
         found = wishes.group(state.conn, key, lang_of(request))
         if found is None:
