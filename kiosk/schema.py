@@ -380,20 +380,6 @@ def m009_town_content(db: Database) -> None:
 
 
 @migration
-def m011_hall_messages(db: Database) -> None:
-    _run(
-        db,
-        """
-        -- The hall's messages from the desk (kiosk.hall_messages), as the hub sends them.
-        CREATE TABLE hall_messages (id TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;
-        -- The hub sent no hall messages to this kiosk's older version, and its cursor has
-        -- passed them: pull once more from zero, so the ones already planned arrive too.
-        UPDATE sync_state SET value = '0' WHERE key = 'pull_cursor'
-        """,
-    )
-
-
-@migration
 def m010_community_opens(db: Database) -> None:
     _run(
         db,
@@ -407,5 +393,19 @@ def m010_community_opens(db: Database) -> None:
             n INTEGER NOT NULL CHECK (n >= 1),
             PRIMARY KEY (day, community_id)
         ) STRICT, WITHOUT ROWID
+        """,
+    )
+
+
+@migration
+def m011_hall_messages(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The hall's messages from the desk (kiosk.hall_messages), as the hub sends them.
+        CREATE TABLE hall_messages (id TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;
+        -- The hub sent no hall messages to this kiosk's older version, and its cursor has
+        -- passed them: pull once more from zero, so the ones already planned arrive too.
+        UPDATE sync_state SET value = '0' WHERE key = 'pull_cursor'
         """,
     )
