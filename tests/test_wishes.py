@@ -302,6 +302,7 @@ def test_forms_without_their_sessions_token_change_nothing(hub, kiosk, web):
 
 
 def test_unknown_and_other_ids_and_bad_input_get_a_clear_answer(hub, kiosk, web):
+    wish(kiosk, '<script>alert("x")</script> & <b>vet</b>')  # data, escaped on display
     wished = wish(kiosk, "lange teksten")
     request = contact(kiosk, wished, "phone", "0612345678", "nl")
     SyncClient(kiosk).sync_once()
@@ -323,6 +324,8 @@ def test_unknown_and_other_ids_and_bad_input_get_a_clear_answer(hub, kiosk, web)
                          data={"csrf": token, "key": key, "invitation": invitation})  # fmt: skip
         assert reply.status_code == status, invitation[:10]
     assert group_of(hub, key) is not None  # nothing lost
+    overview = web.get(url, timeout=10).text
+    assert "<script>alert" not in overview and "&lt;script&gt;alert" in overview
     reply = web.post(f"{url}/group", data={"csrf": token, "key": key, "invitation": "   "},
                      timeout=10)  # fmt: skip
     assert "Schrijf eerst de uitnodiging." in reply.text
