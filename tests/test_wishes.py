@@ -331,7 +331,7 @@ def test_unknown_and_other_ids_and_bad_input_get_a_clear_answer(hub, kiosk, web)
     assert "Schrijf eerst de uitnodiging." in reply.text
 
 
-def test_a_flood_of_wishes_from_one_kiosk_meets_the_quota(hub, tmp_path):
+def test_a_flood_of_wishes_from_one_kiosk_meets_the_quota(hub, tmp_path, web):
     from sync.hub.store import QUOTAS_PER_HOUR
 
     flood = enrolled_kiosk(hub, tmp_path / "flood", "kiosk-flood")
@@ -351,6 +351,8 @@ def test_a_flood_of_wishes_from_one_kiosk_meets_the_quota(hub, tmp_path):
     quota = QUOTAS_PER_HOUR["wish"]
     # Made within seconds: one hour's quota (two, when those seconds straddle an hour).
     assert quota <= applied <= 2 * quota and quarantined == 150 - applied
+    page = web.get(f"{hub.url}/desk/wishes", timeout=10)
+    assert page.status_code == 200 and len(page.content) < 400_000
 
 
 def test_without_a_mail_server_nobody_is_introduced_and_nothing_is_marked(tmp_path):
@@ -371,3 +373,28 @@ def test_without_a_mail_server_nobody_is_introduced_and_nothing_is_marked(tmp_pa
         assert len(group_of(bare, "words:jeu de boules").wishes) == 3
     finally:
         bare.stop()
+
+
+def test_the_overview_shows_at_most_its_cap_of_groups(hub, web):
+    import json
+
+    from sync.hub.desk.wishes import SHOWN_GROUPS
+
+    conn = conn_of(hub)
+    try:
+        with hub_store.write(conn):
+            for i in range(SHOWN_GROUPS + 20):  # as a year of many kiosks might leave
+                rid = new_record_id()
+                fields = {"id": rid, "theme": None, "words": f"los woord {i}", "gifts": [],
+                          "neighbourhood": None, "source": "search", "language": "nl",
+                          "kiosk": "kiosk-oud", "created_at": "2026-01-01T10:00:00Z"}  # fmt: skip
+                conn.execute(
+                    "INSERT INTO visitor_records (entity, id, kiosk, fields, received_at)"
+                    " VALUES ('wish', ?, 'kiosk-oud', ?, '2026-01-01T10:00:00+00:00')",
+                    [rid, json.dumps(fields)],
+                )
+    finally:
+        conn.close()
+    page = web.get(f"{hub.url}/desk/wishes", timeout=10).text
+    assert page.count('<section class="group wish"') == SHOWN_GROUPS
+    assert f"Alleen de nieuwste {SHOWN_GROUPS} staan hier." in page

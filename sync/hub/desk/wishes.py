@@ -19,6 +19,7 @@ from sync.hub.i18n import N_
 
 router = APIRouter()
 
+SHOWN_GROUPS = 200  # groups on the overview at most: a flood must not make it megabytes
 KEY_MAX = 200  # 'words:' and 120 characters of folded words, with room to spare
 NO_GROUP = N_("These wishes are no longer waiting: introduced or set aside already.")
 TOO_FEW = N_("Not enough people with contact details yet: at least {n} are needed.")
@@ -31,8 +32,9 @@ UNKNOWN = N_("Not found: it may have been handled or erased already.")
 @router.get("/wishes", response_class=HTMLResponse)
 def overview(request: Request, session: Annotated[DeskSession, Depends(page("wishes"))]):
     conn = hub_of(request).conn
-    return render(request, "wishes.html", session, groups=wishes.groups(conn, lang_of(request)),
-                  introductions=wishes.introductions(conn),
+    found = wishes.groups(conn, lang_of(request))
+    return render(request, "wishes.html", session, groups=found[:SHOWN_GROUPS],
+                  more=len(found) > SHOWN_GROUPS, introductions=wishes.introductions(conn),
                   introduce_at=wishes.INTRODUCE_AT)  # fmt: skip
 
 
