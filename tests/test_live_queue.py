@@ -30,10 +30,15 @@ BOUND = 30.0  # seconds: a bound against a hang, never a speed requirement
 
 
 def wait_for(condition, bound: float = BOUND) -> bool:
+    """True as soon as ``condition()`` is (asked once a turn: a condition that opens a stream
+    must not be asked again after it held)."""
     deadline = time.monotonic() + bound
-    while time.monotonic() < deadline and not condition():
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
-    return bool(condition())
 
 
 def csrf_of(web: requests.Session, url: str) -> str:
@@ -179,6 +184,56 @@ def test_the_loser_sees_who_went_in_the_browser(desk, tmp_path, page: Page):
     expect(row).to_contain_text("onderweg (ahmed)", timeout=BOUND * 1000)
     assert page.evaluate("window.ontmoetMark") == 1
     expect(row.get_by_role("button", name="Ik ga")).to_have_count(0)
+
+
+#: The browser's notifications and sound, recorded: a notification per call, a tone per
+#: oscillator started (headless Chromium shows neither).
+RECORDER = """
+window.shown = []; window.tones = 0;
+window.Notification = class {
+  constructor(title, options) { window.shown.push([title, options.body, options.tag]); }
+  static get permission() { return window.allowed || "default"; }
+  static requestPermission() { window.allowed = "granted"; return Promise.resolve("granted"); }
+};
+const Real = window.AudioContext;
+window.AudioContext = class extends Real {
+  createOscillator() {
+    const osc = super.createOscillator(); const start = osc.start.bind(osc);
+    osc.start = (t) => { window.tones += 1; start(t); }; return osc;
+  }
+};
+"""
+
+
+def test_sound_notifications_and_the_number_on_another_page(desk, tmp_path, page: Page):
+    page.add_init_script(RECORDER)
+    password = account(desk, "sanne", "receptionist")
+    log_in(page, desk, "sanne", password)
+    expect(page.get_by_text("Live", exact=True)).to_be_visible()
+    # The receptionist turns the sound on and asks for notifications.
+    page.get_by_label("Geluid bij een nieuw verzoek").check()
+    page.get_by_role("button", name="Meldingen tonen").click()
+    expect(page.get_by_text("Meldingen staan aan.")).to_be_visible()
+    # The sound is remembered on the next page (this browser).
+    page.reload()
+    expect(page.get_by_label("Geluid bij een nieuw verzoek")).to_be_checked()
+    # She works on the contacts page; the queue's number in the navigation follows, and a
+    # new request is heard and shown there too, in her language, once.
+    page.evaluate("window.allowed = 'granted'")
+    page.get_by_role("link", name="Contactverzoeken").click()
+    page.evaluate("window.allowed = 'granted'; window.ontmoetMark = 1")
+    page.mouse.click(5, 400)  # a click on the page: the browser lets it make sound
+    count = page.locator("[data-queue-count]")
+    expect(count).to_be_hidden()
+    help_request(desk, tmp_path)
+    expect(count).to_have_text("1", timeout=BOUND * 1000)
+    page.wait_for_function("() => window.shown.length > 0", timeout=BOUND * 1000)
+    shown = page.evaluate("window.shown")
+    assert [(title, body) for title, body, _tag in shown] == [
+        ("Ontmoet · Receptie", "Iemand bij kiosk kiosk-hal wil graag hulp.")
+    ]
+    assert page.evaluate("window.tones") == 2  # the two notes of one tone
+    assert page.evaluate("window.ontmoetMark") == 1
 
 
 # -- (c) the stream: who may open it, how it ends, a flood ------------------------------------

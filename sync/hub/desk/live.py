@@ -105,7 +105,9 @@ async def queue_events(request: Request, session: Annotated[DeskSession, Depends
             status_code=429,
             headers={"Retry-After": "30", "Cache-Control": "no-store"},
         )
-    conn = hub_of(request).conn
+    # The store's connections are one per thread: each look at the database asks for the
+    # connection of the worker thread it runs on, never this event loop's.
+    state = hub_of(request)
 
     async def stream():
         # Taken here, where the finally below gives it back: a stream that never started
@@ -121,11 +123,13 @@ async def queue_events(request: Request, session: Annotated[DeskSession, Depends
                 now = time.monotonic()
                 if now - checked >= SESSION_CHECK:
                     checked = now
-                    alive = await run_in_threadpool(desk_store.session_for, conn, token)
+                    alive = await run_in_threadpool(
+                        lambda: desk_store.session_for(state.conn, token)
+                    )
                     if alive is None:
                         yield _event("end", {})
                         return
-                seen = await run_in_threadpool(fingerprint, conn)
+                seen = await run_in_threadpool(lambda: fingerprint(state.conn))
                 if seen != last:
                     last, said = seen, now
                     yield _event("queue", {k: v for k, v in seen.items() if k != "version"})

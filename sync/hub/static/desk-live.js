@@ -173,6 +173,19 @@
     });
   }
 
+  /* A browser lets a page make sound only after a click or a key on it: the first one
+     (anywhere on the page) readies the tone, silently. */
+  function unlock() {
+    document.removeEventListener("pointerdown", unlock);
+    document.removeEventListener("keydown", unlock);
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context || store(SOUND_KEY) !== "on") return;
+    if (!audio) audio = new Context();
+    if (audio.state === "suspended") audio.resume();
+  }
+  document.addEventListener("pointerdown", unlock);
+  document.addEventListener("keydown", unlock);
+
   /* The controls on the queue page. */
   var sound = document.getElementById("live-sound");
   if (sound) {
