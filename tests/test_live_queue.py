@@ -315,6 +315,21 @@ def test_the_stream_ends_at_logout(desk):
         assert list(seen) == []
 
 
+def test_the_stream_ends_when_an_admin_disables_the_account(desk):
+    from sync.hub import desk_store
+    from sync.hub import store as hub_store
+
+    sanne = desk_web(desk, "sanne")
+    with sanne.get(f"{desk.url}/desk/queue/events", timeout=BOUND, stream=True) as reply:
+        seen = events_of(reply)
+        assert next(seen)[0] == "queue"
+        conn = hub_store.connect(desk.data_dir / "hub.db")
+        desk_store.set_disabled(conn, "anna", "sanne", True)
+        conn.close()
+        assert next(seen) == ("end", "{}")
+        assert list(seen) == []
+
+
 def test_a_flood_of_streams_is_refused_with_429(desk):
     sanne = desk_web(desk, "sanne")
     url = f"{desk.url}/desk/queue/events"

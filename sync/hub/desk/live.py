@@ -6,8 +6,9 @@ introduction follow-ups became due. The page then fetches the queue's rows itsel
 Changes are seen in the database, not in this process's memory: each stream asks sqlite for a
 small fingerprint once a second (a few counts and the newest times, off the event loop), so a
 request that another hub process stored shows up the same way. A stream re-checks its session
-every few seconds and ends when it is gone (logout, an account disabled, the idle limit);
-streams are bounded per session and per process, the extra ones refused with 429.
+every few seconds and ends when it is gone (logout, an account disabled, the idle limit) or
+may no longer see the queue; streams are bounded per session and per process, the extra ones
+refused with 429.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from sync.hub import desk_store
-from sync.hub.desk.access import COOKIE, hub_of, page
+from sync.hub.desk.access import COOKIE, PAGES, hub_of, page
 from sync.hub.desk_store import DeskSession
 
 router = APIRouter()
@@ -126,7 +127,7 @@ async def queue_events(request: Request, session: Annotated[DeskSession, Depends
                     alive = await run_in_threadpool(
                         lambda: desk_store.session_for(state.conn, token)
                     )
-                    if alive is None:
+                    if alive is None or alive.role not in PAGES["queue"]:
                         yield _event("end", {})
                         return
                 seen = await run_in_threadpool(lambda: fingerprint(state.conn))
