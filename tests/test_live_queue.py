@@ -360,6 +360,42 @@ def test_a_flood_of_streams_is_refused_with_429(desk):
             reply.close()
 
 
+def test_a_page_refused_a_stream_still_follows_the_queue(desk, tmp_path, page: Page):
+    """Too many tabs open: the page says it is not live and fetches the rows every 5 s."""
+    password = account(desk, "sanne", "receptionist")
+    log_in(page, desk, "sanne", password)
+    expect(page.get_by_text("Live", exact=True)).to_be_visible()
+    (cookie,) = [c["value"] for c in page.context.cookies() if c["name"] == "ontmoet_desk"]
+    page.goto("about:blank")  # the page's stream ends
+    held = []
+
+    def another_tab() -> bool:
+        reply = requests.get(f"{desk.url}/desk/queue/events", timeout=BOUND, stream=True,
+                             cookies={"ontmoet_desk": cookie})  # fmt: skip
+        if reply.status_code != 200:  # the page's slot is not given back yet
+            reply.close()
+            return False
+        seen = events_of(reply)
+        next(seen)
+        held.append((reply, seen))
+        return True
+
+    try:
+        for _ in range(live.PER_SESSION):
+            assert wait_for(another_tab)
+        page.goto(f"{desk.url}/desk/queue")
+        expect(page.get_by_text("Niet live: de lijst ververst elke 5 seconden.")).to_be_visible()
+        page.evaluate("window.ontmoetMark = 1")
+        help_request(desk, tmp_path)
+        expect(page.get_by_role("row", name=re.compile("kiosk-hal"))).to_be_visible(
+            timeout=BOUND * 1000
+        )
+        assert page.evaluate("window.ontmoetMark") == 1
+    finally:
+        for reply, _seen in held:
+            reply.close()
+
+
 def test_slots_bound_each_session_and_the_total():
     slots = live.Slots(per_session=2, total=3)
     assert slots.take("a") and slots.take("a") and not slots.take("a")
