@@ -127,6 +127,8 @@ class AttractScreen(KioskScreen):
     def check(self, fade: bool = True) -> None:
         """Show the story of this moment's slot, if it is not on show yet."""
         app = self.app
+        if app is None:
+            return  # the app has stopped; a last tick of the interval still came
         if self.asleep():
             return  # the dark panel: nobody sees a story, so none changes
         now = app.now()
