@@ -252,23 +252,11 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def smtp_sink():
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
+    """A real SMTP server for one test."""
+    from hub_helpers import running_smtp_sink
 
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    from hub_helpers import free_port
-
-    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    controller.received = received
-    yield controller
-    controller.stop()
+    with running_smtp_sink() as sink:
+        yield sink
 
 
 @pytest.fixture

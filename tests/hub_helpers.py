@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -118,3 +119,24 @@ def visit(store: Store, kiosk: str, communities: list[str], n: int = 1) -> list[
 
 def outbox_size(store: Store) -> int:
     return outbox.size(store)
+
+
+@contextmanager
+def running_smtp_sink():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives (``.received``)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.received = received
+    try:
+        yield controller
+    finally:
+        controller.stop()

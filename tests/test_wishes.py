@@ -26,21 +26,11 @@ from sync.hub import store as hub_store
 
 @pytest.fixture(scope="module")
 def sink():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-    from hub_helpers import free_port
+    """One real SMTP server for the module's hub."""
+    from hub_helpers import running_smtp_sink
 
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    controller.received = received
-    yield controller
-    controller.stop()
+    with running_smtp_sink() as controller:
+        yield controller
 
 
 @pytest.fixture(scope="module")
