@@ -226,6 +226,8 @@ class KioskApp(App):
         Window.unbind(on_flip=self._after_first_frame)
         if self._idle_event is not None:
             self._idle_event.cancel()
+        if self.manager.has_screen(nav.ATTRACT):
+            self.manager.get_screen(nav.ATTRACT).stop_stories()
         self.watchdog.stop()
         self._page_buttons_trigger.cancel()
         if self.hall_notes is not None:

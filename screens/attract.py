@@ -76,6 +76,11 @@ class AttractScreen(KioskScreen):
 
     def on_leave(self, *_args):
         # A visitor is busy elsewhere: no stories meanwhile, and no fade half done.
+        self.stop_stories()
+
+    def stop_stories(self) -> None:
+        """No story check or fade step comes after this (also when the app stops: a step
+        due after that would find no app)."""
         for event in (self._check_event, self._fade_event):
             if event is not None:
                 event.cancel()
