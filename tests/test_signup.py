@@ -206,8 +206,13 @@ def test_an_approved_group_has_its_words_and_the_mailbox_stays_at_the_hub(desk, 
 # -- abuse and bad input ------------------------------------------------------------------------
 
 
+#: Posts in the flood: 200 times the allowance. (It was 10,000 until 2026-12: 8 s of the hub's
+#: time for the same answer, the 11th and every later one refused.)
+FLOOD = 2_000
+
+
 @pytest.mark.slow
-def test_ten_thousand_signups_from_one_address_meet_429_long_before_and_the_table_stays_small(
+def test_a_flood_of_signups_from_one_address_meets_429_long_before_and_the_table_stays_small(
     hub,
 ):
     statuses = []
@@ -215,7 +220,7 @@ def test_ten_thousand_signups_from_one_address_meet_429_long_before_and_the_tabl
     # the point, and requests spent more time making each post than the hub took to answer it.
     web = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10)
     body = urlencode(form_of(hub), doseq=True)
-    for _ in range(10_000):
+    for _ in range(FLOOD):
         web.request("POST", "/join", body=body,
                     headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
         reply = web.getresponse()

@@ -96,8 +96,14 @@ def sync_until_done(kiosk, tries: int = 5) -> None:
 # -- kill -9 of the kiosk ---------------------------------------------------------------------
 
 
-# Fifty kill -9 rounds of a real sync process take about 110 s on a quiet 2-core machine:
-# the suite's 120 s bound (against a hang, not a speed claim) is too close for a busy one.
+#: kill -9 rounds of a real sync process: each kind of round (only pushing, only pulling, both)
+#: eight times. With 50 rounds (2026-12-04) 41 were killed mid-round, 33 had pushed and 31 had
+#: pulled something first; the bounds below scale with the rounds.
+ROUNDS = 24
+
+
+# 24 rounds take some 20 s on a quiet 2-core machine: the suite's 120 s bound (against a hang,
+# not a speed claim) is too close for a busy one.
 @pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub, tmp_path):
@@ -110,7 +116,7 @@ def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub,
     outcomes = {"killed": 0, "finished": 0}
     progress = {"push": 0, "pull": 0}
     typical = 1.0  # seconds a whole round takes here: kills are aimed inside it
-    for run in range(50):
+    for run in range(ROUNDS):
         # Rounds with only pushing, only pulling (two pages), or both to do.
         kind = run % 3
         if kind != 1:
@@ -144,8 +150,8 @@ def test_kill_9_of_the_kiosk_during_push_and_pull_loses_and_doubles_nothing(hub,
         assert kiosk.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     print("kill -9 runs:", outcomes, "progress:", progress, "records:", len(created))
     # Kills really landed in the middle of rounds, in both halves.
-    assert outcomes["killed"] >= 25, outcomes
-    assert progress["push"] >= 10 and progress["pull"] >= 3, progress
+    assert outcomes["killed"] >= ROUNDS // 2, outcomes
+    assert progress["push"] >= 5 and progress["pull"] >= 3, progress
     sync_until_done(kiosk)
     assert_converged(hub, kiosk, created, "kiosk-k")
 
