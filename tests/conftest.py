@@ -211,6 +211,16 @@ def hub(tmp_path):
     process.stop()
 
 
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """A real PostgreSQL server (Debian's package) for this test worker, started on first use;
+    its URL for SQLAlchemy."""
+    from pg_server import postgresql_server
+
+    with postgresql_server() as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def module_hub(tmp_path_factory):
     """A real hub process with the demo, shared by the tests of one module."""
