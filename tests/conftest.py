@@ -215,7 +215,7 @@ def hub(tmp_path):
 def postgresql_url():
     """A real PostgreSQL server (Debian's package) for this test worker, started on first use;
     its URL for SQLAlchemy."""
-    from pg_server import postgresql_server
+    from bench.pg_server import postgresql_server
 
     with postgresql_server() as url:
         yield url

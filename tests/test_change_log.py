@@ -1,6 +1,6 @@
 """The change log the kiosks pull, on SQLite and on a real PostgreSQL (issue 18, SYNC.md rule 8:
 hub order = commit order). The PostgreSQL server is Debian's, started by the tests
-(tests/pg_server.py)."""
+(bench/pg_server.py)."""
 
 from __future__ import annotations
 
