@@ -22,7 +22,6 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from bench.pg_server import postgresql_server  # noqa: E402
-from sync.hub import change_log  # noqa: E402
 from sync.hub.change_log import changes, record_change  # noqa: E402
 
 WRITERS = 4
@@ -41,8 +40,8 @@ def locked_append(conn: sa.Connection, rid: str) -> None:
 
 def appends_per_second(engine: sa.Engine, append, per_writer: int, writers: int) -> float:
     with engine.begin() as conn:
-        change_log.metadata.drop_all(conn)
-        change_log.metadata.create_all(conn)
+        changes.drop(conn, checkfirst=True)
+        changes.create(conn)
 
     def writer() -> None:
         for _ in range(per_writer):

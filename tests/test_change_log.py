@@ -11,7 +11,6 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from sync.hub import change_log
 from sync.hub.change_log import changes, changes_after, record_change
 
 NOW = "2026-12-04T12:00:00+00:00"
@@ -27,8 +26,8 @@ def engine(request, tmp_path):
         url = request.getfixturevalue("postgresql_url")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        change_log.metadata.drop_all(conn)  # one server per worker: start from an empty log
-        change_log.metadata.create_all(conn)
+        changes.drop(conn, checkfirst=True)  # one server per worker: start from an empty log
+        changes.create(conn)
     yield engine
     engine.dispose()
 
@@ -119,8 +118,8 @@ def commit_order_scenario(engine: sa.Engine, append) -> Kiosk:
 def test_a_change_committed_after_a_later_one_still_reaches_the_kiosk(postgresql_url):
     engine = sa.create_engine(postgresql_url)
     with engine.begin() as conn:
-        change_log.metadata.drop_all(conn)
-        change_log.metadata.create_all(conn)
+        changes.drop(conn, checkfirst=True)
+        changes.create(conn)
 
     def append(conn, rid):
         record_change(conn, "community", rid, '{"name": "x"}', NOW)
@@ -138,8 +137,8 @@ def test_without_the_lock_the_same_pull_skips_a_change_for_good(postgresql_url):
     gets A's change. This is what the test above would catch."""
     engine = sa.create_engine(postgresql_url)
     with engine.begin() as conn:
-        change_log.metadata.drop_all(conn)
-        change_log.metadata.create_all(conn)
+        changes.drop(conn, checkfirst=True)
+        changes.create(conn)
 
     def append(conn, rid):
         conn.execute(changes.insert().values(entity="community", id=rid, deleted=0,
@@ -158,8 +157,8 @@ def test_many_writers_at_once_leave_no_change_behind(postgresql_url):
     every record, and the log's seqs follow the commits."""
     engine = sa.create_engine(postgresql_url, pool_size=10)
     with engine.begin() as conn:
-        change_log.metadata.drop_all(conn)
-        change_log.metadata.create_all(conn)
+        changes.drop(conn, checkfirst=True)
+        changes.create(conn)
     written: list[str] = []
     lock = threading.Lock()
 

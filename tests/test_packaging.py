@@ -286,11 +286,12 @@ def test_wheel_carries_assets_compiled_catalogues_and_licences(wheel):
     photos = {p.name for p in (ROOT / "assets/demo/photos").glob("*.jpg")}
     shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith("kiosk/assets/demo/photos/")}
     assert shipped == photos
-    # Every module, .kv, template, stylesheet and schema of the packages; nothing of the tests.
+    # Every module, .kv, template, stylesheet, script and schema of the packages, and Alembic's
+    # template and revisions; nothing of the tests.
     sources = [p for package in ("kiosk", "screens", "sync") for p in (ROOT / package).rglob("*")]
     for path in sources:
         if (
-            path.suffix in (".py", ".kv", ".html", ".css", ".json", ".md")
+            path.suffix in (".py", ".kv", ".html", ".css", ".js", ".json", ".md", ".mako")
             and "__pycache__" not in path.parts
         ):
             assert str(path.relative_to(ROOT)) in names, path

@@ -20,26 +20,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
-
-#: One row per record: the newest change of each (an older one is dropped when a newer one is
-#: written, so a kiosk starting from zero pulls each record once). Deleted records stay as
-#: tombstones (``deleted`` 1, ``data`` NULL) until the purge (rule 9).
-changes = sa.Table(
-    "changes",
-    metadata,
-    # BIGINT on PostgreSQL (a sequence behind it); on SQLite an INTEGER PRIMARY KEY with
-    # AUTOINCREMENT, so a seq is never used twice, not even after the newest row is deleted.
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-    sa.Column("entity", sa.Text(), nullable=False),
-    sa.Column("id", sa.Text(), nullable=False),
-    sa.Column("deleted", sa.Integer(), nullable=False),
-    sa.Column("data", sa.Text()),
-    sa.Column("changed_at", sa.Text(), nullable=False),
-    sa.CheckConstraint("deleted IN (0, 1)", name="deleted_is_0_or_1"),
-    sqlite_autoincrement=True,
-)
-sa.Index("changes_by_record", changes.c.entity, changes.c.id)
+from sync.hub.tables import changes  # one row per record: its newest change or tombstone
 
 #: The advisory lock key of the change log (any 64-bit number no other part of the hub uses:
 #: the bytes of "ontmoet" and a 1).
