@@ -221,6 +221,23 @@ def postgresql_url():
         yield url
 
 
+@pytest.fixture
+def empty_postgresql(postgresql_url):
+    """A new, empty database on the worker's PostgreSQL server for one test; its URL."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(postgresql_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield sa.engine.make_url(postgresql_url).set(database=name).render_as_string(False)
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    server.dispose()
+
+
 @pytest.fixture(scope="module")
 def module_hub(tmp_path_factory):
     """A real hub process with the demo, shared by the tests of one module."""

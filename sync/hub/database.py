@@ -25,7 +25,12 @@ def alembic_config(connection: sa.Connection) -> Config:
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the store to ``revision`` (all of them by default), in one transaction."""
     with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+        upgrade_in(conn, revision)
+
+
+def upgrade_in(conn: sa.Connection, revision: str = "head") -> None:
+    """As upgrade(), inside the caller's transaction (committed or rolled back with it)."""
+    command.upgrade(alembic_config(conn), revision)
 
 
 def current_revision(engine: sa.Engine) -> str | None:
