@@ -348,3 +348,52 @@ def test_the_sync_worker_sends_yesterdays_counts_in_its_round(town, tmp_path):
     conn.close()
     assert json.loads(fields)["opened"] == {town["d"]: 1}
     store.close()
+
+
+def test_a_months_figures_stay_when_its_records_are_erased(tmp_path):
+    """Lists past their day and requests whose period ended (the purge) or whose consent was
+    withdrawn are erased; the groups' figures of their month stay as they were, and a
+    restore from a backup made before the erasure keeps them too."""
+    from sync.hub.schema import migrate
+
+    conn = hub_store.connect(tmp_path / "hub.db")
+    migrate(conn)
+    group, other = "0c6f6b8e-2f7c-4c1e-9d0a-6b1f3f0c2a11", "5d1e0c7a-3b2f-4e6d-8a9c-1f0e2d3c4b5a"
+    made = f"{LAST_MONTH}-03T10:00:00+00:00"
+    gone = (TODAY - timedelta(days=1)).isoformat()
+
+    def add(rid: str, entity: str, communities: list[str], expires_on: str) -> None:
+        fields = json.dumps({"communities": communities, "created_at": made,
+                             "expires_on": expires_on})  # fmt: skip
+        conn.execute(
+            "INSERT INTO visitor_records (entity, id, kiosk, fields, received_at)"
+            " VALUES (?, ?, 'k', ?, ?)",
+            [entity, rid, fields, made],
+        )
+
+    for n in range(6):
+        add(f"list-{n}", "take_home_list", [group, group, other], gone)  # a group named twice
+        add(f"request-{n}", "contact_request", [group], gone if n < 3 else "2099-01-01")
+
+    def figures() -> dict:
+        found = group_figures.counts(conn, [LAST_MONTH])
+        return {cid: (f["kept"], f["asked"]) for (_m, cid), f in found.items()}
+
+    before = figures()
+    assert before == {group: (6, 6), other: (6, 0)}
+    backup = tmp_path / "backup.db"
+    conn.execute("VACUUM INTO ?", [str(backup)])
+    assert desk_store.purge_expired(conn) == 3  # three requests ended; six lists went
+    hub_store.withdraw_contact_request(conn, "request-3")
+    live = conn.execute("SELECT entity, count(*) FROM visitor_records GROUP BY entity")
+    assert dict(live.fetchall()) == {"contact_request": 2}  # the records really went
+    assert figures() == before
+    # A backup from before the erasures comes back: erased again, counted once, not twice.
+    restored = hub_store.connect(backup)
+    hub_store.carry_over_on_restore(conn, restored)
+    found = group_figures.counts(restored, [LAST_MONTH])
+    assert {cid: (f["kept"], f["asked"]) for (_m, cid), f in found.items()} == {
+        group: (6, 6), other: (6, 0)
+    }  # fmt: skip
+    restored.close()
+    conn.close()

@@ -1,8 +1,9 @@
 """The hub's store through SQLAlchemy (issue 18): an engine for SQLite or PostgreSQL, and its
 schema made and kept up to date by Alembic (sync/hub/migrations/), the same revisions for both.
 
-SQLite hubs still reach revision 0001 (the baseline) through sync/hub/schema.py's migrations
-m001 to m014; tests/test_tables.py holds the two equal."""
+SQLite hubs still reach the same schema through sync/hub/schema.py's migrations: m001 to m014
+are revision 0001 (the baseline), m015 is 0002. A schema change is both (and the table in
+sync/hub/tables.py); tests/test_tables.py holds them equal."""
 
 from __future__ import annotations
 
@@ -38,3 +39,12 @@ def current_revision(engine: sa.Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision this Ontmoet knows."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()

@@ -19,6 +19,7 @@ from sync.hub.store import (
     checkpoint_after_erasure,
     erase_contact_request,
     hash_secret,
+    keep_figures_of,
     now_iso,
     write,
 )
@@ -522,6 +523,13 @@ def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
         lists = conn.execute(
             "DELETE FROM take_home_lists WHERE expires_on < ?", [today_text]
         ).rowcount
+        going = conn.execute(
+            "SELECT fields FROM visitor_records WHERE entity = 'take_home_list'"
+            " AND json_extract(fields, '$.expires_on') < ?",
+            [today_text],
+        ).fetchall()
+        for (fields,) in going:
+            keep_figures_of(conn, "take_home_list", fields)
         conn.execute(
             "DELETE FROM visitor_records WHERE entity = 'take_home_list'"
             " AND json_extract(fields, '$.expires_on') < ?",

@@ -9,7 +9,8 @@ from which such a number could be worked out: no totals, and when the introducti
 month minus the outcomes shown would give away the small ones, the month's number of
 introductions is not shown either (HIDDEN).
 
-The visitor records are tallied once and then only as they arrive (``_Tally``); the
+The visitor records are tallied once and then only as they arrive (``_Tally``); records erased
+since (an expired list, an ended request) were counted in erased_figures as they went; the
 introductions, a small table whose outcomes change, are counted afresh on every page.
 """
 
@@ -181,6 +182,15 @@ def counts(
                         **dict.fromkeys(FIGURES, 0),
                         **dict(zip(_FROM_RECORDS, groups[cid], strict=True)),
                     }
+    # Records erased since (expired lists, ended or withdrawn requests): counted when they
+    # went (store.keep_figures_of), so a month's figures stay as they were.
+    marks = ", ".join("?" * len(months))
+    for month, cid, figure, n in conn.execute(
+        f"SELECT month, community_id, figure, count FROM erased_figures WHERE month IN ({marks})"
+        + (" AND community_id = ?" if community else ""),
+        [*months, *([community] if community else [])],
+    ):
+        found.setdefault((month, cid), dict.fromkeys(FIGURES, 0))[figure] += n
     # Introductions (a small table, whose outcomes change): counted afresh. They name groups
     # in party_b (a visitor and a group) or in both parties (two groups), whether made at the
     # desk or at a kiosk in receptionist mode.

@@ -538,6 +538,26 @@ def m012_wishes(db: Database) -> None:
     )
 
 
+@migration
+def m015_erased_figures(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The groups' figures of records that were erased (an expired take-home list, a
+        -- contact request whose period ended or whose consent was withdrawn): counted here
+        -- when the record goes, so a month's figures do not shrink (sync.hub.group_figures).
+        -- Counts per month and group only: nothing of the visitor.
+        CREATE TABLE erased_figures (
+            month TEXT NOT NULL,         -- 'YYYY-MM' the record was made in
+            community_id TEXT NOT NULL,
+            figure TEXT NOT NULL CHECK (figure IN ('kept', 'asked')),
+            count INTEGER NOT NULL,
+            PRIMARY KEY (month, community_id, figure)
+        ) STRICT
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

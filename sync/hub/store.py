@@ -462,9 +462,33 @@ def _introduction_from_kiosk(conn: sqlite3.Connection, kiosk: str, fields: dict,
           str(new))  # fmt: skip
 
 
+#: The group figure each erased kind of record counted in (sync.hub.group_figures).
+ERASED_FIGURE = {"take_home_list": "kept", "contact_request": "asked"}
+
+
+def keep_figures_of(conn: sqlite3.Connection, entity: str, fields: str) -> None:
+    """Before a take-home list or contact request is erased (inside its write transaction):
+    count it in erased_figures, per month made and group named, as the groups' figures
+    count it live, so a month's figures do not shrink when its records go."""
+    data = json.loads(fields)
+    month = str(data.get("created_at", ""))[:7]
+    for community in dict.fromkeys(data.get("communities") or ()):
+        conn.execute(
+            "INSERT INTO erased_figures (month, community_id, figure, count) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT (month, community_id, figure) DO UPDATE SET count = count + 1",
+            [month, community, ERASED_FIGURE[entity]],
+        )
+
+
 def erase_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
     """Erase a contact request and its sealed details (inside a write transaction); the bare
-    id stays in erased_records so that nothing brings it back."""
+    id stays in erased_records so that nothing brings it back, and its figures stay counted."""
+    row = conn.execute(
+        "SELECT fields FROM visitor_records WHERE entity = 'contact_request' AND id = ?",
+        [record_id],
+    ).fetchone()
+    if row:
+        keep_figures_of(conn, "contact_request", row[0])
     conn.execute(
         "DELETE FROM visitor_records WHERE entity = 'contact_request' AND id = ?", [record_id]
     )
@@ -684,6 +708,11 @@ def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connect
         )
     erased = restored.execute("SELECT entity, id FROM erased_records").fetchall()
     for entity, rid in erased:
+        row = restored.execute(
+            "SELECT fields FROM visitor_records WHERE entity = ? AND id = ?", [entity, rid]
+        ).fetchone()
+        if row and entity in ERASED_FIGURE:  # erased after the backup: its figures stay
+            keep_figures_of(restored, entity, row[0])
         restored.execute("DELETE FROM visitor_records WHERE entity = ? AND id = ?", [entity, rid])
         restored.execute("DELETE FROM contact_receipts WHERE id = ?", [rid])
     restored.execute("COMMIT")

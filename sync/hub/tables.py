@@ -1,6 +1,6 @@
-"""The hub's whole schema as SQLAlchemy Core tables: what Alembic's baseline
-(sync/hub/migrations/versions/0001_baseline.py) creates on PostgreSQL, and the same schema
-SQLite hubs reach through the migrations of sync/hub/schema.py (m001 to m014).
+"""The hub's whole schema as SQLAlchemy Core tables: what Alembic's revisions
+(sync/hub/migrations/versions/) create on PostgreSQL, and the same schema SQLite hubs reach
+through the migrations of sync/hub/schema.py.
 tests/test_tables.py holds the two against each other, table by table, so neither drifts.
 
 Made from a hub migrated to m014 with sqlacodegen (--generator tables), then edited: every
@@ -122,6 +122,15 @@ edit_links = _table(
     Column("created_by", Text, nullable=False),
     Column("created_at", Text, nullable=False),
     Column("revoked_at", Text),
+)
+
+erased_figures = _table(
+    "erased_figures",
+    Column("month", Text, primary_key=True),
+    Column("community_id", Text, primary_key=True),
+    Column("figure", Text, primary_key=True),
+    Column("count", Integer, nullable=False),
+    CheckConstraint("figure IN ('kept', 'asked')"),
 )
 
 enrolment_codes = _table(
