@@ -53,6 +53,8 @@ class HubProcess(hub_process.HubProcess):
     Every hub shares the prepared one's keys and epoch: no test has two hubs meet the same
     kiosk."""
 
+    log_name = "serve.log"  # in the hub's folder; another process on it has its own
+
     def __init__(self, data_dir: Path, demo: bool = True) -> None:
         # Not the bench's __init__: that runs init and load-demo in two processes.
         shutil.copytree(prepared_hub(demo), data_dir, dirs_exist_ok=True)
@@ -61,13 +63,22 @@ class HubProcess(hub_process.HubProcess):
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
 
+    def another_process(self) -> HubProcess:
+        """A second hub process on this one's folder (one store, one set of keys), on its own
+        port and with its own log: several hub processes on one store."""
+        other = HubProcess.__new__(HubProcess)
+        other.data_dir, other.port, other.process = self.data_dir, free_port(), None
+        other.url = f"http://127.0.0.1:{other.port}"
+        other.log_name = f"serve-{other.port}.log"
+        return other
+
     def start(self, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> HubProcess:
         """Serve; ``env``: extra environment (the SMTP server, say); ``args``: for serve. A
         restart without them serves as the last start did."""
         if env is None and not args:
             env, args = getattr(self, "_last", (None, ()))
         self._last = (env, args)
-        log = self.data_dir / "serve.log"
+        log = self.data_dir / self.log_name
         argv = ["serve", "--data-dir", str(self.data_dir), "--port", str(self.port),
                 "--log-level", "info", *args]  # fmt: skip
         self.process = ForkedHub(argv, {**os.environ, **(env or {})}, ROOT, log)

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sync import protocol
-from sync.hub import alerts, desk_store, freshness, keys, ledger, metrics, photos, render
+from sync.hub import alerts, desk_store, freshness, jobs, keys, ledger, metrics, photos, render
 from sync.hub import store as hub_store
 from sync.hub.introductions import run_safely as send_introduction_mail
 from sync.hub.settings import HubSettings, load_settings
@@ -458,18 +458,25 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     return app
 
 
+def _claimed(state: HubApp, job: str, seconds: float) -> bool:
+    try:
+        return jobs.claim(state.hub.conn, job, timedelta(seconds=seconds))
+    except sqlite3.Error:  # a busy or full store: the next round tries again
+        logging.getLogger("ontmoet.hub").exception("job %s not claimed; tries again", job)
+        return False
+
+
 def _purging(state: HubApp):
-    """While the hub serves, expired contact requests are erased every PURGE_EVERY seconds,
-    whether anybody is logged in at the desk or not; the kiosks are checked for alerts every
+    """While the hub serves, expired contact requests are erased and the groups' reminders
+    sent every PURGE_EVERY seconds, whether anybody is logged in at the desk or not, by one
+    hub process of several (sync.hub.jobs); the kiosks are checked for alerts every
     alerts.CHECK_EVERY seconds (safe with several hub processes: see sync.hub.alerts)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         def purge() -> None:
-            purge_due = 0.0
             while True:
-                if time.monotonic() >= purge_due:
-                    purge_due = time.monotonic() + PURGE_EVERY
+                if _claimed(state, "purge", PURGE_EVERY):  # one process per period (jobs.py)
                     try:
                         desk_store.purge_expired(state.hub.conn)
                     except sqlite3.Error:

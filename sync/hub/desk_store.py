@@ -523,18 +523,13 @@ def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
         lists = conn.execute(
             "DELETE FROM take_home_lists WHERE expires_on < ?", [today_text]
         ).rowcount
-        going = conn.execute(
-            "SELECT fields FROM visitor_records WHERE entity = 'take_home_list'"
-            " AND json_extract(fields, '$.expires_on') < ?",
+        gone = conn.execute(
+            "DELETE FROM visitor_records WHERE entity = 'take_home_list'"
+            " AND json_extract(fields, '$.expires_on') < ? RETURNING fields",
             [today_text],
         ).fetchall()
-        for (fields,) in going:
+        for (fields,) in gone:  # what this DELETE removed, so each list counts once
             keep_figures_of(conn, "take_home_list", fields)
-        conn.execute(
-            "DELETE FROM visitor_records WHERE entity = 'take_home_list'"
-            " AND json_extract(fields, '$.expires_on') < ?",
-            [today_text],
-        )
         if lists:
             audit(conn, "hub", f"take-home lists erased: {lists} past their day")
     checkpoint_after_erasure(conn)

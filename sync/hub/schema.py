@@ -558,6 +558,23 @@ def m015_erased_figures(db: Database) -> None:
     )
 
 
+@migration
+def m016_job_runs(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The hub's periodic jobs (sync.hub.jobs): each run is claimed here first, so with
+        -- several hub processes on one store a job runs once per period, not once per process.
+        CREATE TABLE job_runs (
+            name TEXT PRIMARY KEY,
+            due_at TEXT NOT NULL,        -- ISO 8601 UTC: the next run may be claimed from then
+            last_by TEXT,                -- the process that claimed the last run (host:pid)
+            last_at TEXT
+        ) STRICT
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

@@ -483,15 +483,13 @@ def keep_figures_of(conn: sqlite3.Connection, entity: str, fields: str) -> None:
 def erase_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
     """Erase a contact request and its sealed details (inside a write transaction); the bare
     id stays in erased_records so that nothing brings it back, and its figures stay counted."""
-    row = conn.execute(
-        "SELECT fields FROM visitor_records WHERE entity = 'contact_request' AND id = ?",
+    # Counted from what the DELETE itself removed: two erasures of one request at once (two
+    # hub processes on PostgreSQL) count it once.
+    for (fields,) in conn.execute(
+        "DELETE FROM visitor_records WHERE entity = 'contact_request' AND id = ? RETURNING fields",
         [record_id],
-    ).fetchone()
-    if row:
-        keep_figures_of(conn, "contact_request", row[0])
-    conn.execute(
-        "DELETE FROM visitor_records WHERE entity = 'contact_request' AND id = ?", [record_id]
-    )
+    ).fetchall():
+        keep_figures_of(conn, "contact_request", fields)
     conn.execute("DELETE FROM contact_receipts WHERE id = ?", [record_id])
     ledger.erase_quarantined_payloads(conn, record_id)  # a refused copy holds the details too
     conn.execute(
@@ -708,11 +706,11 @@ def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connect
         )
     erased = restored.execute("SELECT entity, id FROM erased_records").fetchall()
     for entity, rid in erased:
-        row = restored.execute(
-            "SELECT fields FROM visitor_records WHERE entity = ? AND id = ?", [entity, rid]
-        ).fetchone()
-        if row and entity in ERASED_FIGURE:  # erased after the backup: its figures stay
-            keep_figures_of(restored, entity, row[0])
-        restored.execute("DELETE FROM visitor_records WHERE entity = ? AND id = ?", [entity, rid])
+        for (fields,) in restored.execute(
+            "DELETE FROM visitor_records WHERE entity = ? AND id = ? RETURNING fields",
+            [entity, rid],
+        ).fetchall():
+            if entity in ERASED_FIGURE:  # erased after the backup: its figures stay
+                keep_figures_of(restored, entity, fields)
         restored.execute("DELETE FROM contact_receipts WHERE id = ?", [rid])
     restored.execute("COMMIT")

@@ -214,6 +214,14 @@ introductions = _table(
     CheckConstraint("outcome IN ('open', 'led_to_something', 'not_yet', 'nothing')"),
 )
 
+job_runs = _table(
+    "job_runs",
+    Column("name", Text, primary_key=True),
+    Column("due_at", Text, nullable=False),
+    Column("last_by", Text),
+    Column("last_at", Text),
+)
+
 kiosk_alerts = _table(
     "kiosk_alerts",
     Column("kiosk", Text, primary_key=True),
