@@ -307,7 +307,7 @@ def test_wheel_carries_assets_compiled_catalogues_and_licences(wheel):
 
 @pytest.mark.slow
 @pytest.mark.timeout(SLOW_TIMEOUT)
-def test_hub_from_the_wheel_serves_the_demo_without_kivy(wheel, tmp_path):
+def test_hub_from_the_wheel_serves_the_demo_without_kivy(wheel, tmp_path, empty_postgresql):
     venv = install(wheel, "hub", tmp_path)
     work = tmp_path / "work"
     work.mkdir()
@@ -354,6 +354,9 @@ def test_hub_from_the_wheel_serves_the_demo_without_kivy(wheel, tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    # Alembic's revisions run from the installed package (issue 18).
+    moved = run_in(venv, env, "ontmoet-hub", "migrate-store", "--to", empty_postgresql, cwd=work)
+    assert "every table's count and checksum are equal" in moved
     assert site_packages_state(venv) == before, "the hub wrote into its site-packages"
 
 
