@@ -570,3 +570,58 @@ def test_the_desk_flow_in_a_browser(desk, town, smtp_sink, page: Page):
     expect(page.get_by_text("+31612345678")).to_be_visible()
     page.get_by_role("button", name="Ik heb de bezoeker gebeld").click()
     expect(page.get_by_text(re.compile("gebeld \\d"))).to_be_visible()
+
+
+def test_a_restore_never_mails_a_side_again_nor_forgets_its_answer(tmp_path):
+    """A backup made before the mails went is restored: the sides stay mailed (and answered,
+    with the outcome the answers set); an introduction made after the backup goes back in
+    time with the rest, and nothing breaks its keys."""
+    from sync.hub.schema import migrate
+
+    conn = hub_store.connect(tmp_path / "hub.db")
+    migrate(conn)
+
+    def introduce(a: str, b: str) -> int:
+        rid = conn.execute(
+            "INSERT INTO introductions (kind, party_a, party_b, follow_up_on, made_by, made_at)"
+            " VALUES ('community_community', ?, ?, '2026-12-18', 'sanne', ?) RETURNING id",
+            [a, b, hub_store.now_iso()],
+        ).fetchone()[0]
+        for side, party in (("a", a), ("b", b)):
+            conn.execute(
+                "INSERT INTO introduction_parties (introduction_id, side, party, role, language)"
+                " VALUES (?, ?, ?, 'community', 'nl')",
+                [rid, side, party],
+            )
+        return rid
+
+    first = introduce("group-a", "group-b")
+    backup = tmp_path / "backup.db"
+    conn.execute("VACUUM INTO ?", [str(backup)])
+    # After the backup: both sides mailed, one answered yes, and a second introduction made.
+    conn.execute("UPDATE introduction_parties SET mailed_at = '2026-12-04T10:00:00+00:00'")
+    conn.execute(
+        "UPDATE introduction_parties SET answer = 'yes', answered_at = '2026-12-05T09:00:00+00:00'"
+        " WHERE introduction_id = ? AND side = 'a'",
+        [first],
+    )
+    conn.execute("UPDATE introductions SET outcome = 'led_to_something', outcome_by = 'answer'")
+    later = introduce("group-c", "group-d")
+    restored = hub_store.connect(backup)
+    hub_store.carry_over_on_restore(conn, restored)
+
+    def sides(db, rid):
+        return db.execute(
+            "SELECT side, mailed_at, answer FROM introduction_parties WHERE introduction_id = ?"
+            " ORDER BY side",
+            [rid],
+        ).fetchall()
+
+    assert sides(restored, first) == sides(conn, first)
+    assert all(mailed for _side, mailed, _answer in sides(restored, first))  # not due again
+    outcome = restored.execute("SELECT outcome FROM introductions WHERE id = ?", [first])
+    assert outcome.fetchone() == ("led_to_something",)
+    assert sides(restored, later) == [] and later != first  # made after the backup: gone
+    assert restored.execute("PRAGMA foreign_key_check").fetchall() == []
+    restored.close()
+    conn.close()

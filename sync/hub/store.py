@@ -690,6 +690,44 @@ CARRIED_OVER = ("kiosks", "enrolment_codes", "accounts", "editor_communities", "
                 "login_throttle", "edit_links", "erased_records", "kiosk_alerts")  # fmt: skip
 
 
+def _carry_over_introduction_mail(
+    current: sqlite3.Connection, restored: sqlite3.Connection
+) -> None:
+    """What each side of an introduction was mailed, and what they answered, happened to
+    people outside the hub: for every introduction the backup holds (the same one: its kind,
+    parties and time agree), its sides and the outcome their answers set come from the current
+    store, so no side is mailed a second time. Introductions made after the backup go back in
+    time with the rest."""
+    columns = "id, kind, party_a, party_b, made_at"
+    same = set(current.execute(f"SELECT {columns} FROM introductions").fetchall()) & set(
+        restored.execute(f"SELECT {columns} FROM introductions").fetchall()
+    )
+    ids = sorted(row[0] for row in same)
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters, with room to spare
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        cursor = current.execute(
+            f"SELECT * FROM introduction_parties WHERE introduction_id IN ({marks})", chunk
+        )
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        restored.execute(
+            f"DELETE FROM introduction_parties WHERE introduction_id IN ({marks})", chunk
+        )
+        restored.executemany(
+            f"INSERT INTO introduction_parties ({', '.join(names)})"
+            f" VALUES ({', '.join('?' * len(names))})",
+            rows,
+        )
+        for rid, outcome, by in current.execute(
+            f"SELECT id, outcome, outcome_by FROM introductions WHERE id IN ({marks})", chunk
+        ).fetchall():
+            restored.execute(
+                "UPDATE introductions SET outcome = ?, outcome_by = ? WHERE id = ?",
+                [outcome, by, rid],
+            )
+
+
 def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connection) -> None:
     """Before a backup replaces the store: keep what must not go back in time, and erase
     again, in the restored store, everything erased since the backup was made (a withdrawn
@@ -704,6 +742,7 @@ def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connect
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             rows,
         )
+    _carry_over_introduction_mail(current, restored)
     erased = restored.execute("SELECT entity, id FROM erased_records").fetchall()
     for entity, rid in erased:
         for (fields,) in restored.execute(
