@@ -213,6 +213,34 @@ def test_landscape_puts_the_qr_beside_the_story(kiosk):
         kiosk.pump(5)
 
 
+def test_a_small_landscape_panel_keeps_the_bars_clear_and_the_name_whole(kiosk):
+    """1280x720 and 960x540: the QR column stays under the top bar, and the photo goes above
+    the name, so a long name is not broken inside its words (issue 13's note)."""
+    from kivy.core.window import Window
+
+    app = kiosk.app
+    start(kiosk)
+    app.open_community(app.store.community_ids()[0])
+    try:
+        for size in ((1280, 720), (960, 540), (1920, 1080)):
+            Window.size = size
+            kiosk.pump(8)
+            community = screen(app, nav.COMMUNITY)
+            ids = community.ids
+            assert ids.qr_panel.top <= ids.top_bar.y + 1, size  # nothing drawn over the bar
+            assert ids.qr_panel.width <= 0.4 * size[0] + 1, size
+            assert ids.qr_box.width >= 180 and ids.join_qr.matrix is not None, size
+            wide = size[0] >= 1920
+            assert ids.head.orientation == ("horizontal" if wide else "vertical"), size
+            if not wide:  # the name has the story column's width, not what a photo leaves
+                assert ids.name_label.width >= ids.head.width - 1, size
+    finally:
+        Window.size = (1080, 1920)
+        kiosk.pump(5)
+    portrait = screen(app, nav.COMMUNITY)
+    assert portrait.ids.head.orientation == "horizontal"  # the panel as it was
+
+
 def test_escape_and_f1_give_no_way_out(kiosk):
     from kivy.core.window import Window
 
