@@ -85,6 +85,13 @@ def test_a_wrong_or_unreachable_address_is_named(used_hub, url, says):
     assert refused.returncode == 2 and says in refused.stderr, refused.stderr
 
 
+def test_a_password_in_the_address_is_warned_about_and_never_printed(used_hub):
+    refused = hub_cli(used_hub, "migrate-store", "--to",
+                      "postgresql://hub:s3cret-word@127.0.0.1:1/hub", check=False)  # fmt: skip
+    assert refused.returncode == 2 and "~/.pgpass or PGPASSWORD" in refused.stderr
+    assert "s3cret-word" not in refused.stderr + refused.stdout
+
+
 def test_a_folder_without_a_hub_or_a_store_behind_its_version_is_refused(
     used_hub, tmp_path, empty_postgresql
 ):

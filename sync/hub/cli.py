@@ -512,10 +512,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     return importer.cli(args, _open(args))
 
 
+def _has_password(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:  # not a URL at all: move() says so
+        return False
+
+
 def cmd_migrate_store(args: argparse.Namespace) -> int:
     from sync.hub.move_store import MoveStoreError, move
 
     data_dir = _data_dir(args)
+    if _has_password(args.to):
+        print("ontmoet-hub: the password in --to can be read by every user of this machine"
+              " (ps); leave it out and put it in ~/.pgpass or PGPASSWORD, which PostgreSQL"
+              " reads itself", file=sys.stderr)  # fmt: skip
     try:
         moved = move(data_dir / hub_store.DB_NAME, args.to)
     except MoveStoreError as exc:
