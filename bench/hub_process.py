@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from sync.hub import store as hub_store
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,11 +42,17 @@ def hub_cli(data_dir: Path, *args: str, check: bool = True) -> subprocess.Comple
 class HubProcess:
     """``ontmoet-hub serve`` in a subprocess, set up with ``init`` and ``load-demo``."""
 
-    def __init__(self, data_dir: Path, demo: bool = True) -> None:
+    def __init__(self, data_dir: Path, demo: bool = True, database: str = "") -> None:
+        """``database``: a PostgreSQL address for the store (empty: SQLite in the folder)."""
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        if database:
+            from sync.hub.engine import record_database
+
+            data_dir.mkdir(parents=True, mode=0o700)
+            record_database(data_dir, database)
         hub_cli(data_dir, "init")
         if demo:
             hub_cli(data_dir, "load-demo")
@@ -94,9 +102,8 @@ class HubProcess:
         return out.splitlines()[0].rsplit(" ", 1)[1]
 
     def db(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.data_dir / "hub.db", timeout=10)
-        conn.execute("PRAGMA busy_timeout = 10000")
-        return conn
+        """A new connection to this hub's store, on whichever engine it is (close it)."""
+        return hub_store.Hub(self.data_dir).conn
 
     def records(self, entity: str | None = None) -> list[tuple[str, str]]:
         with self.db() as conn:

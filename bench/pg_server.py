@@ -38,7 +38,7 @@ def _as_owner(command: list[str], owner: str | None, **kwargs) -> subprocess.Com
 
 
 @contextmanager
-def postgresql_server() -> Iterator[str]:
+def postgresql_server(durable: bool = False) -> Iterator[str]:
     """Start a cluster; yield its URL (``postgresql+psycopg://ontmoet@127.0.0.1:PORT/ontmoet``)."""
     if not (BIN / "initdb").exists():
         raise AssertionError("PostgreSQL is not installed: './tasks test' installs it (postgresql)")
@@ -54,10 +54,13 @@ def postgresql_server() -> Iterator[str]:
         made = _as_owner([str(BIN / "initdb"), "-D", str(data), "-U", USER, "-A", "trust",
                           "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync"], owner)  # fmt: skip
         assert made.returncode == 0, made.stderr
-        # Durability is not what these tests are about: fsync off makes a commit cheap here.
+        # Durability is not what the tests are about: fsync off makes a commit cheap there.
+        # A benchmark that compares engines asks for a durable server, as SQLite's FULL is.
+        cheap = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         options = (f"-c listen_addresses=127.0.0.1 -c port={port} "
-                   f"-c unix_socket_directories={root} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")  # fmt: skip
+                   f"-c unix_socket_directories={root} " + cheap +
+                   # hub processes hold a session per worker thread, tests hold several hubs
+                   "-c max_connections=500")  # fmt: skip
         started = _as_owner([str(BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w",
                              "-l", str(root / "server.log"), "start"], owner)  # fmt: skip
         assert started.returncode == 0, started.stderr + _log(root)

@@ -92,6 +92,9 @@ def fill_hub(hub: HubProcess) -> None:
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ontmoet-bench-sync-"))
+    if "--region-only" in sys.argv[1:]:  # only issue 18's comparison
+        region(folder)
+        return
     bare = bare_round_trip(folder)
     print(f"raw loopback HTTP round trip (bare ASGI on uvicorn): median {bare:.2f} ms")
 
@@ -148,6 +151,7 @@ def main() -> None:
         load(hub, folder)
     finally:
         hub.stop()
+    region(folder)
 
 
 def load(hub: HubProcess, folder: Path) -> None:
@@ -208,6 +212,100 @@ def load(hub: HubProcess, folder: Path) -> None:
         f"{len(errors)} errors (target >= 200/s, 0 errors)"
         + (f"; first errors: {errors[:3]}" if errors else "")
     )
+
+
+REGION_KIOSKS = 200
+REGION_SECONDS = 10.0
+
+
+def region(folder: Path) -> None:
+    """Issue 18: a region's hub on PostgreSQL with 2 hub processes beside the default, SQLite
+    with 1, in the same run: 200 simulated kiosks (each a thread here, spread over the
+    processes), each pulling with nothing new and pushing one record every tenth round.
+    Both servers are durable (SQLite synchronous=FULL; PostgreSQL with fsync on)."""
+    from bench.pg_server import postgresql_server
+
+    print(f"\na region's hub: {REGION_KIOSKS} simulated kiosks for {REGION_SECONDS:.0f} s each")
+    sqlite_hub = HubProcess(folder / "region-sqlite", demo=True)
+    rows = [("SQLite, 1 process", [sqlite_hub])]
+    with postgresql_server(durable=True) as url:
+        database = url.replace("postgresql+psycopg://", "postgresql://")
+        pg_hub = HubProcess(folder / "region-postgresql", demo=True, database=database)
+        second = HubProcess.__new__(HubProcess)
+        second.data_dir, second.port = pg_hub.data_dir, free_port()
+        second.url, second.process = f"http://127.0.0.1:{second.port}", None
+        rows.append(("PostgreSQL, 2 processes", [pg_hub, second]))
+        figures = []
+        for label, processes in rows:
+            for process in processes:
+                process.start()
+            try:
+                rate, errors, p95 = region_load(processes, folder / label.split(",")[0])
+            finally:
+                for process in processes:
+                    process.stop()
+            figures.append(rate)
+            print(f"{label:<24} {rate:6.0f} sync requests/s, {errors} errors; "
+                  f"a sync with nothing new p95 {p95:.1f} ms at the kiosk")  # fmt: skip
+    print(
+        f"ratio PostgreSQL (2 processes) / SQLite (1): {figures[1] / figures[0]:.2f} "
+        "(both share this machine's 2 cores with the 200 kiosks' threads)"
+    )
+
+
+def region_load(processes: list[HubProcess], folder: Path) -> tuple[float, int, float]:
+    conn = processes[0].db()
+    stores = []
+    for i in range(REGION_KIOSKS):
+        _name, token = hub_store.redeem_enrolment_code(
+            conn, hub_store.new_enrolment_code(conn, f"region-{i}"), str(uuid.uuid4())
+        )
+        store = open_store(folder / f"k{i}" / "kiosk.db")
+        store.set_state("kiosk_name", f"region-{i}")
+        store.set_state("hub_url", processes[i % len(processes)].url)  # spread, as a balancer
+        store.set_state("token", token)
+        stores.append(store)
+    cursor = hub_store.last_seq(conn)
+    conn.close()
+    stop = time.monotonic() + REGION_SECONDS
+    done, errors, idle_ms, lock = [0], [], [], threading.Lock()
+
+    def kiosk_loop(store) -> None:
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {store.get_state('token')}"}
+        url, name, n = store.get_state("hub_url"), store.get_state("kiosk_name"), 0
+        while time.monotonic() < stop:
+            n += 1
+            try:
+                if n % 10 == 0:
+                    record_interest(store, new_record_id(), ["natuur"], [], None, "nl", name)
+                    SyncClient(store, session=session)._push(_Counter())
+                    ok, took = True, None
+                else:
+                    start = time.perf_counter()
+                    reply = session.get(f"{url}/api/v1/pull", params={"since": cursor},
+                                        headers=headers, timeout=30)  # fmt: skip
+                    ok, took = reply.status_code == 200, (time.perf_counter() - start) * 1000
+                with lock:
+                    done[0] += 1
+                    if took is not None:
+                        idle_ms.append(took)
+                    if not ok:
+                        errors.append(reply.status_code)
+            except Exception as exc:  # counted, not hidden
+                with lock:
+                    errors.append(repr(exc))
+
+    threads = [threading.Thread(target=kiosk_loop, args=(s,)) for s in stores]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    if errors:
+        print("  first errors:", errors[:3])
+    return done[0] / elapsed, len(errors), p(idle_ms, 95)
 
 
 class _Counter:

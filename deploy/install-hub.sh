@@ -27,7 +27,7 @@ DATA=/var/lib/ontmoet-hub
 BACKUPS=/var/backups/ontmoet-hub  # latest/ (tonight's copy), restic/ (the default repository)
 SAVES=$BACKUPS/upgrades           # the store as it was before each upgrade
 UNIT=ontmoet-hub.service
-DEBS=(python3-venv caddy restic)
+DEBS=(python3-venv caddy restic postgresql-client)  # pg_dump: for a hub on PostgreSQL
 TLS_DIR=/etc/ontmoet/tls
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -80,6 +80,13 @@ start_hub() { if systemd_running; then systemctl start "$UNIT"; fi; }
 backup_with() {
     local program=$1 folder=$2
     install -d -o "$USER_NAME" -g "$USER_NAME" -m 0700 "$SAVES" "$folder" || return 1
+    if [ -f "$DATA/database" ]; then  # a region's hub: its store in PostgreSQL (issue 18)
+        as_hub pg_dump --format=custom --file "$folder/hub.dump" "$(cat "$DATA/database")" ||
+            return 1
+        say "Backed up the hub's PostgreSQL database to $folder/hub.dump"
+        prune_saves "$SAVES" "${folder##*/}"
+        return 0
+    fi
     as_hub "$program" backup "$folder/hub.db" >/dev/null || return 1
     say "Backed up the hub's store to $folder"
     # Only the latest copy of each kind stays (and the backup unit removes it after 30 days).
@@ -90,6 +97,9 @@ rollback() {
     local now old saved
     now=$(release_of current) old=$(release_of previous)
     [ -n "$old" ] || die "there is no previous version to roll back to"
+    if [ -f "$DATA/database" ]; then
+        die "this hub's store is in PostgreSQL: roll back with pg_restore and 'ontmoet-hub restored' (docs/postgresql.md)"
+    fi
     saved=$(find "$SAVES" -maxdepth 1 -name "upgrade-$old-to-$now-*" | sort | tail -n 1)
     if [ -z "$saved" ] || [ ! -f "$saved/hub.db" ]; then
         die "no copy of the store from before the upgrade to $now in $SAVES"
@@ -117,7 +127,7 @@ if [ "$mode" = rollback ]; then
     exit 0
 fi
 
-[ -f "$DATA/hub.db" ] || [ -n "$name" ] ||
+[ -f "$DATA/hub.db" ] || [ -f "$DATA/database" ] || [ -n "$name" ] ||
     die "the first install needs the hub's public name: $0 NAME (e.g. ontmoet.example-gemeente.nl)"
 install_debs "${DEBS[@]}"
 ensure_user "$USER_NAME"
@@ -175,8 +185,12 @@ prune_releases
 link_program ontmoet-hub
 
 # The hub itself: made once. Later runs never touch the store (nor its admin).
-if [ ! -f "$DATA/hub.db" ]; then
-    as_hub "$OPT/$PART/current/bin/ontmoet-hub" init --public-url "https://$name" </dev/null
+# A region's hub names its PostgreSQL database in hub.env (ONTMOET_HUB_DATABASE); init makes
+# the store there and notes it in $DATA.
+if [ ! -f "$DATA/hub.db" ] && [ ! -f "$DATA/database" ]; then
+    database=$(sed -n 's/^ONTMOET_HUB_DATABASE=//p' /etc/ontmoet/hub.env | tail -n 1)
+    as_hub env ONTMOET_HUB_DATABASE="$database" \
+        "$OPT/$PART/current/bin/ontmoet-hub" init --public-url "https://$name" </dev/null
 fi
 
 # The backups' repository: made once (restic init), where backup.env says.

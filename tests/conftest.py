@@ -214,11 +214,34 @@ def hub(tmp_path):
 @pytest.fixture(scope="session")
 def postgresql_url():
     """A real PostgreSQL server (Debian's package) for this test worker, started on first use;
-    its URL for SQLAlchemy."""
-    from bench.pg_server import postgresql_server
+    its URL for SQLAlchemy. The same server holds the stores of hubs on PostgreSQL."""
+    from hub_helpers import postgresql_url as server_url
 
-    with postgresql_server() as url:
-        yield url
+    return server_url()
+
+
+def pytest_generate_tests(metafunc):
+    """A module marked ``hub_engines`` runs each of its tests with the hub's store on SQLite
+    and again on PostgreSQL (issue 18)."""
+    if (
+        metafunc.definition.get_closest_marker("hub_engines")
+        and "hub_engine" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("hub_engine", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def hub_engine(request):
+    """Which engine this test's hubs keep their store in (tests/hub_helpers.py ENGINE):
+    both, in a module marked ``hub_engines``; else ONTMOET_TEST_HUB_ENGINE's, SQLite by
+    default."""
+    import hub_helpers
+
+    default = hub_helpers.ENGINE
+    sqlite_only = request.node.get_closest_marker("hub_sqlite_only")
+    hub_helpers.ENGINE = "sqlite" if sqlite_only else getattr(request, "param", default)
+    yield hub_helpers.ENGINE
+    hub_helpers.ENGINE = default
 
 
 @pytest.fixture

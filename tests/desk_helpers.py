@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import requests
+from hub_helpers import store_of
 from playwright.sync_api import Page
 
 
@@ -13,9 +14,8 @@ def account(hub, name: str, role: str, community: str = "", first: bool = False)
     generated one with ``first`` (to be changed at the first login), otherwise one that its
     owner has already chosen instead."""
     from sync.hub import desk_store
-    from sync.hub import store as hub_store
 
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     try:
         generated = desk_store.create_account(conn, "test", name, role, community)
         if first:

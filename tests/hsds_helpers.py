@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import jsonschema_rs
+from hub_helpers import store_of
 
 from kiosk.contact import check_contact, load_public_key, seal
 from kiosk.store import Store
@@ -94,7 +95,7 @@ def csv_objects(path_name: str, data: bytes) -> tuple[list[str], list[dict]]:
 
 
 def conn_of(hub) -> sqlite3.Connection:
-    return hub_store.connect(hub.data_dir / "hub.db")
+    return store_of(hub.data_dir)
 
 
 def live_communities(hub) -> dict[str, dict]:

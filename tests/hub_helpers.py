@@ -28,23 +28,79 @@ from kiosk.visitor_records import (
 )
 from sync.client import enrol
 from sync.hub import store as hub_store
+from sync.hub.engine import database_of, record_database
+
+#: Where the hubs of the running test keep their store: "sqlite" (hub.db in the folder) or
+#: "postgresql" (a database of its own on this worker's PostgreSQL server). conftest.py's
+#: ``hub_engine`` fixture sets it per test; ONTMOET_TEST_HUB_ENGINE sets the default.
+ENGINE = os.environ.get("ONTMOET_TEST_HUB_ENGINE", "sqlite")
+
+_POSTGRESQL: list[str] = []  # this worker's server, started on first use
+
+
+def postgresql_url() -> str:
+    """This worker's real PostgreSQL server (bench/pg_server.py), started on first use and
+    stopped when the worker ends; its URL for SQLAlchemy."""
+    if not _POSTGRESQL:
+        from bench.pg_server import postgresql_server
+
+        server = postgresql_server()
+        _POSTGRESQL.append(server.__enter__())
+        atexit.register(server.__exit__, None, None, None)
+    return _POSTGRESQL[0]
+
+
+def new_database(template: str | None = None) -> str:
+    """A new database on the worker's server (a copy of ``template``, a database's name, if
+    given); its libpq address."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"hub_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(postgresql_url(), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(
+            f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")
+        )
+    server.dispose()
+    url = sa.engine.make_url(postgresql_url()).set(drivername="postgresql", database=name)
+    return url.render_as_string(hide_password=False)
+
 
 #: Hub folders set up once per test run by the real CLI (``init``, then ``load-demo`` for the
-#: demo one), copied for each hub: two processes and an argon2 hash less per hub.
-_PREPARED: dict[bool, Path] = {}
+#: demo one), copied for each hub: two processes and an argon2 hash less per hub. On
+#: PostgreSQL each copy gets a copy of the prepared hub's database too.
+_PREPARED: dict[tuple[str, bool], Path] = {}
 
 
 def prepared_hub(demo: bool) -> Path:
     """A hub folder as ``ontmoet-hub init`` (and ``load-demo``) leave it, made on first use."""
-    if demo not in _PREPARED:
+    if (ENGINE, demo) not in _PREPARED:
         root = Path(tempfile.mkdtemp(prefix="ontmoet-prepared-hub-"))
         atexit.register(shutil.rmtree, root, ignore_errors=True)
         folder = root / ("demo" if demo else "empty")
+        if ENGINE == "postgresql":
+            folder.mkdir(mode=0o700)
+            record_database(folder, new_database())  # init makes its store there
         hub_cli(folder, "init")
         if demo:
             hub_cli(folder, "load-demo")
-        _PREPARED[demo] = folder
-    return _PREPARED[demo]
+        _PREPARED[ENGINE, demo] = folder
+    return _PREPARED[ENGINE, demo]
+
+
+def copy_hub(source: Path, target: Path) -> None:
+    """A copy of the hub in ``source``: its folder and, on PostgreSQL, its database."""
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    database = database_of(source, {})
+    if database:
+        record_database(target, new_database(template=database.rsplit("/", 1)[1]))
+
+
+def store_of(data_dir: Path):
+    """A connection to the store of the hub in ``data_dir``, on whichever engine it is."""
+    return hub_store.Hub(data_dir).conn
 
 
 class HubProcess(hub_process.HubProcess):
@@ -57,7 +113,7 @@ class HubProcess(hub_process.HubProcess):
 
     def __init__(self, data_dir: Path, demo: bool = True) -> None:
         # Not the bench's __init__: that runs init and load-demo in two processes.
-        shutil.copytree(prepared_hub(demo), data_dir, dirs_exist_ok=True)
+        copy_hub(prepared_hub(demo), data_dir)
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -96,7 +152,7 @@ class HubProcess(hub_process.HubProcess):
     def code(self, kiosk: str) -> str:
         """A one-time enrolment code, made as ``ontmoet-hub enrol-kiosk`` makes it (whose
         output tests/test_hub_cli.py checks), without a process."""
-        conn = hub_store.connect(self.data_dir / "hub.db")
+        conn = store_of(self.data_dir)
         try:
             return hub_store.new_enrolment_code(conn, kiosk)
         finally:

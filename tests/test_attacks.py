@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from desk_helpers import account
-from hub_helpers import HubProcess, enrolled_kiosk, hub_cli
+from hub_helpers import HubProcess, enrolled_kiosk, hub_cli, store_of
 
 from kiosk.visitor_records import (
     new_record_id,
@@ -27,7 +27,6 @@ from kiosk.visitor_records import (
 from sync import protocol
 from sync.client import SyncClient
 from sync.hub import desk_store, proposals
-from sync.hub import store as hub_store
 
 # -- helpers ------------------------------------------------------------------------------------
 
@@ -50,7 +49,7 @@ def csrf_of(web: requests.Session, url: str) -> str:
 
 
 def conn_of(hub) -> sqlite3.Connection:
-    return hub_store.connect(hub.data_dir / "hub.db")
+    return store_of(hub.data_dir)
 
 
 def audit_actions(hub) -> list[str]:
@@ -568,6 +567,7 @@ def test_the_password_page_counts_wrong_passwords_like_the_login(served):
     assert locked.status_code == 429  # even the right one, for now
 
 
+@pytest.mark.hub_sqlite_only  # a backup and restore of hub.db
 def test_a_restore_keeps_revocations_logouts_and_editors(tmp_path):
     hub = HubProcess(tmp_path / "hub").start()
     try:

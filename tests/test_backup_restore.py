@@ -36,6 +36,9 @@ PROGRAM = "/opt/ontmoet/hub/current/bin/ontmoet-hub"
 SPOOL = "/var/backups/ontmoet-hub"
 KIOSK = "kiosk-hal"
 
+# About the SQLite file itself (hub.db): its hubs keep their store in SQLite.
+pytestmark = pytest.mark.hub_sqlite_only
+
 
 @pytest.fixture(autouse=True)
 def restic_installed():

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 import requests
 from desk_helpers import account, desk_web
-from hub_helpers import HubProcess, enrolled_kiosk
+from hub_helpers import HubProcess, enrolled_kiosk, store_of
 
 from kiosk.presenters import community_view
 from sync.client import SyncClient
@@ -32,7 +32,7 @@ def served(tmp_path_factory):
 
 
 def conn_of(hub) -> sqlite3.Connection:
-    return hub_store.connect(hub.data_dir / "hub.db")
+    return store_of(hub.data_dir)
 
 
 def first_group(conn: sqlite3.Connection) -> str:

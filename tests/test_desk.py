@@ -4,13 +4,13 @@ real hub process, with records that a real kiosk pushed and e-mail to a real SMT
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from datetime import date, timedelta
 
+import pytest
 import requests
 from desk_helpers import account, log_in
-from hub_helpers import HubProcess, enrolled_kiosk
+from hub_helpers import HubProcess, enrolled_kiosk, store_of
 from playwright.sync_api import Page, expect
 
 from kiosk.contact import check_contact, load_public_key, seal
@@ -82,7 +82,7 @@ def test_a_contact_request_from_a_kiosk_to_delivered_email(desk, tmp_path, smtp_
     assert message["To"] == "groep@voorbeeld.nl"
     assert "+31612345678" in message.get_payload() and "+316" not in message["Subject"]
     # The audit log says who did what, without the detail.
-    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     log = " ".join(" ".join(r) for r in conn.execute("SELECT actor, action, target FROM audit_log"))
     assert "sanne" in log and "delivered by email" in log and "+316" not in log
 
@@ -106,7 +106,7 @@ def test_roles_see_only_their_pages(desk, page: Page):
     reply = page.request.post(f"{desk.url}/desk/accounts",
                               form={"username": "me2", "role": "admin", "csrf": csrf})  # fmt: skip
     assert reply.status == 403
-    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     assert conn.execute("SELECT count(*) FROM accounts WHERE username = 'me2'").fetchone() == (0,)
 
 
@@ -135,7 +135,7 @@ def test_a_session_ends_after_an_hour_idle(desk, page: Page):
     # Off the desk first: its live script reloads an open page itself when the session ends,
     # and that reload would race the navigation below (ERR_ABORTED).
     page.goto("about:blank")
-    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     past = (date.today() - timedelta(days=1)).isoformat() + "T00:00:00+00:00"
     with conn:
         conn.execute("UPDATE desk_sessions SET last_used = ?", [past])
@@ -179,7 +179,7 @@ def test_expired_requests_are_erased_with_nobody_logged_in(tmp_path):
         time.sleep(0.1)
     hub.stop()
     assert [i for _e, i in hub.records("contact_request")] == [current]
-    conn = sqlite3.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     assert conn.execute("SELECT id FROM erased_records").fetchall() == [(old,)]
 
 
@@ -384,7 +384,7 @@ def test_a_community_editor_edits_only_their_own_group(desk, tmp_path, page: Pag
     own, other = sorted(desk.communities())[:2]
     password = account(desk, "rob", "community_editor", community=own)
     log_in(page, desk, "rob", password)
-    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     (name,) = conn.execute(
         "SELECT json_extract(data, '$.name') FROM shared_records WHERE id = ?", [own]
     ).fetchone()
@@ -429,9 +429,8 @@ def test_an_smtp_server_that_is_down_delivers_nothing_and_says_so(tmp_path, page
         record_contact_request(kiosk, record, [group], "email", sealed, 90, new_token())
         SyncClient(kiosk).sync_once()
         from sync.hub import desk_store
-        from sync.hub import store as hub_store
 
-        conn = hub_store.connect(hub.data_dir / "hub.db")
+        conn = store_of(hub.data_dir)
         desk_store.set_mailbox(conn, "test", group, "groep@voorbeeld.nl")
         log_in(page, hub, "sanne", password)
         page.goto(f"{hub.url}/desk/contacts/{record}")
@@ -442,6 +441,7 @@ def test_an_smtp_server_that_is_down_delivers_nothing_and_says_so(tmp_path, page
         hub.stop()
 
 
+@pytest.mark.hub_sqlite_only  # reads hub.db's bytes
 def test_the_receptionist_pin_set_at_the_desk_reaches_the_kiosks_hashed(desk, tmp_path, page):
     from kiosk.receptionist import LOCK_SECONDS, MAX_TRIES, PinCheck
 
@@ -465,7 +465,7 @@ def test_the_receptionist_pin_set_at_the_desk_reaches_the_kiosks_hashed(desk, tm
     SyncClient(kiosk).sync_once()
     stored = kiosk.get_state("receptionist_pin_hash")
     assert stored.startswith("$argon2id$") and "471147" not in stored
-    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     assert b"471147" not in (desk.data_dir / "hub.db").read_bytes()
     assert "471147" not in " ".join(r[0] for r in conn.execute("SELECT data FROM changes"))
     now = [0.0]

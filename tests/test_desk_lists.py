@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from desk_helpers import account, log_in
-from hub_helpers import HubProcess, enrolled_kiosk
+from hub_helpers import HubProcess, enrolled_kiosk, store_of
 from playwright.sync_api import Page, expect
 from test_hub_languages import LANGUAGES, english_only, untranslated  # noqa: F401  (a fixture)
 
@@ -47,7 +47,7 @@ class Desk:
 
 
 def conn_of(hub) -> sqlite3.Connection:
-    return hub_store.connect(hub.data_dir / "hub.db")
+    return store_of(hub.data_dir)
 
 
 def record_of(hub) -> dict | None:

@@ -31,6 +31,9 @@ KIOSK = "kiosk-hal"
 FILES = ("hub.db", "hub.db-wal", "hub.db-shm")
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
+# About the SQLite file itself (hub.db): its hubs keep their store in SQLite.
+pytestmark = pytest.mark.hub_sqlite_only
+
 
 def sealed(mark: str) -> bytes:
     """A sealed box's size: a recognisable start, then bytes no other record shares."""

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import requests
 from desk_helpers import account
-from hub_helpers import HubProcess, enrolled_kiosk
+from hub_helpers import HubProcess, enrolled_kiosk, store_of
 from icalendar import Calendar
 
 from kiosk import i18n
@@ -202,7 +202,7 @@ def post(hub, web, data: dict, path: str = "/desk/events", csrf: str | None = No
 @contextmanager
 def hub_conn(hub):
     """The hub's store, opened as the hub opens it (the desk's own functions write with it)."""
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     try:
         yield conn
     finally:

@@ -16,7 +16,7 @@ from email import message_from_bytes, policy
 import pytest
 import requests
 from desk_helpers import account, desk_web, log_in
-from hub_helpers import ROOT, HubProcess, enrolled_kiosk, hub_cli, outbox_size, visit
+from hub_helpers import ROOT, HubProcess, enrolled_kiosk, hub_cli, outbox_size, store_of, visit
 from playwright.sync_api import Page, expect
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -28,6 +28,9 @@ from sync.hub.settings import HubSettingsError, load_settings
 
 ADMIN = "beheer@lindewaard.example"
 TOKEN = "metrics-token-for-the-tests-0123456789"
+
+# A region's hub (issue 18): every test here on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.hub_engines
 
 
 def _mail_env(sink) -> dict[str, str]:
@@ -90,6 +93,7 @@ def mails(sink, count: int) -> list:
     return list(sink.received)
 
 
+@pytest.mark.hub_sqlite_only  # backs up hub.db
 def test_metrics_after_real_syncs(tmp_path):
     hub = HubProcess(tmp_path / "hub").start()
     try:
@@ -296,7 +300,7 @@ def test_a_waiting_outbox_gives_one_mail_and_one_when_sent(tmp_path, smtp_sink):
         pull_only(store)
         settings = _settings(smtp_sink, ONTMOET_ALERT_OUTBOX_MINUTES="60",
                              ONTMOET_ALERT_OFFLINE_MINUTES="600")  # fmt: skip
-        conn = hub_store.connect(hub.data_dir / "hub.db")
+        conn = store_of(hub.data_dir)
         now = datetime.now(UTC)
         assert alerts.check(conn, settings, hub.url, now + timedelta(minutes=30)) == 0
         assert alerts.check(conn, settings, hub.url, now + timedelta(minutes=61)) == 1
@@ -319,7 +323,7 @@ def test_a_waiting_outbox_gives_one_mail_and_one_when_sent(tmp_path, smtp_sink):
 def enrolled_in_store(tmp_path, *kiosks: str):
     """A hub's store (no process: the check is called directly) with kiosks enrolled as a
     kiosk's enrolment does it."""
-    conn = hub_store.connect(HubProcess(tmp_path / "hub").data_dir / "hub.db")
+    conn = store_of(HubProcess(tmp_path / "hub").data_dir)
     for name in kiosks:
         code = hub_store.new_enrolment_code(conn, name)
         assert hub_store.redeem_enrolment_code(conn, code, str(uuid.uuid4()))
@@ -440,7 +444,7 @@ def test_checks_at_the_same_moment_mail_once(tmp_path, smtp_sink):
     start, sent = threading.Barrier(4), []
 
     def checker() -> None:
-        own = hub_store.connect(tmp_path / "hub" / "hub.db")
+        own = store_of(tmp_path / "hub")
         start.wait()
         sent.append(alerts.check(own, settings, "", later))
         own.close()

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from datetime import UTC, date, datetime, timedelta
 
 import requests
 from babel.dates import format_date
 from gui_helpers import screen, start
-from hub_helpers import HubProcess, enrolled_kiosk, prepared_hub
+from hub_helpers import HubProcess, copy_hub, enrolled_kiosk, prepared_hub, store_of
 from test_signup import csrf, desk_session
 
 from kiosk import navigation as nav
@@ -26,8 +25,8 @@ SENDER = "receptie@lindewaard.example"
 
 
 def hub_store_at(folder):
-    shutil.copytree(prepared_hub(True), folder)
-    conn = hub_store.connect(folder / "hub.db")
+    copy_hub(prepared_hub(True), folder)
+    conn = store_of(folder)
     hub_store.create_schema(conn)  # this code's migrations, as a serving hub applies them
     return conn
 
@@ -46,7 +45,8 @@ def confirmed_on(conn, group: dict, day: date, mailbox: str | None = "groep@voor
         hub_store.put_shared(conn, "community", {**record, "last_confirmed": day.isoformat()})
         if mailbox:
             conn.execute(
-                "INSERT OR REPLACE INTO community_mailboxes (community_id, email) VALUES (?, ?)",
+                "INSERT INTO community_mailboxes (community_id, email) VALUES (?, ?)"
+                " ON CONFLICT (community_id) DO UPDATE SET email = excluded.email",
                 [group["id"], mailbox],
             )
 
@@ -103,7 +103,7 @@ def test_no_reminder_for_a_group_that_confirmed_lately_or_has_no_mailbox(tmp_pat
 
 def test_the_hub_job_mails_the_reminder_and_the_confirm_link_reaches_a_kiosk(tmp_path, smtp_sink):
     hub = HubProcess(tmp_path / "hub")
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     hub_store.create_schema(conn)
     group = a_group(conn)
     long_ago = date.today() - timedelta(days=200)
@@ -140,7 +140,7 @@ def test_the_hub_job_mails_the_reminder_and_the_confirm_link_reaches_a_kiosk(tmp
 
 
 def test_a_confirm_link_that_is_unknown_expired_or_huge_confirms_nothing(hub):
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     group = a_group(conn)
     confirmed_on(conn, group, date(2025, 1, 1))
     token = freshness.new_confirm_link(conn, group["id"], datetime.now(UTC) - timedelta(days=61))
@@ -173,7 +173,7 @@ def test_a_group_at_13_months_shows_not_confirmed_since_on_the_kiosk(make_kiosk,
 
 
 def test_the_desk_lists_the_groups_silent_for_a_year(desk):
-    conn = hub_store.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     group = a_group(conn)
     confirmed_on(conn, group, date.today() - timedelta(days=395))
     web = desk_session(desk, "sanne", "receptionist")
@@ -184,7 +184,7 @@ def test_the_desk_lists_the_groups_silent_for_a_year(desk):
 
 
 def hub_record(hub, group: dict) -> dict:
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     try:
         return hub_store.shared_record(conn, "community", group["id"])
     finally:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 import requests
 from desk_helpers import desk_web
-from hub_helpers import HubProcess, enrolled_kiosk, kiosk_communities
+from hub_helpers import HubProcess, enrolled_kiosk, kiosk_communities, store_of
 
 from kiosk import counts
 from kiosk.contact import check_contact, load_public_key, seal
@@ -109,7 +109,7 @@ def town(tmp_path_factory):
     assert store.conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
 
     # At the desk: A and C introduced 10 times; 5 led to something, 1 not yet, 4 open.
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     made = [desk_store.make_introduction(conn, "test", "community_community", a, c, "", 4)
             for _ in range(10)]  # fmt: skip
     for rid, outcome in zip(made, ["led_to_something"] * 5 + ["not_yet"], strict=False):
@@ -264,7 +264,7 @@ def test_the_desk_pages_through_many_groups(tmp_path):
         taxonomy, _demo, _events = demo_records()
         groups = [{**r, "provenance": {}, "last_confirmed": None, "revision": 1}
                   for r in records(230, seed=3)]  # fmt: skip
-        conn = hub_store.connect(hub.data_dir / "hub.db")
+        conn = store_of(hub.data_dir)
         hub_store.load_records(conn, taxonomy, groups, [])
         conn.close()
         store = enrolled_kiosk(hub, tmp_path / "kiosk", KIOSK)
@@ -340,7 +340,7 @@ def test_the_sync_worker_sends_yesterdays_counts_in_its_round(town, tmp_path):
     assert worker.failures == 0
     assert store.conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
     assert counts.today_counts(store) == {town["d"]: 1}  # today's stays until it is over
-    conn = hub_store.connect(town["hub"].data_dir / "hub.db")
+    conn = store_of(town["hub"].data_dir)
     (fields,) = conn.execute(
         "SELECT fields FROM visitor_records WHERE entity = 'kiosk_counts' AND kiosk = ?",
         ["kiosk-worker"],

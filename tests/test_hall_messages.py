@@ -15,14 +15,13 @@ from pathlib import Path
 import pytest
 import requests
 from desk_helpers import desk_web
-from hub_helpers import enrolled_kiosk
+from hub_helpers import enrolled_kiosk, store_of
 
 from kiosk import hall_messages as kiosk_messages
 from kiosk.store import open_store
 from sync import protocol
 from sync.client import SyncClient
 from sync.hub import hall_messages
-from sync.hub import store as hub_store
 from sync.hub.events import FormProblem
 
 TUESDAY = date(2026, 12, 8)  # a Tuesday
@@ -146,7 +145,7 @@ def _post(hub, web, data: dict, csrf: str | None = None) -> requests.Response:
 
 
 def _messages(hub) -> list[dict]:
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     try:
         return hall_messages.all_messages(conn)
     finally:
@@ -242,7 +241,7 @@ ROLES_REFUSED = ("community_editor",)
 @pytest.mark.parametrize("role", ROLES_REFUSED)
 def test_the_hall_page_is_for_the_reception_only(module_hub, role):
     hub = module_hub
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     try:
         (group,) = conn.execute(
             "SELECT id FROM shared_records WHERE entity = 'community' AND data IS NOT NULL LIMIT 1"

@@ -22,6 +22,7 @@ from hsds_helpers import (
     plant,
     problems,
 )
+from hub_helpers import copy_hub, store_of
 
 from sync.hub import store as hub_store
 from sync.hub.hsds import model, spreadsheet
@@ -352,14 +353,13 @@ def test_a_groups_photo_is_its_organizations_logo_at_the_hubs_address(module_hub
 
 
 def test_the_catalogue_is_built_once_and_a_change_rebuilds_only_that_group(tmp_path):
-    import shutil
 
     from hub_helpers import prepared_hub
 
     from sync.hub.hsds.catalogue import Catalogue
 
-    shutil.copytree(prepared_hub(True), tmp_path / "hub")
-    conn = hub_store.connect(tmp_path / "hub" / "hub.db")
+    copy_hub(prepared_hub(True), tmp_path / "hub")
+    conn = store_of(tmp_path / "hub")
     try:
         catalogue = Catalogue()
         first = catalogue.current(conn, "https://ontmoet.example")

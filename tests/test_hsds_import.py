@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from hub_helpers import HubProcess, prepared_hub
+from hub_helpers import HubProcess, copy_hub, prepared_hub, store_of
 
 from sync.hub import proposals
 from sync.hub import store as hub_store
@@ -32,12 +32,12 @@ DATA = Path(__file__).resolve().parent / "data" / "hsds"
 def hub_dir(root: Path, demo: bool = False, name: str = "") -> Path:
     """A hub folder as 'ontmoet-hub init' (and 'load-demo') leave it."""
     target = root / (name or ("demo-hub" if demo else "empty-hub"))
-    shutil.copytree(prepared_hub(demo), target)
+    copy_hub(prepared_hub(demo), target)
     return target
 
 
 def connect(data_dir: Path) -> sqlite3.Connection:
-    return hub_store.connect(data_dir / "hub.db")
+    return store_of(data_dir)
 
 
 def communities(data_dir: Path) -> dict[str, dict]:

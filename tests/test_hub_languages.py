@@ -14,7 +14,7 @@ import pytest
 import requests
 from babel.messages.pofile import read_po
 from desk_helpers import account
-from hub_helpers import hub_cli
+from hub_helpers import hub_cli, store_of
 from test_i18n import source_messages
 
 from kiosk.contact import check_contact, load_public_key, seal
@@ -71,7 +71,7 @@ def world(hub, kiosk):
     for _i in range(6):
         record_interest(kiosk, new_record_id(), ["natuur"], [], None, "uk", "kiosk-languages")
     SyncClient(kiosk).sync_once()
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     try:
         contact_id = next(c["id"] for c in desk_store.contact_requests(conn)
                           if len(c["communities"]) == 2)  # fmt: skip

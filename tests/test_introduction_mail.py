@@ -16,7 +16,7 @@ import pytest
 import requests
 import time_machine
 from desk_helpers import account, desk_web, log_in
-from hub_helpers import enrolled_kiosk
+from hub_helpers import enrolled_kiosk, store_of
 from playwright.sync_api import Page, expect
 
 from kiosk.contact import check_contact, load_public_key, seal
@@ -48,7 +48,7 @@ def make(web, desk, **form) -> requests.Response:
 
 
 def db(desk) -> sqlite3.Connection:
-    return hub_store.connect(desk.data_dir / "hub.db")
+    return store_of(desk.data_dir)
 
 
 def post_of(desk, smtp_sink) -> introductions.Post:

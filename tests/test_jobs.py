@@ -9,7 +9,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from hub_helpers import HubProcess
+from hub_helpers import HubProcess, store_of
 from test_freshness import SENDER, a_group, confirmed_on, mails_to
 
 from sync.hub import jobs, tables
@@ -72,7 +72,7 @@ def test_on_postgresql_the_same_statements_give_one_claim_per_period(postgresql_
 
 def test_two_hub_processes_on_one_store_mail_a_reminder_once(tmp_path, smtp_sink):
     first = HubProcess(tmp_path / "hub")
-    conn = hub_store.connect(first.data_dir / "hub.db")
+    conn = store_of(first.data_dir)
     hub_store.create_schema(conn)
     confirmed_on(conn, a_group(conn), date.today() - timedelta(days=200))  # a reminder is due
     conn.close()
@@ -83,7 +83,7 @@ def test_two_hub_processes_on_one_store_mail_a_reminder_once(tmp_path, smtp_sink
     second.start(env=env)
     try:
         # Both run their job loop at start; wait until both have claimed or found it claimed.
-        check = hub_store.connect(first.data_dir / "hub.db")
+        check = store_of(first.data_dir)
         deadline = time.monotonic() + 30
         while not mails_to(smtp_sink, "groep@voorbeeld.nl") and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -7,7 +7,6 @@ refreshes itself and works."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from datetime import UTC, datetime
 import requests
 from desk_helpers import account, desk_web, log_in
 from gui_helpers import find, screen, start
-from hub_helpers import enrolled_kiosk
+from hub_helpers import enrolled_kiosk, store_of
 from playwright.sync_api import Page, expect
 
 from kiosk import navigation as nav
@@ -129,7 +128,7 @@ def test_two_receptionists_one_request_one_goes_the_other_hears_who(desk, tmp_pa
     (winner,) = [n for n, r in replies.items() if r.status_code == 303]
     (loser,) = [n for n, r in replies.items() if r.status_code == 409]
     assert f"{winner} is al onderweg." in replies[loser].text
-    conn = sqlite3.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     state = conn.execute("SELECT state, handled_by FROM request_states WHERE id = ?",
                          [request_id]).fetchall()  # fmt: skip
     assert state == [("taken", winner)]
@@ -291,7 +290,7 @@ def test_the_stream_tells_what_changed_in_the_database(desk, tmp_path):
         sanne.post(f"{desk.url}/desk/queue/{request_id}", timeout=10,
                    data={"csrf": csrf_of(sanne, desk.url), "action": "taken"})  # fmt: skip
         assert next(seen) == ("queue", '{"waiting":0,"taken":1,"due":0}')
-        conn = sqlite3.connect(desk.data_dir / "hub.db")
+        conn = store_of(desk.data_dir)
         today = datetime.now(UTC).date().isoformat()
         with conn:
             conn.execute(
@@ -317,13 +316,12 @@ def test_the_stream_ends_at_logout(desk):
 
 def test_the_stream_ends_when_an_admin_disables_the_account(desk):
     from sync.hub import desk_store
-    from sync.hub import store as hub_store
 
     sanne = desk_web(desk, "sanne")
     with sanne.get(f"{desk.url}/desk/queue/events", timeout=BOUND, stream=True) as reply:
         seen = events_of(reply)
         assert next(seen)[0] == "queue"
-        conn = hub_store.connect(desk.data_dir / "hub.db")
+        conn = store_of(desk.data_dir)
         desk_store.set_disabled(conn, "anna", "sanne", True)
         conn.close()
         assert next(seen) == ("end", "{}")

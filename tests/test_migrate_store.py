@@ -4,6 +4,9 @@ itself; and every way it is refused, leaving nothing behind."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 import sqlalchemy as sa
 from hub_helpers import HubProcess, enrolled_kiosk, hub_cli, visit
@@ -12,6 +15,9 @@ from sync.client import SyncClient
 from sync.hub import move_store, tables
 from sync.hub.change_log import record_change
 from sync.hub.schema import MIGRATION_SET
+
+# About the SQLite file itself (hub.db): its hubs keep their store in SQLite.
+pytestmark = pytest.mark.hub_sqlite_only
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +36,14 @@ def used_hub(tmp_path_factory):
     return hub.data_dir
 
 
+@pytest.fixture
+def moving_hub(used_hub, tmp_path):
+    """A copy of the used hub for one test: a move turns its folder over to PostgreSQL."""
+    copy = tmp_path / "moving-hub"
+    shutil.copytree(used_hub, copy)
+    return copy
+
+
 def rows(engine: sa.Engine) -> dict[str, list[tuple]]:
     with engine.connect() as conn:
         return {
@@ -38,9 +52,16 @@ def rows(engine: sa.Engine) -> dict[str, list[tuple]]:
         }
 
 
-def test_a_used_hub_moves_whole_and_its_sequences_go_on(used_hub, empty_postgresql):
-    moved = hub_cli(used_hub, "migrate-store", "--to", empty_postgresql)
+def test_a_used_hub_moves_whole_and_its_sequences_go_on(used_hub, moving_hub, empty_postgresql):
+    moved = hub_cli(moving_hub, "migrate-store", "--to", empty_postgresql)
     assert "every table's count and checksum are equal" in moved.stdout
+    # The folder now serves from PostgreSQL; the old file is set aside, to be deleted.
+    assert not (moving_hub / "hub.db").exists()
+    assert (moving_hub / "hub.db.moved-to-postgresql").exists()
+    assert "delete it once the hub serves from PostgreSQL" in moved.stdout
+    listed = hub_cli(moving_hub, "kiosks").stdout.splitlines()
+    listed = [json.loads(line)["name"] for line in listed]
+    assert sorted(listed) == ["kiosk-bieb", "kiosk-hal"]
     sqlite = sa.create_engine(f"sqlite:///{used_hub / 'hub.db'}")
     postgresql = sa.create_engine(empty_postgresql)
     before, after = rows(sqlite), rows(postgresql)
@@ -63,12 +84,17 @@ def test_a_used_hub_moves_whole_and_its_sequences_go_on(used_hub, empty_postgres
     postgresql.dispose()
 
 
-def test_a_database_that_holds_a_hub_is_refused_and_left_as_it_was(used_hub, empty_postgresql):
-    hub_cli(used_hub, "migrate-store", "--to", empty_postgresql)
+def test_a_database_that_holds_a_hub_is_refused_and_left_as_it_was(
+    used_hub, moving_hub, empty_postgresql
+):
+    hub_cli(moving_hub, "migrate-store", "--to", empty_postgresql)
     engine = sa.create_engine(empty_postgresql)
     first = rows(engine)
-    again = hub_cli(used_hub, "migrate-store", "--to", empty_postgresql, check=False)
-    assert again.returncode == 2 and "holds a hub already" in again.stderr
+    again = hub_cli(moving_hub, "migrate-store", "--to", empty_postgresql, check=False)
+    assert again.returncode == 2 and "is in PostgreSQL already" in again.stderr
+    another = hub_cli(used_hub, "migrate-store", "--to", empty_postgresql, check=False)
+    assert another.returncode == 2 and "holds a hub already" in another.stderr
+    assert (used_hub / "hub.db").exists()  # a refused move leaves the folder as it was
     assert rows(engine) == first
     engine.dispose()
 

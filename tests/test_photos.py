@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 from desk_helpers import account, log_in
+from hub_helpers import copy_hub, store_of
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -162,7 +163,7 @@ def test_a_transparent_png_lies_on_white_and_its_hash_names_it(tmp_path):
 
 
 def _conn(hub):
-    return hub_store.connect(hub.data_dir / "hub.db")
+    return store_of(hub.data_dir)
 
 
 def communities_without_photo(hub) -> list[str]:
@@ -677,13 +678,13 @@ def test_the_reception_sends_a_photo_from_the_desk_and_the_group_says_yes(
     ).to_be_visible()
 
 
+@pytest.mark.hub_sqlite_only  # a backup and restore of hub.db
 def test_backups_keep_the_photos_and_a_restore_on_a_fresh_machine_brings_them_back(tmp_path):
-    import shutil
 
     from hub_helpers import hub_cli, prepared_hub
 
     hub = tmp_path / "hub"
-    shutil.copytree(prepared_hub(True), hub)
+    copy_hub(prepared_hub(True), hub)
     hub_cli(hub, "backup", "--dir", str(tmp_path / "backups"))
     kept = {p.name for p in (tmp_path / "backups" / "photos").iterdir()}
     assert kept == {p.name for p in (hub / "photos").iterdir()} and len(kept) >= 64 // 3

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import sqlite3
 import uuid
 from urllib.parse import urlencode, urlsplit
 
@@ -16,7 +15,7 @@ import pytest
 import requests
 from desk_helpers import account, log_in
 from gui_helpers import screen, start, step, type_on
-from hub_helpers import enrolled_kiosk
+from hub_helpers import enrolled_kiosk, store_of
 from playwright.sync_api import Page, expect
 
 from kiosk import navigation as nav
@@ -67,7 +66,7 @@ def post_from(hub, address: str, fields: dict, path: str = "/join") -> tuple[int
 
 
 def signups(hub) -> list[tuple]:
-    conn = sqlite3.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     try:
         return conn.execute("SELECT name, email, language FROM signups").fetchall()
     finally:
@@ -178,13 +177,13 @@ def test_an_approved_group_has_its_words_and_the_mailbox_stays_at_the_hub(desk, 
     status, _page = post_from(desk, "127.0.0.3", {**form_of(desk), "story": "Al tien jaar."})
     assert status == 200
     web = desk_session(desk, "sanne", "receptionist")
-    (ref,) = [s["ref"] for s in signup.pending(hub_store.connect(desk.data_dir / "hub.db"))]
+    (ref,) = [s["ref"] for s in signup.pending(store_of(desk.data_dir))]
     token = csrf(web, f"{desk.url}/desk/signups")
     reply = web.post(
         f"{desk.url}/desk/signups", data={"csrf": token, "ref": ref, "action": "approve"}
     )
     assert reply.status_code == 200
-    conn = hub_store.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     ((rid, data),) = conn.execute(
         "SELECT id, data FROM shared_records WHERE json_extract(data, '$.name') = ?",
         ["Breiclub De Steek"],
@@ -247,7 +246,7 @@ def test_many_addresses_together_meet_the_global_limit(hub):
 
 
 def test_no_more_than_the_cap_of_signups_wait(hub):
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     with hub_store.write(conn):
         for n in range(signup.MAX_PENDING):
             conn.execute(
@@ -312,9 +311,10 @@ def test_the_whole_form_of_5000_character_fields_is_refused(module_hub):
 # -- the desk -----------------------------------------------------------------------------------
 
 
+@pytest.mark.hub_sqlite_only  # reads hub.db's bytes
 def test_declining_erases_the_signup_and_keeps_only_what_the_audit_needs(desk, smtp_sink):
     post_from(desk, "127.0.0.6", form_of(desk))
-    conn = hub_store.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     (ref,) = [s["ref"] for s in signup.pending(conn)]
     web = desk_session(desk, "sanne", "receptionist")
     token = csrf(web, f"{desk.url}/desk/signups")
@@ -339,13 +339,13 @@ def test_declining_erases_the_signup_and_keeps_only_what_the_audit_needs(desk, s
 
 def test_the_signups_page_needs_the_role_and_the_csrf_token(desk):
     post_from(desk, "127.0.0.7", form_of(desk))
-    (ref,) = [s["ref"] for s in signup.pending(hub_store.connect(desk.data_dir / "hub.db"))]
+    (ref,) = [s["ref"] for s in signup.pending(store_of(desk.data_dir))]
     url = f"{desk.url}/desk/signups"
     assert requests.get(url, allow_redirects=False).headers["location"] == "/desk/login"
     reply = requests.post(url, data={"ref": ref, "action": "approve"}, allow_redirects=False)
     assert reply.status_code == 303
     group = (
-        hub_store.connect(desk.data_dir / "hub.db")
+        store_of(desk.data_dir)
         .execute("SELECT id FROM shared_records WHERE entity = 'community' LIMIT 1")
         .fetchone()[0]
     )
@@ -427,7 +427,7 @@ def test_a_tip_from_the_kiosk_reaches_the_desk_and_carries_no_personal_data(
     enrol(demo_store, desk.url, desk.code("kiosk-hal"))
     SyncClient(demo_store).sync_once()
     assert len(desk.records("group_tip")) == 1
-    conn = hub_store.connect(desk.data_dir / "hub.db")
+    conn = store_of(desk.data_dir)
     (fields,) = conn.execute(
         "SELECT fields FROM visitor_records WHERE entity = 'group_tip'"
     ).fetchone()

@@ -24,6 +24,7 @@ from hub_helpers import (
     hub_cli,
     kiosk_communities,
     outbox_size,
+    store_of,
     visit,
 )
 
@@ -39,7 +40,7 @@ def add_communities(hub: HubProcess, n: int, seed: int = 7) -> list[str]:
 
     batch = [{**r, "provenance": {}, "last_confirmed": None, "revision": 1}
              for r in records(n, seed)]  # fmt: skip
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     hub_store.load_records(conn, None, batch, [])
     conn.close()
     return [r["id"] for r in batch]
@@ -47,7 +48,7 @@ def add_communities(hub: HubProcess, n: int, seed: int = 7) -> list[str]:
 
 def touch_communities(hub: HubProcess, ids: list[str], word: str) -> None:
     """An edit at the hub of each of these communities (new revisions to pull)."""
-    conn = hub_store.connect(hub.data_dir / "hub.db")
+    conn = store_of(hub.data_dir)
     with hub_store.write(conn):
         for cid in ids:
             data = hub_store.shared_record(conn, "community", cid)
@@ -206,6 +207,7 @@ def test_hub_unreachable_for_days_then_the_outbox_drains(hub, tmp_path):
     assert_converged(hub, kiosk, created, "kiosk-k")
 
 
+@pytest.mark.hub_sqlite_only  # a backup and restore of hub.db
 def test_hub_restored_from_an_older_backup(hub, tmp_path):
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     other = enrolled_kiosk(hub, tmp_path / "o", "kiosk-o")
@@ -236,6 +238,7 @@ def test_hub_restored_from_an_older_backup(hub, tmp_path):
     assert kiosk_communities(other) == hub.communities()
 
 
+@pytest.mark.hub_sqlite_only  # a backup and restore of hub.db
 def test_a_restore_keeps_erasures_and_revocations_made_after_the_backup(hub, tmp_path):
     from kiosk.contact import check_contact, load_public_key, seal
     from kiosk.visitor_records import new_record_id, new_token, record_contact_request
@@ -265,6 +268,7 @@ def test_a_restore_keeps_erasures_and_revocations_made_after_the_backup(hub, tmp
     assert refused.value.state == "revoked"
 
 
+@pytest.mark.hub_sqlite_only  # a backup and restore of hub.db
 def test_a_hole_in_the_archive_is_reported_not_looped_on(hub, tmp_path):
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     ids = sorted(hub.communities())
@@ -545,9 +549,8 @@ def test_disk_full_at_the_kiosk_keeps_its_cursor_and_says_so(hub, tmp_path, smal
 
 
 def _hub_conn(hub):
-    from sync.hub import store as hub_store
 
-    return hub_store.connect(hub.data_dir / "hub.db")
+    return store_of(hub.data_dir)
 
 
 def test_one_listing_edited_at_the_hub_and_by_its_group_at_once(hub, tmp_path):

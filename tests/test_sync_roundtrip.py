@@ -18,6 +18,9 @@ from kiosk.contact import unseal
 from sync.client import SyncClient, SyncError, status
 from sync.hub import keys
 
+# A region's hub (issue 18): every test here on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.hub_engines
+
 
 def test_round_trip_between_two_kiosks_and_the_hub(hub, tmp_path):
     a = enrolled_kiosk(hub, tmp_path / "a", "kiosk-a")

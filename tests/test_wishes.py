@@ -14,7 +14,7 @@ from email.parser import BytesParser
 import pytest
 import requests
 from desk_helpers import desk_web
-from hub_helpers import HubProcess, enrolled_kiosk
+from hub_helpers import HubProcess, enrolled_kiosk, store_of
 
 from kiosk.contact import check_contact, load_public_key, seal
 from kiosk.store import Store
@@ -56,7 +56,7 @@ def web(hub):
 
 
 def conn_of(hub) -> sqlite3.Connection:
-    return hub_store.connect(hub.data_dir / "hub.db")
+    return store_of(hub.data_dir)
 
 
 def wish(store: Store, words: str = "", theme: str | None = None, language: str = "nl",

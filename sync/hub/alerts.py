@@ -224,8 +224,8 @@ def _give_back(conn: sqlite3.Connection, began: bool, row: tuple) -> None:
             )
         else:  # unless a new alert of that kind began meanwhile, which then goes on
             conn.execute(
-                "INSERT OR IGNORE INTO kiosk_alerts (kiosk, kind, raised_at, mailed_at,"
-                " cleared_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO kiosk_alerts (kiosk, kind, raised_at, mailed_at,"
+                " cleared_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 row,
             )
 

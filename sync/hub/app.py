@@ -30,6 +30,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from sync import protocol
 from sync.hub import alerts, desk_store, freshness, jobs, keys, ledger, metrics, photos, render
 from sync.hub import store as hub_store
+from sync.hub.engine import STORE_ERRORS
 from sync.hub.introductions import run_safely as send_introduction_mail
 from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
@@ -199,8 +200,9 @@ def _json_response(payload: bytes | dict, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def _store_failure(exc: sqlite3.Error) -> HTTPException:
+def _store_failure(exc: Exception) -> HTTPException:
     """A store that cannot write: nothing was committed, so nothing was acknowledged."""
+    logging.getLogger("ontmoet.hub").warning("the store refused: %s: %s", type(exc).__name__, exc)
     if "full" in str(exc):
         return HTTPException(507, "The hub's disk is full: nothing was stored. Try again later.")
     return HTTPException(503, "The hub's store is busy or unavailable: try again later.")
@@ -405,7 +407,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
             finally:
                 conn.execute("COMMIT")
             state.note_seen(kiosk, "last_pull", facts)
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             raise _store_failure(exc) from None
         parts = [
             f'{{"seq":{c["seq"]},"entity":"{c["entity"]}","id":{json.dumps(c["id"])},'
@@ -461,7 +463,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
 def _claimed(state: HubApp, job: str, seconds: float) -> bool:
     try:
         return jobs.claim(state.hub.conn, job, timedelta(seconds=seconds))
-    except sqlite3.Error:  # a busy or full store: the next round tries again
+    except STORE_ERRORS:  # a busy or full store: the next round tries again
         logging.getLogger("ontmoet.hub").exception("job %s not claimed; tries again", job)
         return False
 
@@ -479,7 +481,7 @@ def _purging(state: HubApp):
                 if _claimed(state, "purge", PURGE_EVERY):  # one process per period (jobs.py)
                     try:
                         desk_store.purge_expired(state.hub.conn)
-                    except sqlite3.Error:
+                    except STORE_ERRORS:
                         logging.getLogger("ontmoet.hub").exception("purge failed; tries again")
                     try:  # groups reminded to check their record (sync.hub.freshness)
                         freshness.send_reminders(state.hub.conn, state.mail, state.public_url)
@@ -525,7 +527,7 @@ def _push(state: HubApp, kiosk: str, ops: list[dict], facts: dict) -> Response:
                 [f"{hub_store.now_iso()} refused: {mismatch}", kiosk],
             )
         return _json_response({"detail": f"Refused: {mismatch}.", "epoch": state.epoch()}, 409)
-    except sqlite3.Error as exc:
+    except STORE_ERRORS as exc:
         raise _store_failure(exc) from None
     if outcome.quarantined:
         _alert_quarantine(state, kiosk, outcome.quarantined)
@@ -552,7 +554,7 @@ def _alert_quarantine(state: HubApp, kiosk: str, quarantined: list[tuple[int, st
                 "UPDATE kiosks SET last_alert = ? WHERE name = ?",
                 [f"{hub_store.now_iso()} quarantined {len(quarantined)}: {first}"[:300], kiosk],
             )
-    except sqlite3.Error:
+    except STORE_ERRORS:
         logging.getLogger("ontmoet.hub").exception("could not note quarantined records")
 
 

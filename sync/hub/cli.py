@@ -21,6 +21,14 @@ from pathlib import Path
 from sync import protocol
 from sync.hub import keys
 from sync.hub import store as hub_store
+from sync.hub.engine import (
+    STORE_ERRORS,
+    DatabaseSettingError,
+    PostgresConnection,
+    database_of,
+    libpq_url,
+    record_database,
+)
 from sync.hub.schema import NewerStoreError
 from sync.hub.settings import HubSettings, HubSettingsError, describe, load_settings
 
@@ -94,6 +102,15 @@ def _parser() -> argparse.ArgumentParser:
         " machine) the keys beside the backup come along",
     )  # fmt: skip
     restore.add_argument("file", type=Path)
+    restored = sub.add_parser(
+        "restored", parents=[common],
+        help="a hub on PostgreSQL after its database was restored (pg_restore, a base backup):"
+        " a new epoch, and what must not go back in time carried over from --replaced",
+    )  # fmt: skip
+    restored.add_argument(
+        "--replaced", metavar="URL",
+        help="the database the hub used until the restore (renamed, say), to carry over from",
+    )  # fmt: skip
     edit = sub.add_parser("edit-community", parents=[common], help="change fields of a community")
     edit.add_argument("id")
     edit.add_argument("changes", nargs="+", metavar="FIELD=JSON")
@@ -145,16 +162,33 @@ def _open(args: argparse.Namespace) -> sqlite3.Connection:
     return hub_store.Hub(_data_dir(args)).conn
 
 
+def _sqlite_only(args: argparse.Namespace, what: str) -> None:
+    """Restore copies hub.db; a hub on PostgreSQL is restored by PostgreSQL's own tools, then
+    'ontmoet-hub restored' applies the epoch rule (docs/postgresql.md)."""
+    if database_of(_data_dir(args)):
+        raise HubCliError(
+            f"this hub's store is in PostgreSQL: {what} it with pg_restore (or from a base "
+            "backup), then run 'ontmoet-hub restored' (docs/postgresql.md)"
+        )
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fresh = not (data_dir / hub_store.DB_NAME).exists()
+    database = database_of(data_dir)
     os.chmod(data_dir, 0o700)
     public = keys.create_keypair(data_dir)
-    db_path = data_dir / hub_store.DB_NAME
-    db_path.touch(mode=0o600)  # sealed contact details live in here: the hub's user only
-    conn = hub_store.connect(db_path)
-    hub_store.create_schema(conn)
+    if database:  # a region's hub: its store in PostgreSQL, its keys in this folder
+        conn = PostgresConnection(database)
+        fresh = conn.execute("SELECT to_regclass('meta') IS NULL").fetchone()[0]
+        hub_store.create_schema(conn)
+        record_database(data_dir, database)
+    else:
+        db_path = data_dir / hub_store.DB_NAME
+        fresh = not db_path.exists()
+        db_path.touch(mode=0o600)  # sealed contact details live in here: the hub's user only
+        conn = hub_store.connect(db_path)
+        hub_store.create_schema(conn)
     with hub_store.write(conn):
         if args.public_url:
             protocol.public_address("--public-url", args.public_url)
@@ -172,7 +206,8 @@ def cmd_init(args: argparse.Namespace) -> int:
             )  # fmt: skip
         if password[1]:
             print(f"Admin account '{args.admin}', password (shown once): {password[0]}")
-    print(f"Hub {'created' if fresh else 'already set up'} in {data_dir}")
+    where = f"{data_dir}, its store in PostgreSQL" if database else str(data_dir)
+    print(f"Hub {'created' if fresh else 'already set up'} in {where}")
     print(f"Public key (kiosks receive it when they enrol): {public}")
     return 0
 
@@ -314,6 +349,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise HubCliError("say where the backup goes: FILE, or --dir DIR")
     if args.keep_days < 1:
         raise HubCliError("--keep-days must be 1 or more")
+    database = database_of(_data_dir(args))
     conn = _open(args)
     now = datetime.now(UTC)
     if args.dir is not None:
@@ -327,18 +363,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise HubCliError(f"{target} exists already; choose a new file")
     if args.with_keys:
         _check_keys_beside(_data_dir(args), target.parent)
-    # The copy takes every page as it is, free ones too: secure_delete zeroed erased rows in
-    # them. The live WAL may still hold the frames that wrote those rows (an erasure's own
-    # checkpoint held up by a reader): empty it now too, every night at least.
-    hub_store.checkpoint_after_erasure(conn)
     # Written beside the target and renamed over it: a backup program never reads half a copy.
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     # Created for the hub's user only from the first byte: it holds sealed contact details.
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    copy = sqlite3.connect(partial)
-    conn.backup(copy)  # a consistent copy while the hub keeps serving
-    copy.close()
+    if database:  # PostgreSQL's own consistent copy: pg_restore reads it back
+        _pg_dump(database, partial)
+    else:
+        # The copy takes every page as it is, free ones too: secure_delete zeroed erased rows
+        # in them. The live WAL may still hold the frames that wrote those rows (an erasure's
+        # own checkpoint held up by a reader): empty it now too, every night at least.
+        hub_store.checkpoint_after_erasure(conn)
+        copy = sqlite3.connect(partial)
+        conn.backup(copy)  # a consistent copy while the hub keeps serving
+        copy.close()
     os.replace(partial, target)
     from sync.hub.metrics import note_backup  # its age is in /metrics
 
@@ -354,6 +393,23 @@ def cmd_backup(args: argparse.Namespace) -> int:
             old.unlink()
             print(f"Removed {old}, older than {args.keep_days} days")
     return 0
+
+
+def _pg_dump(database: str, target: Path) -> None:
+    """The hub's PostgreSQL database into ``target`` with pg_dump (custom format, one
+    snapshot while the hub serves); 'pg_restore' and 'ontmoet-hub restored' bring it back."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("pg_dump")
+    if program is None:
+        target.unlink(missing_ok=True)
+        raise HubCliError("pg_dump is not installed: apt-get install postgresql-client")
+    done = subprocess.run([program, "--format=custom", "--file", str(target), libpq_url(database)],
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        target.unlink(missing_ok=True)
+        raise HubCliError(f"pg_dump failed: {done.stderr.strip()[:500]}")
 
 
 #: Backups in a --dir are kept as long as the longest consent a visitor can give (a year:
@@ -423,6 +479,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     that ``init`` just made, with other keys and nothing in it) the backup comes back whole:
     its kiosks, accounts and keys, so the kiosks carry on without enrolling again."""
     data_dir = _data_dir(args)
+    _sqlite_only(args, "restore")
     try:
         source = sqlite3.connect(f"file:{args.file}?mode=ro", uri=True)
         hub_store.meta(source, "epoch")
@@ -467,6 +524,36 @@ def cmd_restore(args: argparse.Namespace) -> int:
         kiosks = conn.execute("SELECT count(*) FROM kiosks").fetchone()[0]
         accounts = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
         print(f"On a new machine: {kiosks} kiosks, {accounts} accounts and the hub's keys back.")
+    return 0
+
+
+def cmd_restored(args: argparse.Namespace) -> int:
+    """SYNC.md rule 11 for a hub on PostgreSQL, whose backups PostgreSQL's own tools make and
+    restore: after the restore, a new epoch (every kiosk pulls from zero and pushes again
+    what the restored store lacks) and, from the database the restore replaced, whatever must
+    not go back in time (hub_store.CARRIED_OVER: revocations, accounts, erasures)."""
+    database = database_of(_data_dir(args))
+    if not database:
+        raise HubCliError("this hub's store is SQLite: 'ontmoet-hub restore FILE' does all this")
+    conn = PostgresConnection(database)
+    hub_store.create_schema(conn)  # a backup from an older Ontmoet gets the newer tables
+    if args.replaced:
+        if libpq_url(args.replaced) == libpq_url(database):
+            raise HubCliError("--replaced is the restored database itself: name the old one")
+        replaced = PostgresConnection(args.replaced)
+        hub_store.meta(replaced, "epoch")  # a hub's store, or a clear word that it is not
+        hub_store.carry_over_on_restore(replaced, conn)
+        replaced.close()
+    with hub_store.write(conn):
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [hub_store.new_epoch()])
+    print(f"New epoch {hub_store.meta(conn, 'epoch')}: every kiosk pulls from zero and sends "
+          "again what the restored store lacks.")  # fmt: skip
+    if args.replaced:
+        print(f"Carried over from the replaced store: {', '.join(hub_store.CARRIED_OVER)}, "
+              "and every erasure made since the backup.")  # fmt: skip
+    else:
+        print("Nothing carried over (no --replaced): revocations, accounts and erasures made "
+              "after the backup are as the backup had them; check them at the desk.")  # fmt: skip
     return 0
 
 
@@ -529,15 +616,27 @@ def cmd_migrate_store(args: argparse.Namespace) -> int:
         print("ontmoet-hub: the password in --to can be read by every user of this machine"
               " (ps); leave it out and put it in ~/.pgpass or PGPASSWORD, which PostgreSQL"
               " reads itself", file=sys.stderr)  # fmt: skip
+    if database_of(data_dir, {}):
+        raise HubCliError(f"the hub in {data_dir} is in PostgreSQL already")
     try:
         moved = move(data_dir / hub_store.DB_NAME, args.to)
     except MoveStoreError as exc:
         raise HubCliError(str(exc)) from exc
+    # From now on every command on this folder, and the hub, use PostgreSQL; the old file
+    # must not be served again, nor kept: it holds contact details that may be withdrawn.
+    record_database(data_dir, args.to)
+    left = data_dir / f"{hub_store.DB_NAME}.moved-to-postgresql"
+    (data_dir / hub_store.DB_NAME).rename(left)
+    for suffix in ("-wal", "-shm"):
+        (data_dir / f"{hub_store.DB_NAME}{suffix}").unlink(missing_ok=True)
     for done in moved:
         print(f"{done.table:<24} {done.rows:>9} rows  sha256 {done.checksum[:16]}")
     rows = sum(done.rows for done in moved)
     print(f"Moved {rows} rows in {len(moved)} tables; every table's count and checksum are "
           f"equal in PostgreSQL. The keys and photos stay in {data_dir}.")  # fmt: skip
+    print(f"The hub in {data_dir} now uses PostgreSQL. The old store is {left}: delete it "
+          "once the hub serves from PostgreSQL (it still holds contact details a visitor "
+          "may withdraw).")  # fmt: skip
     return 0
 
 
@@ -613,6 +712,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "restored": cmd_restored,
     "edit-community": cmd_edit_community,
     "delete-community": cmd_delete_community,
     "conflicts": cmd_conflicts,
@@ -630,7 +730,9 @@ def main(argv: list[str] | None = None) -> int:
     except (HubCliError, hub_store.HubStoreError, keys.HubKeyError, protocol.ProtocolError,
             NewerStoreError) as exc:  # fmt: skip
         print(f"ontmoet-hub: {exc}", file=sys.stderr)
-    except sqlite3.Error as exc:
+    except DatabaseSettingError as exc:
+        print(f"ontmoet-hub: {exc}", file=sys.stderr)
+    except STORE_ERRORS as exc:
         print(f"ontmoet-hub: the hub's store cannot be used: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"ontmoet-hub: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)

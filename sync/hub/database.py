@@ -7,6 +7,8 @@ the table in sync/hub/tables.py; tests/test_tables.py holds the three equal."""
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -48,3 +50,55 @@ def head_revision() -> str:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()
+
+
+def engine_for(url: str) -> sa.Engine:
+    """A short-lived engine for the PostgreSQL store at ``url`` (psycopg 3, which the hub's
+    extra installs), for Alembic: the hub's own queries go through sync.hub.engine."""
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+
+
+def prepare_postgresql(url: str) -> None:
+    """Create the hub's store on PostgreSQL, or bring it up to date, and give a new one what
+    SQLite's migrations give a new hub.db: its epoch and its keys (sync.hub.schema). One
+    process at a time: every hub process of a region calls this as it starts."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from sync.hub.engine import WRITE_LOCK
+    from sync.hub.schema import NewerStoreError
+
+    engine = engine_for(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK)))
+            current = MigrationContext.configure(conn).get_current_revision()
+            script = ScriptDirectory.from_config(alembic_config(conn))
+            if current and current not in {rev.revision for rev in script.walk_revisions()}:
+                raise NewerStoreError(
+                    f"the hub's store was written by a newer Ontmoet (it is at revision "
+                    f"'{current}'); it was not changed: update Ontmoet"
+                )
+            upgrade_in(conn)
+            first_introduction = conn.execute(
+                sa.text("SELECT coalesce(max(id), 0) + 1 FROM introductions")
+            ).scalar_one()
+            for key, value in (
+                ("epoch", str(uuid.uuid4())),
+                ("horizon", "0"),
+                ("signup_form_key", secrets.token_hex(32)),
+                ("answer_form_key", secrets.token_hex(32)),
+                ("introduction_mail_from", str(first_introduction)),
+            ):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO meta (key, value) VALUES (:key, :value)"
+                        " ON CONFLICT (key) DO NOTHING"
+                    ),
+                    {"key": key, "value": value},
+                )
+    finally:
+        engine.dispose()

@@ -430,7 +430,7 @@ def close_help_requests(conn: sqlite3.Connection, actor: str, kiosk: str) -> int
             " WHERE v.entity = 'help_request' AND v.kiosk = ?"
             " ON CONFLICT (entity, id) DO UPDATE SET state = 'closed',"
             " handled_by = excluded.handled_by, updated_at = excluded.updated_at"
-            " WHERE state != 'closed'",
+            " WHERE request_states.state != 'closed'",
             [actor, now_iso(), kiosk],
         ).rowcount
         audit(conn, actor, f"help requests closed: {closed}", kiosk)
@@ -621,11 +621,11 @@ def make_introduction(
             raise IntroductionRefused("unknown community")
     follow_up = (datetime.now(UTC).date() + timedelta(weeks=weeks)).isoformat()
     with write(conn):
-        rid = conn.execute(
+        (rid,) = conn.execute(
             "INSERT INTO introductions (kind, party_a, party_b, note, follow_up_on, made_by,"
-            " made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " made_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [kind, party_a, party_b, note.strip(), follow_up, actor, now_iso()],
-        ).lastrowid
+        ).fetchone()
         audit(conn, actor, f"introduction made ({kind.replace('_', '-')})", str(rid))
     return rid
 

@@ -23,6 +23,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 from sync.hub.desk_store import SUPPRESS_BELOW
+from sync.hub.engine import on_postgresql
 from sync.hub.i18n import N_
 from sync.protocol import RECORD_FIELDS
 
@@ -128,10 +129,12 @@ class _Tally:
             if (row.fetchone() or (None,))[0] != self.last_id:
                 return False
         marks = ", ".join("?" * len(TALLIED))
+        # PostgreSQL has no rowid: there a tally is made whole each time (tally() below).
+        row_key, order = ("0", "") if on_postgresql(conn) else ("rowid", " ORDER BY rowid")
         for rowid, entity, rid, fields in conn.execute(
-            f"SELECT rowid, entity, id, fields FROM visitor_records WHERE rowid > ?"
-            f" AND entity IN ({marks}) ORDER BY rowid",
-            [self.last, *TALLIED],
+            f"SELECT {row_key}, entity, id, fields FROM visitor_records WHERE {row_key} >= ?"
+            f" AND entity IN ({marks}){order}",
+            [self.last + 1 if self.last else 0, *TALLIED],
         ):
             self.add(entity, json.loads(fields))
             self.rows += 1
@@ -147,18 +150,23 @@ _tallies_lock = threading.Lock()
 
 
 def tally(conn: sqlite3.Connection) -> _Tally:
-    """The tally of this hub's store, brought up to date (one per database file)."""
-    path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
+    """The tally of this hub's store, brought up to date (one per database file; on
+    PostgreSQL, where rows have no rowid to go on from, a new one each time)."""
+    if not on_postgresql(conn):
+        path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
+    else:
+        path = ""
     with _tallies_lock:
         own = not conn.in_transaction
         if own:  # one snapshot: the count must see the rows the scan saw
             conn.execute("BEGIN")
         try:
-            current = _tallies.get(path)
+            current = _tallies.get(path) if path else None
             if current is None or not current.catch_up(conn):
                 current = _Tally()
                 current.catch_up(conn)
-                _tallies[path] = current
+                if path:
+                    _tallies[path] = current
         finally:
             if own:
                 conn.execute("COMMIT")
@@ -201,7 +209,7 @@ def counts(
         " SELECT made_at, party_b AS party, outcome FROM introductions"
         "  WHERE kind IN ('visitor_community', 'community_community')"
         " UNION ALL SELECT made_at, party_a, outcome FROM introductions"
-        "  WHERE kind = 'community_community')"
+        "  WHERE kind = 'community_community') AS parties"
         " WHERE made_at >= :start AND made_at < :end AND party != ''"
         + (" AND party = :community" if community else "") + " GROUP BY m, party, outcome",
         {"start": start, "end": end, "community": community},

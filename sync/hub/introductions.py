@@ -114,10 +114,11 @@ def plan(conn: sqlite3.Connection, rid: int | None = None) -> None:
     none yet: those made at kiosks arrive with a sync)."""
     first = int(hub_store.meta(conn, "introduction_mail_from"))
     with hub_store.write(conn):
+        only = " AND id = ?" if rid is not None else ""
         rows = conn.execute(
-            "SELECT * FROM introductions i WHERE id >= ? AND (? IS NULL OR id = ?) AND NOT"
+            f"SELECT * FROM introductions i WHERE id >= ?{only} AND NOT"
             " EXISTS (SELECT 1 FROM introduction_parties p WHERE p.introduction_id = i.id)",
-            [first, rid, rid],
+            [first] if rid is None else [first, rid],
         )
         columns = [d[0] for d in rows.description]
         for intro in [dict(zip(columns, row, strict=True)) for row in rows.fetchall()]:
@@ -173,11 +174,12 @@ def send_introductions(conn: sqlite3.Connection, post: Post, rid: int | None = N
         return 0
     now = now or datetime.now(UTC)
     with hub_store.write(conn):
+        only = " AND introduction_id = ?" if rid is not None else ""
         claimed = _rows(conn.execute(
             "UPDATE introduction_parties SET mailed_at = ? WHERE mailed_at IS NULL"
-            " AND (problem IS NULL OR (problem = 'send_failed' AND retry_after <= ?))"
-            " AND (? IS NULL OR introduction_id = ?) RETURNING *",
-            [_stamp(now), _stamp(now), rid, rid]))  # fmt: skip
+            f" AND (problem IS NULL OR (problem = 'send_failed' AND retry_after <= ?)){only}"
+            " RETURNING *",
+            [_stamp(now), _stamp(now), *([] if rid is None else [rid])]))  # fmt: skip
     sent = 0
     for party in claimed:
         intro = introduction(conn, party["introduction_id"])

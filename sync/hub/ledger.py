@@ -164,7 +164,8 @@ def erase_quarantined_payloads(conn: sqlite3.Connection, record_id: str) -> int:
     """Forget the payloads of refused ops of an erased record (inside a write transaction);
     the kiosk, seq, problem and time stay, so the quarantine still lists them."""
     return conn.execute(
-        f"UPDATE pushed_ops SET payload = NULL WHERE {_PAYLOAD_OF.format('= ?1')}", [record_id]
+        f"UPDATE pushed_ops SET payload = NULL WHERE {_PAYLOAD_OF.format('= ?')}",
+        [record_id, record_id],
     ).rowcount
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,11 @@ def _setting(default: Any, env: str, help: str) -> Any:
 @dataclass(frozen=True)
 class HubSettings:
     data_dir: str = _setting("", "ONTMOET_HUB_DIR", "The hub's folder: store, keys, log.")
+    database: str = _setting(
+        "", "ONTMOET_HUB_DATABASE",
+        "A region's hub: its store in PostgreSQL 15+ (postgresql://USER@HOST/DB; the "
+        "password in ~/.pgpass). Empty: SQLite in the hub's folder.",
+    )  # fmt: skip
     public_url: str = _setting(
         "", "ONTMOET_HUB_PUBLIC_URL",
         "The hub's public https address; every link is made from it (default: the one set "
@@ -189,6 +195,8 @@ def describe(settings: HubSettings) -> list[dict[str, Any]]:
         value = getattr(settings, f.name)
         if f.name in SECRETS and value:
             value = "(set)"
+        if f.name == "database" and value:  # a password in the address is never shown
+            value = re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:(set)@", value)
         rows.append({"variable": f.metadata["env"], "value": _shown(value),
                      "help": f.metadata["help"]})  # fmt: skip
     for name, (variable, help_text) in MAIL_VARIABLES.items():

@@ -27,9 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from sync.hub import ledger
+from sync.hub.change_log import CHANGE_LOG_LOCK
+from sync.hub.engine import (
+    BUSY_TIMEOUT_MS,
+    DB_NAME,
+    PostgresConnection,
+    SQLiteConnection,
+    connect_sqlite,
+    database_of,
+    on_postgresql,
+)
 from sync.protocol import EDITABLE_COMMUNITY_FIELDS, validate_shared
 
-DB_NAME = "hub.db"
 TOMBSTONE_DAYS = 180  # a kiosk that has not pulled for longer starts again from zero
 ENROLMENT_MINUTES = 60 * 24  # a one-time code is good for a day
 
@@ -50,23 +59,19 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-BUSY_TIMEOUT_MS = 10_000
+def connect(path: Path) -> SQLiteConnection:
+    """A connection to the SQLite store at ``path`` (sync.hub.engine sets it up)."""
+    return connect_sqlite(path)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")  # no acknowledgement of a commit a power cut loses
-    conn.execute("PRAGMA foreign_keys = ON")
-    # Erased rows are overwritten with zeros, in their page and in freed pages, so that a
-    # withdrawn contact request cannot be read back from hub.db (or a copy of it).
-    conn.execute("PRAGMA secure_delete = ON")
-    return conn
+def create_schema(conn: Any) -> None:
+    """Create or migrate the hub's store, outside a transaction: SQLite's hub.db through
+    sync.hub.schema, PostgreSQL through Alembic (sync.hub.database)."""
+    if on_postgresql(conn):
+        from sync.hub.database import prepare_postgresql
 
-
-def create_schema(conn: sqlite3.Connection) -> None:
-    """Create or migrate the hub's store (sync.hub.schema); call outside a transaction."""
+        prepare_postgresql(conn.url)
+        return
     from sync.hub.schema import migrate
 
     migrate(conn)
@@ -108,6 +113,8 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def _log_change(conn: sqlite3.Connection, entity: str, rid: str, data: str | None) -> None:
+    if on_postgresql(conn):  # seq order = commit order (sync.hub.change_log, SYNC.md rule 8)
+        conn.execute("SELECT pg_advisory_xact_lock(?)", [CHANGE_LOG_LOCK])
     conn.execute("DELETE FROM changes WHERE entity = ? AND id = ?", [entity, rid])
     conn.execute(
         "INSERT INTO changes (entity, id, deleted, data, changed_at) VALUES (?, ?, ?, ?, ?)",
@@ -256,8 +263,14 @@ class Page:
 
 
 def last_seq(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
-    return row[0] if row else 0
+    """The highest seq the change log ever handed out (0: none yet)."""
+    if on_postgresql(conn):
+        row = conn.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence('changes', 'seq'))"
+        ).fetchone()
+    else:
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+    return (row[0] or 0) if row else 0
 
 
 def changes_since(
@@ -453,11 +466,11 @@ def _introduction_from_kiosk(conn: sqlite3.Connection, kiosk: str, fields: dict,
     }[kind]
     follow_up = datetime.fromisoformat(now).date() + timedelta(weeks=fields["follow_up_weeks"])
     made_by = f"kiosk {kiosk}"
-    new = conn.execute(
+    (new,) = conn.execute(
         "INSERT INTO introductions (kind, party_a, party_b, note, follow_up_on, made_by,"
-        " made_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " made_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [kind, party_a, party_b, fields.get("note") or "", follow_up.isoformat(), made_by, now],
-    ).lastrowid
+    ).fetchone()
     audit(conn, made_by, f"introduction made ({kind.replace('_', '-')}) in receptionist mode",
           str(new))  # fmt: skip
 
@@ -475,7 +488,8 @@ def keep_figures_of(conn: sqlite3.Connection, entity: str, fields: str) -> None:
     for community in dict.fromkeys(data.get("communities") or ()):
         conn.execute(
             "INSERT INTO erased_figures (month, community_id, figure, count) VALUES (?, ?, ?, 1)"
-            " ON CONFLICT (month, community_id, figure) DO UPDATE SET count = count + 1",
+            " ON CONFLICT (month, community_id, figure)"
+            " DO UPDATE SET count = erased_figures.count + 1",
             [month, community, ERASED_FIGURE[entity]],
         )
 
@@ -493,8 +507,8 @@ def erase_contact_request(conn: sqlite3.Connection, record_id: str) -> None:
     conn.execute("DELETE FROM contact_receipts WHERE id = ?", [record_id])
     ledger.erase_quarantined_payloads(conn, record_id)  # a refused copy holds the details too
     conn.execute(
-        "INSERT OR IGNORE INTO erased_records (entity, id, erased_at)"
-        " VALUES ('contact_request', ?, ?)",
+        "INSERT INTO erased_records (entity, id, erased_at)"
+        " VALUES ('contact_request', ?, ?) ON CONFLICT DO NOTHING",
         [record_id, now_iso()],
     )
 
@@ -507,7 +521,11 @@ def checkpoint_after_erasure(conn: sqlite3.Connection) -> bool:
     """Call after an erasure committed (outside a transaction). secure_delete zeroes erased
     rows, but the WAL still holds the frames that wrote them until it is checkpointed and
     emptied. A reader on an older snapshot can keep that from finishing: then False, the
-    frames stay for now, and the next purge (every 10 minutes) tries again."""
+    frames stay for now, and the next purge (every 10 minutes) tries again. PostgreSQL
+    keeps no WAL of its own for the hub to empty: its dead rows go at the next vacuum, and its
+    WAL and base backups are the operator's to keep and expire (docs/postgresql.md)."""
+    if on_postgresql(conn):
+        return True
     conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
     try:
         busy, _frames, _copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -612,14 +630,14 @@ def apply_visitor_record(
     )
     if entity == "take_home_list":
         conn.execute(
-            "INSERT OR IGNORE INTO take_home_lists (token_hash, id, communities, language,"
-            " expires_on) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO take_home_lists (token_hash, id, communities, language,"
+            " expires_on) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [fields["token_hash"], rid, _json(fields["communities"]), fields["language"],
              fields["expires_on"]],
         )  # fmt: skip
     elif entity == "contact_request":
         conn.execute(
-            "INSERT OR IGNORE INTO contact_receipts (token_hash, id) VALUES (?, ?)",
+            "INSERT INTO contact_receipts (token_hash, id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [fields["receipt_token_hash"], rid],
         )
     elif entity == "introduction":
@@ -660,12 +678,17 @@ def load_records(
 
 
 class Hub:
-    """An open hub store: one connection per thread (SQLite connections are not shared)."""
+    """An open hub store: one connection per thread (SQLite connections are not shared; on
+    PostgreSQL each thread has its own session, opened again if the server went away).
 
-    def __init__(self, data_dir: Path) -> None:
+    ``database``: the PostgreSQL address; None reads it from the hub's folder and
+    ONTMOET_HUB_DATABASE (sync.hub.engine.database_of); "" is SQLite in the folder."""
+
+    def __init__(self, data_dir: Path, database: str | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_NAME
-        if not self.path.exists():
+        self.database = database_of(self.data_dir) if database is None else database
+        if not self.database and not self.path.exists():
             raise HubStoreError(
                 f"{self.data_dir} holds no hub: run 'ontmoet-hub init --data-dir "
                 f"{self.data_dir}' first"
@@ -673,10 +696,18 @@ class Hub:
         self._local = threading.local()
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def on_postgresql(self) -> bool:
+        return bool(self.database)
+
+    @property
+    def conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self.database and not conn.usable:
+            conn = None  # the server restarted or the network dropped: a new session
         if conn is None:
-            conn = self._local.conn = connect(self.path)
+            conn = self._local.conn = (
+                PostgresConnection(self.database) if self.database else connect(self.path)
+            )
         return conn
 
 
@@ -732,7 +763,7 @@ def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connect
     """Before a backup replaces the store: keep what must not go back in time, and erase
     again, in the restored store, everything erased since the backup was made (a withdrawn
     consent must not come back with the backup)."""
-    restored.execute("BEGIN")
+    restored.execute("BEGIN IMMEDIATE")
     for table in CARRIED_OVER:
         cursor = current.execute(f"SELECT * FROM {table}")
         columns = [d[0] for d in cursor.description]

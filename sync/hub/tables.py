@@ -31,6 +31,11 @@ from sqlalchemy import (
 metadata = MetaData()
 
 
+#: SQLite's INTEGER holds 64 bits; so does every whole number on PostgreSQL (BIGINT), or a
+#: value SQLite takes (a kiosk's clock years off, in seconds) would overflow there (0005).
+WHOLE = BigInteger().with_variant(Integer(), "sqlite")
+
+
 def _table(name: str, *items, **options) -> Table:
     """A table of the hub: STRICT on SQLite (typed columns), as the migrations make them."""
     return Table(name, metadata, *items, sqlite_strict=True, **options)
@@ -43,7 +48,7 @@ accounts = _table(
     Column("role", Text, nullable=False),
     Column("created_at", Text, nullable=False),
     Column("disabled_at", Text),
-    Column("must_change_password", Integer, nullable=False, server_default=text("0")),
+    Column("must_change_password", WHOLE, nullable=False, server_default=text("0")),
     CheckConstraint("role IN ('admin', 'receptionist', 'community_editor')"),
 )
 
@@ -58,7 +63,7 @@ archived_communities = _table(
 
 audit_log = _table(
     "audit_log",
-    Column("id", Integer, primary_key=True),
+    Column("id", WHOLE, primary_key=True),
     Column("at", Text, nullable=False),
     Column("actor", Text, nullable=False),
     Column("action", Text, nullable=False),
@@ -69,10 +74,10 @@ changes = _table(
     "changes",
     # BIGINT on PostgreSQL; on SQLite INTEGER PRIMARY KEY AUTOINCREMENT: a seq is never used
     # twice, not even after the newest row is deleted (sync/hub/change_log.py).
-    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("seq", WHOLE, primary_key=True),
     Column("entity", Text, nullable=False),
     Column("id", Text, nullable=False),
-    Column("deleted", Integer, nullable=False),
+    Column("deleted", WHOLE, nullable=False),
     Column("data", Text),
     Column("changed_at", Text, nullable=False),
     CheckConstraint("deleted IN (0, 1)"),
@@ -95,13 +100,13 @@ confirm_links = _table(
 
 conflicts = _table(
     "conflicts",
-    Column("id", Integer, primary_key=True),
+    Column("id", WHOLE, primary_key=True),
     Column("community_id", Text, nullable=False),
     Column("field", Text, nullable=False),
     Column("kept_value", Text, nullable=False),
     Column("proposed_value", Text, nullable=False),
-    Column("base_revision", Integer, nullable=False),
-    Column("hub_revision", Integer, nullable=False),
+    Column("base_revision", WHOLE, nullable=False),
+    Column("hub_revision", WHOLE, nullable=False),
     Column("source", Text, nullable=False),
     Column("edit_id", Text),
     Column("created_at", Text, nullable=False),
@@ -129,7 +134,7 @@ erased_figures = _table(
     Column("month", Text, primary_key=True),
     Column("community_id", Text, primary_key=True),
     Column("figure", Text, primary_key=True),
-    Column("count", Integer, nullable=False),
+    Column("count", WHOLE, nullable=False),
     CheckConstraint("figure IN ('kept', 'asked')"),
 )
 
@@ -173,20 +178,20 @@ import_fields = _table(
     Column("source_id", Text, nullable=False),
     Column("imported_at", Text, nullable=False),
     Column("value_hash", Text, nullable=False),
-    Column("run_id", Integer, nullable=False),
+    Column("run_id", WHOLE, nullable=False),
 )
 
 import_runs = _table(
     "import_runs",
-    Column("id", Integer, primary_key=True),
+    Column("id", WHOLE, primary_key=True),
     Column("source", Text, nullable=False),
     Column("format", Text, nullable=False),
     Column("actor", Text, nullable=False),
     Column("started_at", Text, nullable=False),
     Column("finished_at", Text, nullable=False),
-    Column("added", Integer, nullable=False),
-    Column("changed", Integer, nullable=False),
-    Column("skipped", Integer, nullable=False),
+    Column("added", WHOLE, nullable=False),
+    Column("changed", WHOLE, nullable=False),
+    Column("skipped", WHOLE, nullable=False),
     Column("report", Text, nullable=False),
 )
 
@@ -200,7 +205,7 @@ import_sources = _table(
 
 introductions = _table(
     "introductions",
-    Column("id", Integer, primary_key=True),
+    Column("id", WHOLE, primary_key=True),
     Column("kind", Text, nullable=False),
     Column("party_a", Text, nullable=False),
     Column("party_b", Text, nullable=False),
@@ -235,7 +240,7 @@ kiosk_alerts = _table(
 kiosk_cursors = _table(
     "kiosk_cursors",
     Column("kiosk", Text, primary_key=True),
-    Column("acked_seq", Integer, nullable=False, server_default=text("0")),
+    Column("acked_seq", WHOLE, nullable=False, server_default=text("0")),
 )
 
 kiosks = _table(
@@ -248,10 +253,10 @@ kiosks = _table(
     Column("last_seen", Text),
     Column("last_push", Text),
     Column("last_pull", Text),
-    Column("outbox_size", Integer),
+    Column("outbox_size", WHOLE),
     Column("oldest_unsent", Text),
     Column("version", Text),
-    Column("clock_skew_seconds", Integer),
+    Column("clock_skew_seconds", WHOLE),
     Column("last_alert", Text),
 )
 
@@ -259,8 +264,8 @@ login_throttle = _table(
     "login_throttle",
     Column("username", Text, primary_key=True),
     Column("address", Text, primary_key=True),
-    Column("failures", Integer, nullable=False, server_default=text("0")),
-    Column("locks", Integer, nullable=False, server_default=text("0")),
+    Column("failures", WHOLE, nullable=False, server_default=text("0")),
+    Column("locks", WHOLE, nullable=False, server_default=text("0")),
     Column("locked_until", Text),
     Column("last_failure", Text, nullable=False),
 )
@@ -269,9 +274,9 @@ meta = _table("meta", Column("key", Text, primary_key=True), Column("value", Tex
 
 proposals = _table(
     "proposals",
-    Column("id", Integer, primary_key=True),
+    Column("id", WHOLE, primary_key=True),
     Column("community_id", Text, nullable=False),
-    Column("base_revision", Integer, nullable=False),
+    Column("base_revision", WHOLE, nullable=False),
     Column("changes", Text, nullable=False),
     Column("source", Text, nullable=False),
     Column("status", Text, nullable=False),
@@ -288,7 +293,7 @@ proposals = _table(
 pushed_ops = _table(
     "pushed_ops",
     Column("kiosk", Text, primary_key=True),
-    Column("device_seq", Integer, primary_key=True),
+    Column("device_seq", WHOLE, primary_key=True),
     Column("op_id", Text, nullable=False, unique=True),
     Column("digest", Text, nullable=False),
     Column("status", Text, nullable=False),
@@ -314,7 +319,7 @@ shared_records = _table(
     Column("entity", Text, primary_key=True),
     Column("id", Text, primary_key=True),
     Column("data", Text),
-    Column("revision", Integer, nullable=False, server_default=text("1")),
+    Column("revision", WHOLE, nullable=False, server_default=text("1")),
     Column("field_revisions", Text, nullable=False, server_default=text("'{}'")),
     Column("updated_at", Text, nullable=False),
     CheckConstraint("entity IN ('taxonomy', 'community', 'event', 'settings', 'hall_message')"),
@@ -359,11 +364,11 @@ visitor_records = _table(
 
 wish_introductions = _table(
     "wish_introductions",
-    Column("id", Integer, primary_key=True),
+    Column("id", WHOLE, primary_key=True),
     Column("group_key", Text, nullable=False),
     Column("label", Text, nullable=False),
     Column("invitation", Text, nullable=False),
-    Column("mailed", Integer, nullable=False),
+    Column("mailed", WHOLE, nullable=False),
     Column("failed", Text, nullable=False, server_default=text("'[]'")),
     Column("to_call", Text, nullable=False, server_default=text("'[]'")),
     Column("made_by", Text, nullable=False),
@@ -394,7 +399,7 @@ introduction_parties = _table(
     Column("language", Text, nullable=False),
     Column("mailed_at", Text),
     Column("problem", Text),
-    Column("tries", Integer, nullable=False, server_default=text("0")),
+    Column("tries", WHOLE, nullable=False, server_default=text("0")),
     Column("retry_after", Text),
     Column("called_at", Text),
     Column("follow_up_at", Text),

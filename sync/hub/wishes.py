@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from kiosk.search import words as folded_words
 from sync import protocol
 from sync.hub import desk_store, keys, mail, taxonomy
+from sync.hub.engine import on_postgresql
 from sync.hub.i18n import supported, translator
 from sync.hub.store import now_iso, write
 
@@ -86,12 +87,14 @@ class WishGroup:
 
 
 def _unmet(conn: sqlite3.Connection) -> list[dict]:
+    # Newest first; within one batch (one received_at) the later record first: the order the
+    # rows were written in (PostgreSQL has no rowid; a batch's rows follow each other in ctid).
+    written = "v.ctid" if on_postgresql(conn) else "v.rowid"
     rows = conn.execute(
         "SELECT v.id, v.kiosk, v.fields, v.received_at FROM visitor_records v"
         " LEFT JOIN wish_states s ON s.wish_id = v.id"
         " WHERE v.entity = 'wish' AND s.wish_id IS NULL"
-        # Newest first; within one batch (one received_at) the later record first.
-        " ORDER BY v.received_at DESC, v.rowid DESC LIMIT ?",
+        f" ORDER BY v.received_at DESC, {written} DESC LIMIT ?",
         [READ_AT_MOST],
     )
     return [
@@ -276,10 +279,10 @@ def introduce(conn: sqlite3.Connection, hub_state, actor: str, key: str,
     with write(conn):
         intro_id = conn.execute(
             "INSERT INTO wish_introductions (group_key, label, invitation, mailed, failed,"
-            " to_call, made_by, made_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " to_call, made_by, made_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [key, found.label, invitation.strip(), len(mailed), json.dumps(failed),
              json.dumps(to_call), actor, now_iso()],
-        ).lastrowid  # fmt: skip
+        ).fetchone()[0]  # fmt: skip
         conn.executemany(
             "INSERT INTO wish_states (wish_id, state, introduction, handled_by, updated_at)"
             " VALUES (?, 'introduced', ?, ?, ?) ON CONFLICT (wish_id) DO NOTHING",

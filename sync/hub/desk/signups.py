@@ -109,7 +109,8 @@ def _tip_done(conn, rid: str, actor: str) -> bool:
         ).rowcount
         if gone:
             conn.execute(
-                "INSERT OR IGNORE INTO erased_records (entity, id, erased_at) VALUES (?, ?, ?)",
+                "INSERT INTO erased_records (entity, id, erased_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 ["group_tip", rid, hub_store.now_iso()],
             )
             audit(conn, actor, "group tip handled", rid)

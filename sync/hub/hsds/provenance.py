@@ -54,12 +54,16 @@ def remember(conn: sqlite3.Connection, source: str, source_id: str, community_id
              hashes: dict[str, str], at: str, run_id: int) -> None:  # fmt: skip
     """Inside the import's transaction: the source's record and its fields' values."""
     conn.execute(
-        "INSERT OR REPLACE INTO import_sources (source, source_id, community_id) VALUES (?, ?, ?)",
+        "INSERT INTO import_sources (source, source_id, community_id) VALUES (?, ?, ?)"
+        " ON CONFLICT (source, source_id) DO UPDATE SET community_id = excluded.community_id",
         [source, source_id, community_id],
     )
     conn.executemany(
-        "INSERT OR REPLACE INTO import_fields (community_id, field, source, source_id,"
-        " imported_at, value_hash, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO import_fields (community_id, field, source, source_id,"
+        " imported_at, value_hash, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (community_id, field) DO UPDATE SET source = excluded.source,"
+        " source_id = excluded.source_id, imported_at = excluded.imported_at,"
+        " value_hash = excluded.value_hash, run_id = excluded.run_id",
         [(community_id, name, source, source_id, at, digest, run_id)
          for name, digest in hashes.items()],
     )  # fmt: skip
@@ -68,9 +72,9 @@ def remember(conn: sqlite3.Connection, source: str, source_id: str, community_id
 def new_run(conn: sqlite3.Connection, source: str, fmt: str, actor: str, started: str) -> int:
     return conn.execute(
         "INSERT INTO import_runs (source, format, actor, started_at, finished_at, added,"
-        " changed, skipped, report) VALUES (?, ?, ?, ?, ?, 0, 0, 0, '{}')",
+        " changed, skipped, report) VALUES (?, ?, ?, ?, ?, 0, 0, 0, '{}') RETURNING id",
         [source, fmt, actor, started, started],
-    ).lastrowid
+    ).fetchone()[0]
 
 
 def finish_run(conn: sqlite3.Connection, run_id: int, counts: dict[str, int], report: dict,

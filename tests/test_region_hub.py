@@ -1,0 +1,180 @@
+"""A region's hub (issue 18): two hub processes on one PostgreSQL, killed with kill -9 in the
+middle of kiosks' pushes, which go to one process and then the other. Nothing may be lost or
+doubled, and each kiosk's ops must arrive as one gapless run of device_seq."""
+
+import random
+import subprocess
+import threading
+import time
+
+import hub_helpers
+import psycopg
+import pytest
+import requests
+from hub_helpers import (
+    HubProcess,
+    enrolled_kiosk,
+    hub_cli,
+    kiosk_communities,
+    outbox_size,
+    visit,
+)
+
+from sync.client import OutcomeUnknown, SyncClient, SyncError
+from sync.hub import store as hub_store
+
+KIOSKS = ("kiosk-hal", "kiosk-bieb")
+ROUNDS = 6  # per round each kiosk makes 150 ops (three batches) and one process is killed
+
+
+@pytest.fixture
+def two_processes(tmp_path, monkeypatch):
+    """Two hub processes (own ports, own logs) on one PostgreSQL database."""
+    monkeypatch.setattr(hub_helpers, "ENGINE", "postgresql")
+    quotas = {"ONTMOET_HUB_QUOTA_FACTOR": "100"}  # 300 contact requests an hour per kiosk
+    first = HubProcess(tmp_path / "hub").start(env=quotas)
+    second = first.another_process().start(env=quotas)
+    assert (first.data_dir / "database").exists()
+    yield first, second
+    for process in (first, second):
+        process.stop()
+
+
+def sync_until_done(kiosk, hub: HubProcess, tries: int = 10) -> None:
+    for _ in range(tries):
+        try:
+            client = SyncClient(kiosk)
+            client.hub_url = hub.url
+            client.sync_once()
+            return
+        except OutcomeUnknown:
+            time.sleep(0.2)
+    raise AssertionError(f"{hub.url} never took the outbox")
+
+
+@pytest.mark.slow  # kill -9 of hub processes, restarted, many times
+@pytest.mark.timeout(400)
+def test_kill_9_of_either_of_two_hub_processes_on_postgresql_loses_and_doubles_nothing(
+    two_processes, tmp_path
+):
+    processes = two_processes
+    rng = random.Random(18)
+    kiosks = {name: enrolled_kiosk(processes[0], tmp_path / name, name) for name in KIOSKS}
+    created: dict[str, list[str]] = {name: [] for name in KIOSKS}
+    groups = sorted(processes[0].communities())
+    killed = interrupted = 0
+    for round_ in range(ROUNDS):
+        target = processes[round_ % 2]  # the kiosks' pushes go to each process in turn
+        workers = []
+        for name, kiosk in kiosks.items():
+            created[name] += visit(kiosk, name, groups, n=50)
+            client = SyncClient(kiosk)
+            client.hub_url = target.url
+
+            def run(client=client) -> None:
+                try:
+                    client.sync_once()
+                except SyncError:
+                    pass  # killed mid-round: the next round sends it again
+
+            workers.append(threading.Thread(target=run))
+        for worker in workers:
+            worker.start()
+        time.sleep(rng.uniform(0.05, 0.4))
+        if target.process.poll() is None:
+            target.kill()
+            killed += 1
+        for worker in workers:
+            worker.join(60)
+        # A kill that left ops unacknowledged came in the middle of a push.
+        interrupted += any(outbox_size(kiosk) for kiosk in kiosks.values())
+        target.start()
+    for kiosk in kiosks.values():  # the rest, to both processes
+        sync_until_done(kiosk, processes[0])
+        sync_until_done(kiosk, processes[1])
+    assert killed == ROUNDS
+    print("rounds:", ROUNDS, "kills in the middle of a push:", interrupted)
+    assert interrupted >= ROUNDS // 2, "the kills must come in the middle of pushes"
+
+    conn = processes[0].db()
+    for name, kiosk in kiosks.items():
+        assert outbox_size(kiosk) == 0
+        records = sorted(
+            rid for (rid,) in conn.execute("SELECT id FROM visitor_records WHERE kiosk = ?", [name])
+        )
+        assert records == sorted(created[name]), f"lost or doubled records of {name}"
+        seqs = [
+            seq
+            for (seq,) in conn.execute(
+                "SELECT device_seq FROM pushed_ops WHERE kiosk = ? ORDER BY device_seq", [name]
+            )
+        ]
+        assert seqs == list(range(1, len(created[name]) + 1)), f"{name}: each op once, in order"
+        assert kiosk_communities(kiosk) == processes[0].communities()
+    statuses = {status for (status,) in conn.execute("SELECT status FROM pushed_ops")}
+    assert statuses == {"applied"}
+    conn.close()
+
+
+def pg_tool(name: str, *args: str) -> None:
+    """PostgreSQL's own client tools (Debian's package), as an operator runs them."""
+    from bench.pg_server import BIN
+
+    done = subprocess.run([str(BIN / name), *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_restore_with_pg_dump_gets_a_new_epoch_and_keeps_erasures_and_revocations(
+    two_processes, tmp_path
+):
+    """SYNC.md rule 11 on PostgreSQL: pg_dump, then a visitor withdraws and a kiosk is
+    revoked; the database is restored from the dump with pg_restore, and 'ontmoet-hub
+    restored --replaced' gives the hub a new epoch and carries over what must not go back."""
+    from kiosk.contact import check_contact, load_public_key, seal
+    from kiosk.visitor_records import new_record_id, new_token, record_contact_request
+
+    hub, other = two_processes
+    kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
+    thief = enrolled_kiosk(hub, tmp_path / "t", "kiosk-stolen")
+    receipt, record = new_token(), new_record_id()
+    sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
+                  load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
+    record_contact_request(kiosk, record, sorted(hub.communities())[:1], "email", sealed, 90,
+                           receipt)  # fmt: skip
+    SyncClient(kiosk).sync_once()
+    SyncClient(thief).sync_once()
+    database = (hub.data_dir / "database").read_text().strip()
+    epoch = hub_store.meta(hub.db(), "epoch")
+    # The hub's own backup command (the nightly unit's) runs pg_dump for a hub on PostgreSQL.
+    hub_cli(hub.data_dir, "backup", "--with-keys", str(tmp_path / "hub.dump"))
+    assert (tmp_path / "hub.key").exists()
+    # After the backup: the visitor withdraws (at the other process), a kiosk is revoked.
+    assert requests.post(f"{other.url}/w/{receipt}", data={"confirm": "yes"}, timeout=10).ok
+    hub_cli(hub.data_dir, "revoke-kiosk", "kiosk-stolen")
+    hub.stop()
+    other.stop()
+    # The operator keeps the old database aside and restores the dump under the hub's name.
+    server, name = database.rsplit("/", 1)
+    admin = psycopg.connect(f"{server}/postgres", autocommit=True)
+    admin.execute(f"ALTER DATABASE {name} RENAME TO {name}_replaced")
+    admin.execute(f"CREATE DATABASE {name}")
+    pg_tool("pg_restore", "--dbname", database, str(tmp_path / "hub.dump"))
+    restored = hub_cli(hub.data_dir, "restored", "--replaced", f"{server}/{name}_replaced")
+    assert "New epoch" in restored.stdout
+    hub.start()
+    other.start()
+    assert hub_store.meta(hub.db(), "epoch") != epoch
+    assert hub.records("contact_request") == []  # not back from the dump ...
+    SyncClient(kiosk).sync_once()  # ... nor from the kiosk's archive, which it sends again
+    assert hub.records("contact_request") == []
+    assert "Nothing is stored" in requests.get(f"{other.url}/w/{receipt}?lang=en", timeout=10).text
+    with pytest.raises(SyncError) as refused:
+        SyncClient(thief).sync_once()
+    assert refused.value.state == "revoked"
+    admin.close()
+
+
+@pytest.mark.hub_sqlite_only  # the refusal on a SQLite hub
+def test_restored_is_for_a_hub_on_postgresql_and_names_another_database(hub, tmp_path):
+    on_sqlite = hub_cli(hub.data_dir, "restored", check=False)
+    assert on_sqlite.returncode == 2 and "'ontmoet-hub restore FILE'" in on_sqlite.stderr
