@@ -6,6 +6,7 @@ import random
 import subprocess
 import threading
 import time
+import uuid
 
 import hub_helpers
 import psycopg
@@ -178,3 +179,32 @@ def test_a_restore_with_pg_dump_gets_a_new_epoch_and_keeps_erasures_and_revocati
 def test_restored_is_for_a_hub_on_postgresql_and_names_another_database(hub, tmp_path):
     on_sqlite = hub_cli(hub.data_dir, "restored", check=False)
     assert on_sqlite.returncode == 2 and "'ontmoet-hub restore FILE'" in on_sqlite.stderr
+
+
+def test_login_and_enrolment_limits_hold_for_both_processes_together(two_processes):
+    """Issue 18: per address, 20 failed logins and 10 failed enrolments a minute for the
+    region's hub as a whole, not for each process (counted in the store, rate_hits)."""
+    from test_attacks import desk_login
+
+    first, second = two_processes
+    codes = [desk_login((first, second)[i % 2], f"naam{i}", "geraden").status_code
+             for i in range(20)]  # fmt: skip
+    assert codes == [401] * 20  # unknown names: no account locks, only the address counts
+    # Either process now turns the address away: it made 10 attempts at each.
+    assert desk_login(first, "naam-a", "geraden").status_code == 429
+    assert desk_login(second, "naam-b", "geraden").status_code == 429
+
+    def enrol(process: HubProcess, code: str) -> requests.Response:
+        wrong = {"code": code, "device": str(uuid.uuid4())}
+        return requests.post(f"{process.url}/api/v1/enrol", json=wrong, timeout=10)
+
+    codes = [enrol((first, second)[i % 2], f"fout{i:012d}").status_code for i in range(10)]
+    assert codes == [403] * 10
+    for process in (first, second):
+        refused = enrol(process, "fout000000000099")
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 61
+    conn = first.db()
+    (hits,) = conn.execute("SELECT count(*) FROM rate_hits WHERE name = 'login'").fetchone()
+    conn.close()
+    assert hits == 20  # every failure once, whichever process saw it

@@ -34,7 +34,7 @@ from sync.hub.engine import STORE_ERRORS
 from sync.hub.introductions import run_safely as send_introduction_mail
 from sync.hub.settings import HubSettings, load_settings
 from sync.hub.store import Hub
-from sync.hub.web import LimitsMiddleware, RateLimit
+from sync.hub.web import LimitsMiddleware, SharedRateLimit
 
 API = "/api/v1"
 VERSION = "0.1.0"
@@ -152,8 +152,11 @@ class HubApp:
         self.settings = settings
         self.public_url = settings.public_url.rstrip("/")
         self.public_key = keys.public_key(self.data_dir)
-        self.enrol_limit = RateLimit(limit=10, seconds=60)
-        self.login_limit = RateLimit(limit=20, seconds=60)  # per address; accounts lock at 5
+        # Per address, for every hub process on the store together (a region's hub).
+        shared = self.hub.on_postgresql  # SQLite: one process, counted in memory only
+        store = (lambda: self.hub.conn) if shared else None
+        self.enrol_limit = SharedRateLimit("enrol", 10, 60, store=store)
+        self.login_limit = SharedRateLimit("login", 20, 60, store=store)
         self.mail = settings.mail
         hub_store.create_schema(self.conn)  # an older store is migrated before serving
         self._seen: dict[str, tuple[float, dict]] = {}
@@ -319,10 +322,12 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
     )
     async def enrol(request: Request) -> Response:
         client = request.client.host if request.client else "?"
-        if state.enrol_limit.blocked(client):
+        # The limits may ask the store (several hub processes): on a worker thread.
+        if await run_in_threadpool(state.enrol_limit.blocked, client):
+            wait = await run_in_threadpool(state.enrol_limit.retry_after, client)
             raise HTTPException(
                 429, "Too many failed enrolment attempts from this address: wait a minute.",
-                headers={"Retry-After": str(state.enrol_limit.retry_after(client))},
+                headers={"Retry-After": str(wait)},
             )  # fmt: skip
         try:
             body = await _json_body(request)
@@ -336,7 +341,7 @@ def create_app(data_dir: Path, settings: HubSettings | None = None) -> FastAPI:
             if redeemed is None:
                 raise HTTPException(403, "This enrolment code is unknown, used or expired.")
         except (HTTPException, protocol.ProtocolError):
-            state.enrol_limit.failed(client)
+            await run_in_threadpool(state.enrol_limit.failed, client)
             raise
         kiosk, token = redeemed
         return _json_response(

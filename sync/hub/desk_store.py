@@ -23,6 +23,7 @@ from sync.hub.store import (
     now_iso,
     write,
 )
+from sync.hub.web import purge_rate_hits
 from sync.protocol import INTRODUCTION_KINDS
 
 ROLES = ("admin", "receptionist", "community_editor")
@@ -532,6 +533,7 @@ def purge_expired(conn: sqlite3.Connection, today: date | None = None) -> int:
             keep_figures_of(conn, "take_home_list", fields)
         if lists:
             audit(conn, "hub", f"take-home lists erased: {lists} past their day")
+        purge_rate_hits(conn)  # failed logins and enrolments of other days (several processes)
     checkpoint_after_erasure(conn)
     return len(expired)
 

@@ -575,6 +575,24 @@ def m016_job_runs(db: Database) -> None:
     )
 
 
+@migration
+def m017_rate_hits(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Failed logins and enrolments per client address, counted in the store so that the
+        -- limits hold for all hub processes together (sync.hub.web.SharedRateLimit); a hub on
+        -- SQLite with one process counts in memory and leaves this empty.
+        CREATE TABLE rate_hits (
+            name TEXT NOT NULL,          -- which limit: login, enrol
+            key TEXT NOT NULL,           -- whose attempts: a client address's key
+            at INTEGER NOT NULL          -- when: milliseconds since 1970 (UTC)
+        ) STRICT;
+        CREATE INDEX rate_hits_by_key ON rate_hits (name, key, at)
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

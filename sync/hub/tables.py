@@ -219,6 +219,14 @@ introductions = _table(
     CheckConstraint("outcome IN ('open', 'led_to_something', 'not_yet', 'nothing')"),
 )
 
+rate_hits = _table(
+    "rate_hits",
+    Column("name", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("at", WHOLE, nullable=False),
+    Index("rate_hits_by_key", "name", "key", "at"),
+)
+
 job_runs = _table(
     "job_runs",
     Column("name", Text, primary_key=True),

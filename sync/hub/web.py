@@ -166,3 +166,109 @@ class RateLimit:
         if not hits:
             return 0
         return max(1, int(hits[0] + self.seconds - self.clock()) + 1)
+
+
+class SharedRateLimit(RateLimit):
+    """A RateLimit that holds for every hub process on one store together (issue 18): with
+    the store on PostgreSQL, attempts are counted in its rate_hits table too, so ten hub
+    processes behind a load balancer allow what one allows, not ten times as much. The count
+    in memory stays the first gate: an address over the limit in this process is turned away
+    without a write. On SQLite (one process) it is the RateLimit it extends.
+
+    ``store`` gives this thread's connection (Hub.conn). Every method may ask the store:
+    call them from a worker thread (run_in_threadpool), never on the event loop. Times in the
+    store are wall-clock milliseconds, so processes on several machines count alike."""
+
+    def __init__(self, name: str, limit: int, seconds: float, store=None) -> None:
+        super().__init__(limit, seconds)
+        self.name, self.store = name, store
+
+    def _conn(self):
+        conn = self.store() if self.store is not None else None
+        return conn if conn is not None and getattr(conn, "dialect", "") == "postgresql" else None
+
+    def _since(self) -> int:
+        return int((time.time() - self.seconds) * 1000)
+
+    def _count(self, conn, key: str) -> int:
+        return conn.execute(
+            "SELECT count(*) FROM rate_hits WHERE name = ? AND key = ? AND at > ?",
+            [self.name, key, self._since()],
+        ).fetchone()[0]
+
+    def _add(self, conn, key: str) -> None:
+        conn.execute(
+            "DELETE FROM rate_hits WHERE name = ? AND key = ? AND at <= ?",
+            [self.name, key, self._since()],
+        )  # the key's old attempts go as new ones come: the table stays small
+        conn.execute(
+            "INSERT INTO rate_hits (name, key, at) VALUES (?, ?, ?)",
+            [self.name, key, int(time.time() * 1000)],
+        )
+
+    def blocked(self, key: str) -> bool:
+        if super().blocked(key):
+            return True
+        conn = self._conn()
+        return conn is not None and self._count(conn, key) >= self.limit
+
+    def take(self, key: str) -> bool:
+        if not super().take(key):
+            return False
+        conn = self._conn()
+        if conn is None:
+            return True
+        from sync.hub.store import write
+
+        with write(conn):  # one process at a time: parallel takes cannot all pass
+            if self._count(conn, key) >= self.limit:
+                taken = False
+            else:
+                self._add(conn, key)
+                taken = True
+        if not taken:
+            super().forgive(key)
+        return taken
+
+    def forgive(self, key: str) -> None:
+        super().forgive(key)
+        conn = self._conn()
+        if conn is None:
+            return
+        from sync.hub.store import write
+
+        with write(conn):
+            conn.execute(
+                "DELETE FROM rate_hits WHERE ctid IN (SELECT ctid FROM rate_hits"
+                " WHERE name = ? AND key = ? ORDER BY at DESC LIMIT 1)",
+                [self.name, key],
+            )
+
+    def failed(self, key: str) -> None:
+        super().failed(key)
+        conn = self._conn()
+        if conn is None:
+            return
+        from sync.hub.store import write
+
+        with write(conn):
+            self._add(conn, key)
+
+    def retry_after(self, key: str) -> int:
+        conn = self._conn()
+        if conn is None:
+            return super().retry_after(key)
+        oldest = conn.execute(
+            "SELECT min(at) FROM rate_hits WHERE name = ? AND key = ? AND at > ?",
+            [self.name, key, self._since()],
+        ).fetchone()[0]
+        if oldest is None:
+            return super().retry_after(key)
+        return max(1, int(oldest / 1000 + self.seconds - time.time()) + 1)
+
+
+def purge_rate_hits(conn, seconds: float = 24 * 3600) -> int:
+    """Forget attempts older than any limit's window (the purge job, every 10 minutes)."""
+    return conn.execute(
+        "DELETE FROM rate_hits WHERE at < ?", [int((time.time() - seconds) * 1000)]
+    ).rowcount

@@ -104,13 +104,14 @@ async def login(
         return render(request, "login.html", None, status=403, pre="", error="bad_form")
     # The address's slot is taken before the password is checked (a success gives it back):
     # a burst of parallel guesses cannot all pass before the first failure is counted.
-    if not state.login_limit.take(client):
+    # The address's limit may ask the store (several hub processes): on a worker thread.
+    if not await run_in_threadpool(state.login_limit.take, client):
         return render(request, "login.html", None, status=429, pre=pre, error="login_locked")
     # A password check costs 64 MiB and most of a core: at most LOGIN_CHECKS at once. The
     # others wait here without a thread, and after LOGIN_WAIT seconds are asked to retry.
     async with _password_turn(state) as my_turn:
         if not my_turn:
-            state.login_limit.forgive(client)
+            await run_in_threadpool(state.login_limit.forgive, client)
             return render(request, "login.html", None, status=503, pre=pre,
                           error="login_busy", headers={"Retry-After": "5"})  # fmt: skip
         try:
@@ -121,10 +122,10 @@ async def login(
         except desk_store.LoginRefused as refused:
             status = {"locked": 429, "disabled": 403}.get(str(refused), 401)
             if str(refused) == "disabled":
-                state.login_limit.forgive(client)
+                await run_in_threadpool(state.login_limit.forgive, client)
             error = f"login_{refused}" if str(refused) != "wrong" else "login_wrong"
             return render(request, "login.html", None, status=status, pre=pre, error=error)
-    state.login_limit.forgive(client)
+    await run_in_threadpool(state.login_limit.forgive, client)
     response = RedirectResponse("/desk/", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/desk",
                         secure=secure(request))  # fmt: skip
