@@ -157,61 +157,9 @@ def main() -> None:
 def load(hub: HubProcess, folder: Path) -> None:
     """50 kiosks, each syncing as fast as it can (a pull with nothing new, and a push of one
     record every tenth round), for LOAD_SECONDS."""
-    tokens = []
-    conn = hub.db()
-    for i in range(KIOSKS):
-        # Enrolled straight in the hub's store: fifty enrolments in a row over HTTP would
-        # (rightly) meet the enrolment rate limit.
-        _name, token = hub_store.redeem_enrolment_code(
-            conn, hub_store.new_enrolment_code(conn, f"load-{i}"), str(uuid.uuid4())
-        )
-        store = open_store(folder / f"k{i}" / "kiosk.db")
-        store.set_state("kiosk_name", f"load-{i}")
-        store.set_state("hub_url", hub.url)
-        store.set_state("token", token)
-        tokens.append(store)
-    conn.close()
-    stop = time.monotonic() + LOAD_SECONDS
-    done, errors, lock = [0], [], threading.Lock()
-
-    def kiosk_loop(store) -> None:
-        token = store.get_state("token")
-        session = requests.Session()
-        headers = {"Authorization": f"Bearer {token}"}
-        cursor = hub_store_last_seq(hub)
-        n = 0
-        while time.monotonic() < stop:
-            n += 1
-            try:
-                if n % 10 == 0:
-                    name = store.get_state("kiosk_name")
-                    record_interest(store, new_record_id(), ["natuur"], [], None, "nl", name)
-                    SyncClient(store, session=session)._push(_Counter())
-                    ok = True
-                else:
-                    reply = session.get(f"{hub.url}/api/v1/pull", params={"since": cursor},
-                                        headers=headers, timeout=10)  # fmt: skip
-                    ok = reply.status_code == 200
-                with lock:
-                    done[0] += 1
-                    if not ok:
-                        errors.append(reply.status_code)
-            except Exception as exc:  # counted, not hidden
-                with lock:
-                    errors.append(repr(exc))
-
-    threads = [threading.Thread(target=kiosk_loop, args=(s,)) for s in tokens]
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - start
-    print(
-        f"{KIOSKS} simulated kiosks: {done[0] / elapsed:.0f} sync requests/s for {elapsed:.1f} s, "
-        f"{len(errors)} errors (target >= 200/s, 0 errors)"
-        + (f"; first errors: {errors[:3]}" if errors else "")
-    )
+    rate, errors, _p95 = many_kiosks([hub], folder, KIOSKS, LOAD_SECONDS, "load")
+    print(f"{KIOSKS} simulated kiosks: {rate:.0f} sync requests/s for {LOAD_SECONDS:.0f} s, "
+          f"{errors} errors (target >= 200/s, 0 errors)")  # fmt: skip
 
 
 REGION_KIOSKS = 200
@@ -240,7 +188,9 @@ def region(folder: Path) -> None:
             for process in processes:
                 process.start()
             try:
-                rate, errors, p95 = region_load(processes, folder / label.split(",")[0])
+                rate, errors, p95 = many_kiosks(
+                    processes, folder / label.split(",")[0], REGION_KIOSKS, REGION_SECONDS, "region"
+                )
             finally:
                 for process in processes:
                     process.stop()
@@ -253,21 +203,28 @@ def region(folder: Path) -> None:
     )
 
 
-def region_load(processes: list[HubProcess], folder: Path) -> tuple[float, int, float]:
+def many_kiosks(
+    processes: list[HubProcess], folder: Path, kiosks: int, seconds: float, prefix: str
+) -> tuple[float, int, float]:
+    """``kiosks`` simulated kiosks (threads), spread over ``processes``, each syncing as fast
+    as it can for ``seconds``: a pull with nothing new, and a push of one record every tenth
+    round. (sync requests/s, errors, p95 of a pull with nothing new in ms)."""
     conn = processes[0].db()
     stores = []
-    for i in range(REGION_KIOSKS):
+    for i in range(kiosks):
+        # Enrolled straight in the hub's store: many enrolments in a row over HTTP would
+        # (rightly) meet the enrolment rate limit.
         _name, token = hub_store.redeem_enrolment_code(
-            conn, hub_store.new_enrolment_code(conn, f"region-{i}"), str(uuid.uuid4())
+            conn, hub_store.new_enrolment_code(conn, f"{prefix}-{i}"), str(uuid.uuid4())
         )
         store = open_store(folder / f"k{i}" / "kiosk.db")
-        store.set_state("kiosk_name", f"region-{i}")
+        store.set_state("kiosk_name", f"{prefix}-{i}")
         store.set_state("hub_url", processes[i % len(processes)].url)  # spread, as a balancer
         store.set_state("token", token)
         stores.append(store)
     cursor = hub_store.last_seq(conn)
     conn.close()
-    stop = time.monotonic() + REGION_SECONDS
+    stop = time.monotonic() + seconds
     done, errors, idle_ms, lock = [0], [], [], threading.Lock()
 
     def kiosk_loop(store) -> None:
@@ -312,14 +269,6 @@ class _Counter:
     requests = 0
     pushed = 0
     quarantined: list = []
-
-
-def hub_store_last_seq(hub: HubProcess) -> int:
-    conn = hub.db()
-    try:
-        return hub_store.last_seq(conn)
-    finally:
-        conn.close()
 
 
 if __name__ == "__main__":

@@ -230,18 +230,30 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("hub_engine", ["sqlite", "postgresql"], indirect=True)
 
 
-@pytest.fixture(autouse=True)
-def hub_engine(request):
-    """Which engine this test's hubs keep their store in (tests/hub_helpers.py ENGINE):
-    both, in a module marked ``hub_engines``; else ONTMOET_TEST_HUB_ENGINE's, SQLite by
-    default."""
+_DEFAULT_ENGINE = os.environ.get("ONTMOET_TEST_HUB_ENGINE", "sqlite")
+
+
+def pytest_runtest_setup(item):
+    """Which engine this test's hubs keep their store in (tests/hub_helpers.py ENGINE), set
+    before any of its fixtures, module-scoped ones too: SQLite for a test about the SQLite
+    file (``hub_sqlite_only``), each engine in turn in a module marked ``hub_engines``, else
+    ONTMOET_TEST_HUB_ENGINE's (SQLite by default)."""
     import hub_helpers
 
-    default = hub_helpers.ENGINE
-    sqlite_only = request.node.get_closest_marker("hub_sqlite_only")
-    hub_helpers.ENGINE = "sqlite" if sqlite_only else getattr(request, "param", default)
-    yield hub_helpers.ENGINE
-    hub_helpers.ENGINE = default
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if item.get_closest_marker("hub_sqlite_only"):
+        hub_helpers.ENGINE = "sqlite"
+    else:
+        hub_helpers.ENGINE = params.get("hub_engine", _DEFAULT_ENGINE)
+
+
+@pytest.fixture(autouse=True)
+def hub_engine(request):
+    """The engine pytest_runtest_setup chose for this test's hubs (a parameter in a module
+    marked ``hub_engines``)."""
+    import hub_helpers
+
+    return hub_helpers.ENGINE
 
 
 @pytest.fixture

@@ -184,6 +184,16 @@ def visit(store: Store, kiosk: str, communities: list[str], n: int = 1) -> list[
     return ids
 
 
+def withdrawable_request(kiosk: Store, communities: list[str]) -> str:
+    """A visitor's contact request at ``kiosk`` (sealed for the hub); its receipt token, with
+    which the visitor withdraws it (/w/<token>)."""
+    receipt = new_token()
+    sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
+                  load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
+    record_contact_request(kiosk, new_record_id(), communities, "email", sealed, 90, receipt)
+    return receipt
+
+
 def outbox_size(store: Store) -> int:
     return outbox.size(store)
 

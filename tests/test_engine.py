@@ -117,3 +117,15 @@ def test_a_plain_sqlite3_connection_counts_as_sqlite(tmp_path):
 
     assert not on_postgresql(sqlite3.connect(tmp_path / "x.db"))
     assert not on_postgresql(connect_sqlite(tmp_path / "y.db"))
+
+
+def test_the_settings_name_the_database_but_never_its_password():
+    from sync.hub.settings import describe, load_settings
+
+    shown = {
+        row["variable"]: row["value"]
+        for row in describe(load_settings({
+            "ONTMOET_HUB_DATABASE": "postgresql://ontmoet:geheim-wachtwoord@db.example/hub"
+        }))
+    }  # fmt: skip
+    assert shown["ONTMOET_HUB_DATABASE"] == "postgresql://ontmoet:(set)@db.example/hub"

@@ -19,6 +19,7 @@ from hub_helpers import (
     kiosk_communities,
     outbox_size,
     visit,
+    withdrawable_request,
 )
 
 from sync.client import OutcomeUnknown, SyncClient, SyncError
@@ -131,17 +132,10 @@ def test_a_restore_with_pg_dump_gets_a_new_epoch_and_keeps_erasures_and_revocati
     """SYNC.md rule 11 on PostgreSQL: pg_dump, then a visitor withdraws and a kiosk is
     revoked; the database is restored from the dump with pg_restore, and 'ontmoet-hub
     restored --replaced' gives the hub a new epoch and carries over what must not go back."""
-    from kiosk.contact import check_contact, load_public_key, seal
-    from kiosk.visitor_records import new_record_id, new_token, record_contact_request
-
     hub, other = two_processes
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     thief = enrolled_kiosk(hub, tmp_path / "t", "kiosk-stolen")
-    receipt, record = new_token(), new_record_id()
-    sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
-                  load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
-    record_contact_request(kiosk, record, sorted(hub.communities())[:1], "email", sealed, 90,
-                           receipt)  # fmt: skip
+    receipt = withdrawable_request(kiosk, sorted(hub.communities())[:1])
     SyncClient(kiosk).sync_once()
     SyncClient(thief).sync_once()
     database = (hub.data_dir / "database").read_text().strip()

@@ -26,6 +26,7 @@ from hub_helpers import (
     outbox_size,
     store_of,
     visit,
+    withdrawable_request,
 )
 
 from kiosk import outbox
@@ -240,16 +241,9 @@ def test_hub_restored_from_an_older_backup(hub, tmp_path):
 
 @pytest.mark.hub_sqlite_only  # a backup and restore of hub.db
 def test_a_restore_keeps_erasures_and_revocations_made_after_the_backup(hub, tmp_path):
-    from kiosk.contact import check_contact, load_public_key, seal
-    from kiosk.visitor_records import new_record_id, new_token, record_contact_request
-
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     thief = enrolled_kiosk(hub, tmp_path / "t", "kiosk-stolen")
-    receipt, record = new_token(), new_record_id()
-    sealed = seal(check_contact("email", "anna@voorbeeld.nl"),
-                  load_public_key(kiosk.get_state("hub_public_key")))  # fmt: skip
-    record_contact_request(kiosk, record, sorted(hub.communities())[:1], "email", sealed, 90,
-                           receipt)  # fmt: skip
+    receipt = withdrawable_request(kiosk, sorted(hub.communities())[:1])
     SyncClient(kiosk).sync_once()
     SyncClient(thief).sync_once()
     hub_cli(hub.data_dir, "backup", str(tmp_path / "backup.db"))
@@ -510,6 +504,7 @@ def fill(folder, leave: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.hub_sqlite_only  # hub.db on a full disk (PostgreSQL's disk is the server's)
 def test_disk_full_at_the_hub_acknowledges_nothing_it_did_not_store(tmp_path, small_disk):
     hub = HubProcess(small_disk / "hub").start(env={"ONTMOET_HUB_QUOTA_FACTOR": "100"})
     try:
