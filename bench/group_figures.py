@@ -6,7 +6,10 @@ computes one month of every group, as a group's edit page computes its last 12 m
 gifts map, each in ms and as a ratio to the count(*); then the real pages through a hub process
 (median of 5, after a first request), as a ratio to the hub's health request.
 
-    .venv/bin/python bench/group_figures.py
+    .venv/bin/python bench/group_figures.py [--postgresql]
+
+With --postgresql the hub's store is on a throwaway PostgreSQL server (a region's hub), where
+the tally is made whole for every page (there is no rowid to go on from).
 """
 
 from __future__ import annotations
@@ -113,11 +116,22 @@ def best(fn, runs: int = 5) -> float:
 
 
 def main() -> None:
+    if "--postgresql" in sys.argv[1:]:
+        from bench.pg_server import postgresql_server
+
+        with postgresql_server() as url:
+            run(url.replace("postgresql+psycopg://", "postgresql://"))
+    else:
+        run("")
+
+
+def run(database: str) -> None:
     today = datetime.now(UTC).date()
     month = today.strftime("%Y-%m")
     with tempfile.TemporaryDirectory(prefix="ontmoet-bench-figures-") as folder:
-        hub = HubProcess(Path(folder) / "hub")
-        conn = hub_store.connect(hub.data_dir / "hub.db")
+        hub = HubProcess(Path(folder) / "hub", database=database)
+        print("store:", "PostgreSQL" if database else "SQLite")
+        conn = hub.db()
         ids = fill(conn, today)
         (total,) = conn.execute("SELECT count(*) FROM visitor_records").fetchone()
         print(f"{GROUPS} groups, {total} visitor records, {INTRODUCTIONS} introductions")

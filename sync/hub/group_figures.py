@@ -123,18 +123,24 @@ class _Tally:
             groups.setdefault(cid, [0, 0, 0])[figure] += n
 
     def catch_up(self, conn: sqlite3.Connection) -> bool:
-        """Tally the rows that arrived since; False when rows went and this tally is stale."""
-        if self.last:
+        """Tally the rows that arrived since; False when rows went and this tally is stale.
+
+        SQLite: since the last rowid. PostgreSQL has no rowid; there the rows of one write
+        transaction share its id (xmin), and the hub's writes take turns (sync.hub.engine),
+        so a later write has a higher one: since the last xmin. Should that ever not hold
+        (the ids wrap around after four billion writes), the count below no longer adds up
+        and the tally is made again from scratch."""
+        postgresql = on_postgresql(conn)
+        if self.last and not postgresql:  # a rowid SQLite gave again, to a newer record
             row = conn.execute("SELECT id FROM visitor_records WHERE rowid = ?", [self.last])
             if (row.fetchone() or (None,))[0] != self.last_id:
                 return False
         marks = ", ".join("?" * len(TALLIED))
-        # PostgreSQL has no rowid: there a tally is made whole each time (tally() below).
-        row_key, order = ("0", "") if on_postgresql(conn) else ("rowid", " ORDER BY rowid")
+        row_key = "xmin::text::bigint" if postgresql else "rowid"
         for rowid, entity, rid, fields in conn.execute(
-            f"SELECT {row_key}, entity, id, fields FROM visitor_records WHERE {row_key} >= ?"
-            f" AND entity IN ({marks}){order}",
-            [self.last + 1 if self.last else 0, *TALLIED],
+            f"SELECT {row_key}, entity, id, fields FROM visitor_records WHERE {row_key} > ?"
+            f" AND entity IN ({marks}) ORDER BY 1",
+            [self.last, *TALLIED],
         ):
             self.add(entity, json.loads(fields))
             self.rows += 1
@@ -150,23 +156,21 @@ _tallies_lock = threading.Lock()
 
 
 def tally(conn: sqlite3.Connection) -> _Tally:
-    """The tally of this hub's store, brought up to date (one per database file; on
-    PostgreSQL, where rows have no rowid to go on from, a new one each time)."""
-    if not on_postgresql(conn):
-        path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
+    """The tally of this hub's store, brought up to date (one per database)."""
+    if on_postgresql(conn):
+        path = conn.url
     else:
-        path = ""
+        path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
     with _tallies_lock:
         own = not conn.in_transaction
         if own:  # one snapshot: the count must see the rows the scan saw
             conn.execute("BEGIN")
         try:
-            current = _tallies.get(path) if path else None
+            current = _tallies.get(path)
             if current is None or not current.catch_up(conn):
                 current = _Tally()
                 current.catch_up(conn)
-                if path:
-                    _tallies[path] = current
+                _tallies[path] = current
         finally:
             if own:
                 conn.execute("COMMIT")
