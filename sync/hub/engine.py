@@ -87,7 +87,7 @@ def database_of(data_dir: Path, environ: dict[str, str] | None = None) -> str:
 
 def record_database(data_dir: Path, url: str) -> None:
     """Note in the hub's folder that its store is at ``url`` (readable by the hub's user only:
-    an address may hold a password, though ~/.pgpass is the better place for one)."""
+    an address may hold a password, though a password file, ?passfile=, is the place for one)."""
     record = Path(data_dir) / DATABASE_FILE
     record.touch(mode=0o600)
     record.write_text(url + "\n", encoding="utf-8")

@@ -33,8 +33,8 @@ class HubSettings:
     data_dir: str = _setting("", "ONTMOET_HUB_DIR", "The hub's folder: store, keys, log.")
     database: str = _setting(
         "", "ONTMOET_HUB_DATABASE",
-        "A region's hub: its store in PostgreSQL 15+ (postgresql://USER@HOST/DB; the "
-        "password in ~/.pgpass). Empty: SQLite in the hub's folder.",
+        "A region's hub: its store in PostgreSQL 15+ (postgresql://USER@HOST/DB?passfile=FILE; "
+        "the password in that file, never here). Empty: SQLite in the hub's folder.",
     )  # fmt: skip
     public_url: str = _setting(
         "", "ONTMOET_HUB_PUBLIC_URL",
