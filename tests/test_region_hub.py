@@ -202,3 +202,21 @@ def test_login_and_enrolment_limits_hold_for_both_processes_together(two_process
     (hits,) = conn.execute("SELECT count(*) FROM rate_hits WHERE name = 'login'").fetchone()
     conn.close()
     assert hits == 20  # every failure once, whichever process saw it
+
+
+def test_restored_refuses_the_restored_database_itself_and_a_database_without_a_hub(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(hub_helpers, "ENGINE", "postgresql")
+    hub = HubProcess(tmp_path / "hub")  # a folder on its own database; not served
+    database = (hub.data_dir / "database").read_text().strip()
+    epoch = hub_store.meta(hub.db(), "epoch")
+    itself = hub_cli(hub.data_dir, "restored", "--replaced", database, check=False)
+    assert itself.returncode == 2 and "the restored database itself" in itself.stderr
+    empty = hub_helpers.new_database()
+    no_hub = hub_cli(hub.data_dir, "restored", "--replaced", empty, check=False)
+    assert no_hub.returncode == 2 and "holds no hub's store" in no_hub.stderr
+    assert hub_store.meta(hub.db(), "epoch") == epoch  # a refusal changes nothing
+    alone = hub_cli(hub.data_dir, "restored")  # the old database is gone: a new epoch anyway
+    assert "Nothing carried over" in alone.stdout
+    assert hub_store.meta(hub.db(), "epoch") != epoch

@@ -541,6 +541,11 @@ def cmd_restored(args: argparse.Namespace) -> int:
         if libpq_url(args.replaced) == libpq_url(database):
             raise HubCliError("--replaced is the restored database itself: name the old one")
         replaced = PostgresConnection(args.replaced)
+        if replaced.execute("SELECT to_regclass('meta') IS NULL").fetchone()[0]:
+            raise HubCliError(
+                "--replaced holds no hub's store: name the database the hub used until the "
+                "restore; nothing was changed"
+            )
         hub_store.meta(replaced, "epoch")  # a hub's store, or a clear word that it is not
         hub_store.carry_over_on_restore(replaced, conn)
         replaced.close()
