@@ -129,3 +129,24 @@ def test_the_settings_name_the_database_but_never_its_password():
         }))
     }  # fmt: skip
     assert shown["ONTMOET_HUB_DATABASE"] == "postgresql://ontmoet:(set)@db.example/hub"
+
+
+def test_a_writer_that_waits_too_long_is_refused_and_its_connection_stays_usable(
+    empty_postgresql,
+):
+    """A write waits for the one before it at most lock_timeout (SQLite's busy timeout); then
+    a store error (a 503 to the kiosk) and a connection ready for the next request."""
+    import psycopg
+
+    first, second = PostgresConnection(empty_postgresql), PostgresConnection(empty_postgresql)
+    second.raw.execute("SET lock_timeout = 200")  # not 10 s: the same path, sooner
+    first.execute("BEGIN IMMEDIATE")
+    with pytest.raises(psycopg.errors.LockNotAvailable):
+        second.execute("BEGIN IMMEDIATE")
+    assert not second.in_transaction
+    first.execute("COMMIT")
+    second.execute("BEGIN IMMEDIATE")  # the next write goes ahead on the same connection
+    assert second.execute("SELECT 1").fetchone() == (1,)
+    second.execute("COMMIT")
+    first.close()
+    second.close()

@@ -159,7 +159,11 @@ class PostgresConnection:
     def execute(self, sql: str, params: Any = ()) -> Any:
         if sql == "BEGIN IMMEDIATE":
             self.raw.execute("BEGIN")
-            return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            try:
+                return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            except BaseException:  # waited past lock_timeout: no half-begun write stays open
+                self.raw.execute("ROLLBACK")
+                raise
         if sql == "BEGIN":
             return self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         return self.raw.execute(postgresql_sql(sql), params)
