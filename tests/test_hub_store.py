@@ -95,3 +95,14 @@ def test_a_store_from_a_newer_hub_is_refused_untouched(tmp_path):
     assert refused.returncode == 2 and "newer Ontmoet" in refused.stderr
     assert "m999_from_the_future" in refused.stderr
     assert state() == before  # nothing migrated, nothing purged, nothing written
+
+
+def test_enrolment_codes_are_letters_and_digits_a_command_line_takes_as_they_are(tmp_path):
+    """A code beginning with '-' was read as an option by 'ontmoet-kiosk enrol URL CODE'
+    (token_urlsafe: one code in 64), which made test_hub_demo.py fail now and then."""
+    import re
+
+    conn, _communities = hub(tmp_path)
+    codes = [hub_store.new_enrolment_code(conn, "kiosk-hal") for _ in range(2000)]
+    assert all(re.fullmatch(r"[A-Za-z0-9]{16}", code) for code in codes)
+    assert len(set(codes)) == len(codes)

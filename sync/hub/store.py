@@ -315,12 +315,19 @@ def purge_tombstones(conn: sqlite3.Connection, days: int = TOMBSTONE_DAYS) -> in
 # -- kiosks, enrolment, tokens ----------------------------------------------------------------
 
 
+#: Enrolment codes: letters and digits only, 16 of them (95 bits). Not token_urlsafe: one code
+#: in 64 began with '-', which a command line takes for an option ('ontmoet-kiosk enrol URL
+#: -hX...' failed: the flaky test_hub_demo.py), and '_' and '-' are easily misread aloud.
+CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+CODE_LENGTH = 16
+
+
 def new_enrolment_code(conn: sqlite3.Connection, kiosk: str) -> str:
     """A one-time code for ``kiosk``; only its hash is stored."""
     from sync.protocol import kiosk_name
 
     kiosk_name("kiosk", kiosk)
-    code = secrets.token_urlsafe(12)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     expires = datetime.now(UTC) + timedelta(minutes=ENROLMENT_MINUTES)
     with write(conn):
         conn.execute(
