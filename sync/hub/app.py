@@ -153,10 +153,8 @@ class HubApp:
         self.public_url = settings.public_url.rstrip("/")
         self.public_key = keys.public_key(self.data_dir)
         # Per address, for every hub process on the store together (a region's hub).
-        shared = self.hub.on_postgresql  # SQLite: one process, counted in memory only
-        store = (lambda: self.hub.conn) if shared else None
-        self.enrol_limit = SharedRateLimit("enrol", 10, 60, store=store)
-        self.login_limit = SharedRateLimit("login", 20, 60, store=store)
+        self.enrol_limit = SharedRateLimit("enrol", 10, 60, hub=self.hub)
+        self.login_limit = SharedRateLimit("login", 20, 60, hub=self.hub)
         self.mail = settings.mail
         hub_store.create_schema(self.conn)  # an older store is migrated before serving
         self._seen: dict[str, tuple[float, dict]] = {}

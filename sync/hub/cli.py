@@ -162,16 +162,6 @@ def _open(args: argparse.Namespace) -> sqlite3.Connection:
     return hub_store.Hub(_data_dir(args)).conn
 
 
-def _sqlite_only(args: argparse.Namespace, what: str) -> None:
-    """Restore copies hub.db; a hub on PostgreSQL is restored by PostgreSQL's own tools, then
-    'ontmoet-hub restored' applies the epoch rule (docs/postgresql.md)."""
-    if database_of(_data_dir(args)):
-        raise HubCliError(
-            f"this hub's store is in PostgreSQL: {what} it with pg_restore (or from a base "
-            "backup), then run 'ontmoet-hub restored' (docs/postgresql.md)"
-        )
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -181,14 +171,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     if database:  # a region's hub: its store in PostgreSQL, its keys in this folder
         conn = PostgresConnection(database)
         fresh = conn.execute("SELECT to_regclass('meta') IS NULL").fetchone()[0]
-        hub_store.create_schema(conn)
         record_database(data_dir, database)
     else:
         db_path = data_dir / hub_store.DB_NAME
         fresh = not db_path.exists()
         db_path.touch(mode=0o600)  # sealed contact details live in here: the hub's user only
         conn = hub_store.connect(db_path)
-        hub_store.create_schema(conn)
+    hub_store.create_schema(conn)
     with hub_store.write(conn):
         if args.public_url:
             protocol.public_address("--public-url", args.public_url)
@@ -479,7 +468,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     that ``init`` just made, with other keys and nothing in it) the backup comes back whole:
     its kiosks, accounts and keys, so the kiosks carry on without enrolling again."""
     data_dir = _data_dir(args)
-    _sqlite_only(args, "restore")
+    if database_of(data_dir):  # restore copies hub.db; PostgreSQL restores with its own tools
+        raise HubCliError(
+            "this hub's store is in PostgreSQL: restore it with pg_restore (or from a base "
+            "backup), then run 'ontmoet-hub restored' (docs/postgresql.md)"
+        )
     try:
         source = sqlite3.connect(f"file:{args.file}?mode=ro", uri=True)
         hub_store.meta(source, "epoch")

@@ -98,6 +98,14 @@ def on_postgresql(conn: Any) -> bool:
     return getattr(conn, "dialect", "sqlite") == "postgresql"
 
 
+def store_key(conn: Any) -> str:
+    """Which store ``conn`` reaches, for caches kept per store in a process (the figures'
+    tally, the published photos): the PostgreSQL address, or the SQLite file."""
+    if on_postgresql(conn):
+        return conn.url
+    return conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
+
+
 class SQLiteConnection(sqlite3.Connection):
     """sqlite3's connection, which says which engine it is."""
 

@@ -23,7 +23,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 from sync.hub.desk_store import SUPPRESS_BELOW
-from sync.hub.engine import on_postgresql
+from sync.hub.engine import on_postgresql, store_key
 from sync.hub.i18n import N_
 from sync.protocol import RECORD_FIELDS
 
@@ -157,10 +157,7 @@ _tallies_lock = threading.Lock()
 
 def tally(conn: sqlite3.Connection) -> _Tally:
     """The tally of this hub's store, brought up to date (one per database)."""
-    if on_postgresql(conn):
-        path = conn.url
-    else:
-        path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
+    path = store_key(conn)
     with _tallies_lock:
         own = not conn.in_transaction
         if own:  # one snapshot: the count must see the rows the scan saw

@@ -59,7 +59,7 @@ from sync.hub import desk_store, proposals, render
 from sync.hub import store as hub_store
 from sync.hub.desk.access import NotAllowed, page
 from sync.hub.desk_store import DeskSession
-from sync.hub.engine import on_postgresql
+from sync.hub.engine import store_key
 from sync.hub.i18n import N_, choose_language, translator
 from sync.hub.web import RateLimit
 
@@ -323,9 +323,7 @@ def is_published(conn, sha256: str) -> bool:
     record adds to it): with 10,000 communities, the read takes ~55 ms, the check of the log
     a fraction of a millisecond. Kept per database file (one hub process, several threads)."""
     (seq,) = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
-    database = (
-        conn.url if on_postgresql(conn) else conn.execute("PRAGMA database_list").fetchone()[2]
-    )
+    database = store_key(conn)
     with _published_lock:
         known = _published.get(database)
     if known is None or known[0] != seq:

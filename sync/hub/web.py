@@ -175,17 +175,17 @@ class SharedRateLimit(RateLimit):
     in memory stays the first gate: an address over the limit in this process is turned away
     without a write. On SQLite (one process) it is the RateLimit it extends.
 
-    ``store`` gives this thread's connection (Hub.conn). Every method may ask the store:
-    call them from a worker thread (run_in_threadpool), never on the event loop. Times in the
-    store are wall-clock milliseconds, so processes on several machines count alike."""
+    ``hub``: the open store (sync.hub.store.Hub). Every method may ask it: call them from a
+    worker thread (run_in_threadpool), never on the event loop. Times in the store are
+    wall-clock milliseconds, so processes on several machines count alike."""
 
-    def __init__(self, name: str, limit: int, seconds: float, store=None) -> None:
+    def __init__(self, name: str, limit: int, seconds: float, hub=None) -> None:
         super().__init__(limit, seconds)
-        self.name, self.store = name, store
+        self.name, self.hub = name, hub
 
     def _conn(self):
-        conn = self.store() if self.store is not None else None
-        return conn if conn is not None and getattr(conn, "dialect", "") == "postgresql" else None
+        """This thread's connection to a store on PostgreSQL; None: count in memory only."""
+        return self.hub.conn if self.hub is not None and self.hub.on_postgresql else None
 
     def _since(self) -> int:
         return int((time.time() - self.seconds) * 1000)
