@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -224,7 +225,14 @@ def test_modified_after_and_etag_follow_a_change(module_hub, planted):
     other_query = requests.get(f"{module_hub.url}/hsds/services", params={"per_page": 6},
                                headers={"If-None-Match": tag}, timeout=10)  # fmt: skip
     assert other_query.status_code == 200
-    before = datetime.now(UTC) - timedelta(seconds=1)
+    # The hub notes moments to the second, and the planted group may have been written this
+    # very second: the change starts in a second later than every earlier write.
+    latest = max(
+        datetime.fromisoformat(s["last_modified"]) for s in every_item(module_hub, "services")
+    )
+    while datetime.now(UTC).replace(microsecond=0) <= latest:
+        time.sleep(0.05)
+    before = datetime.now(UTC).replace(microsecond=0)
     changed = sorted(live)[-1]
     conn = conn_of(module_hub)
     try:
