@@ -204,6 +204,73 @@ def test_login_and_enrolment_limits_hold_for_both_processes_together(two_process
     assert hits == 20  # every failure once, whichever process saw it
 
 
+def test_flood_limits_hold_for_both_processes_together(two_processes):
+    """Issue 18: what one group's link may send in an hour (its record, its events, photos),
+    the sign-ups from one address and its wrong answer links are limited for the region's hub
+    as a whole: counted in the store, whichever process is asked. Each flood alternates
+    between the processes, so with counts per process neither would refuse yet."""
+    from desk_helpers import desk_web
+    from test_attacks import csrf_of
+    from test_signup import form_of, post_from
+
+    from sync.hub import edit, group_events, introductions, photos, proposals, signup
+    from sync.hub.desk import communities
+
+    first, second = two_processes
+    conn = first.db()
+    try:
+        (community,) = conn.execute(
+            "SELECT id FROM shared_records WHERE entity = 'community' AND data IS NOT NULL"
+            " ORDER BY id LIMIT 1"
+        ).fetchone()
+        token = proposals.new_edit_link(conn, "test", community)
+    finally:
+        conn.close()
+
+    def flood(limit: int, send) -> tuple[list[int], list[int]]:
+        """The refusals among ``limit`` sends, then the answers of both to one more."""
+        codes = [send((first, second)[i % 2]) for i in range(limit)]
+        return [c for c in codes if c == 429], [send(process) for process in (first, second)]
+
+    def post(path: str, web=requests, **data):
+        return lambda process: web.post(f"{process.url}{path}", timeout=10,
+                                        **data).status_code  # fmt: skip
+
+    guess = f"/i/{'x' * 43}"
+    honey = {**form_of(first), "website": "https://spam.example"}  # counted, never kept
+    desk = desk_web(first, "balie-regio")  # the session is in the store: good at both
+    csrf = csrf_of(desk, f"{first.url}/desk/communities/new")
+
+    def desk_photo(process: HubProcess) -> int:
+        sent = desk.post(f"{process.url}/desk/communities/{community}/photo", timeout=10,
+                         data={"csrf": csrf}, allow_redirects=False)  # fmt: skip
+        return 429 if "photo=too_often" in sent.headers["location"] else sent.status_code
+
+    # Bad forms: refused with nothing stored, yet counted (the limit comes first).
+    refusals = {
+        "record": flood(edit.SENDS_PER_HOUR, post(f"/edit/{token}", data={"name": ""})),
+        "events": flood(group_events.SENDS_PER_HOUR,
+                        post(f"/edit/{token}/events", data={"title": ""})),
+        "photos": flood(photos.UPLOADS_PER_HOUR,
+                        post(f"/edit/{token}/photo", files={"photo": b""})),
+        "answer links": flood(introductions.GUESSES_PER_MINUTE,
+                              lambda hub: requests.get(hub.url + guess, timeout=10).status_code),
+        "sign-ups": flood(signup.PER_ADDRESS,
+                          lambda hub: post_from(hub, "127.0.3.1", honey)[0]),
+        "new groups": flood(communities.CREATES_PER_HOUR,
+                            post("/desk/communities/new", desk, data={"csrf": csrf, "name": ""})),
+        "desk photos": flood(photos.DESK_UPLOADS_PER_HOUR, desk_photo),
+    }  # fmt: skip
+    assert refusals == {name: ([], [429, 429]) for name in refusals}
+    conn = first.db()
+    try:
+        stored = [conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in ("proposals", "signups", "event_proposals")]  # fmt: skip
+    finally:
+        conn.close()
+    assert stored == [0, 0, 0]  # the floods stored nothing
+
+
 def test_restored_refuses_the_restored_database_itself_and_a_database_without_a_hub(
     tmp_path, monkeypatch
 ):

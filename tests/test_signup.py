@@ -502,7 +502,7 @@ def test_the_per_address_limit_forgets_quiet_addresses_and_cannot_grow_without_e
 ):
     monkeypatch.setattr(signup, "MAX_ADDRESSES", 3)
     now = [0.0]
-    limit = signup.AddressLimit(2, 60, clock=lambda: now[0])
+    limit = signup.AddressLimit("signup_address", 2, 60, clock=lambda: now[0])
     assert [limit.take(a) for a in ("a", "b", "c")] == [True, True, True]
     assert limit.take("d") is False  # three remembered: a fourth address waits
     assert limit.take("a") is True  # a known address goes on as before

@@ -155,6 +155,7 @@ class HubApp:
         # Per address, for every hub process on the store together (a region's hub).
         self.enrol_limit = SharedRateLimit("enrol", 10, 60, hub=self.hub)
         self.login_limit = SharedRateLimit("login", 20, 60, hub=self.hub)
+        self.rate_limits: dict[str, SharedRateLimit] = {}  # the others (web.shared_limit)
         self.mail = settings.mail
         hub_store.create_schema(self.conn)  # an older store is migrated before serving
         self._seen: dict[str, tuple[float, dict]] = {}

@@ -33,14 +33,13 @@ from sync.hub.record_form import (  # noqa: F401  (TEXT_FIELDS, form_changes: th
 )
 from sync.hub.render import HERE, render
 from sync.hub.schedule_form import FormProblem
-from sync.hub.web import RateLimit
+from sync.hub.web import shared_limit
 
 router = APIRouter(include_in_schema=False)
 
 #: How often one group's link may send its record: far above a group's needs, far below a
 #: flood of proposals for the desk.
 SENDS_PER_HOUR = 30
-_sends = RateLimit(limit=SENDS_PER_HOUR, seconds=3600)
 
 
 # -- the pages --------------------------------------------------------------------------------
@@ -131,7 +130,8 @@ async def edit_send(request: Request, token: str):
                                 community_id=record["id"]):  # fmt: skip
             return _page(request, record, status=404, waiting=waiting)
         return RedirectResponse(f"/edit/{token}", status_code=303)
-    if not _sends.take(record["id"]):
+    sends = shared_limit(request, "record_sends", SENDS_PER_HOUR, 3600)
+    if not await run_in_threadpool(sends.take, record["id"]):
         return _page(request, record, status=429, waiting=waiting,
                      problem=translator(choose_language(request))(
                          N_("You sent your record many times in the last hour. Try again "

@@ -21,14 +21,13 @@ from sync.hub import events, proposals
 from sync.hub import store as hub_store
 from sync.hub.i18n import N_, choose_language, translator
 from sync.hub.render import render
-from sync.hub.web import RateLimit
+from sync.hub.web import shared_limit
 
 router = APIRouter(include_in_schema=False)
 
 _ID = re.compile(r"^[0-9a-f-]{36}$")
 #: Posts an hour through one group's link: a leaked link cannot keep the hub busy.
 SENDS_PER_HOUR = 60
-_sends = RateLimit(limit=SENDS_PER_HOUR, seconds=3600)
 TOO_MANY = N_("Many events were sent in the last hour. Try again later.")
 FIELD_LIMIT = 4000
 DONE = {
@@ -90,7 +89,8 @@ async def group_events_send(request: Request, token: str):
     group = _group(request, token)
     if group is None:
         return _page(request, token, None, status=404)
-    if not _sends.take(group["id"]):
+    sends = shared_limit(request, "event_sends", SENDS_PER_HOUR, 3600)
+    if not await run_in_threadpool(sends.take, group["id"]):
         words = translator(choose_language(request))
         return _page(request, token, group, status=429, problem=words(TOO_MANY))
     posted = await request.form()

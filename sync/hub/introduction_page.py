@@ -23,6 +23,7 @@ from sync.hub import introductions
 from sync.hub.desk_store import address_key
 from sync.hub.i18n import choose_language
 from sync.hub.render import render
+from sync.hub.web import shared_limit
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,15 +47,19 @@ def _page(request: Request, party: dict | None, status: int = 200, **context) ->
                   answers=introductions.ANSWERS, **view, **context)  # fmt: skip
 
 
+def _guesses(request: Request):
+    return shared_limit(request, "answer_guesses", introductions.GUESSES_PER_MINUTE, 60)
+
+
 def _party(request: Request, token: str) -> dict | None:
     party = introductions.link_party(request.app.state.hub.conn, token)
     if party is None:
-        introductions.GUESSES.failed(_client(request))
+        _guesses(request).failed(_client(request))
     return party
 
 
 def _too_many(request: Request) -> Response | None:
-    if introductions.GUESSES.blocked(_client(request)):
+    if _guesses(request).blocked(_client(request)):
         return _page(request, None, status=429, busy=True)
     return None
 

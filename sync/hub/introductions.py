@@ -54,7 +54,6 @@ from sync.hub.introduction_mail import (  # noqa: F401  (ANSWERS, Post: the desk
     public_contact,
     visitor_detail,
 )
-from sync.hub.web import RateLimit
 
 log = logging.getLogger("ontmoet.hub")
 
@@ -72,7 +71,7 @@ PROBLEMS = {
 }
 #: Problems the desk can solve (the others are how it should be).
 UNREACHABLE = ("no_mailbox", "phone", "unreadable", "send_failed")
-GUESSES = RateLimit(limit=30, seconds=60)  # wrong answer links per address
+GUESSES_PER_MINUTE = 30  # wrong answer links per address
 
 
 def outcome_of(answers: list[str]) -> str:

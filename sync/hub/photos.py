@@ -61,7 +61,7 @@ from sync.hub.desk.access import NotAllowed, page
 from sync.hub.desk_store import DeskSession
 from sync.hub.engine import store_key
 from sync.hub.i18n import N_, choose_language, translator
-from sync.hub.web import RateLimit
+from sync.hub.web import shared_limit
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # a phone camera's photo (12-48 MP) fits
 FORM_OVERHEAD = 16 * 1024  # the multipart headers and boundaries around the photo
@@ -456,18 +456,16 @@ def kiosk_photo(
     return _jpeg(state.data_dir, sha256, CACHE_FOREVER)
 
 
-_limits_lock = threading.Lock()
+_decoding_lock = threading.Lock()
 
 
-def _turns(request: Request) -> tuple[RateLimit, anyio.Semaphore]:
-    """The upload limit per link and the decoding turns, made on first use in this app."""
+def _decoding(request: Request) -> anyio.Semaphore:
+    """The decoding turns of this hub process, made on first use in this app."""
     app_state = request.app.state
-    with _limits_lock:
-        if not hasattr(app_state, "photo_uploads"):
-            app_state.photo_uploads = RateLimit(limit=UPLOADS_PER_HOUR, seconds=3600)
+    with _decoding_lock:
+        if not hasattr(app_state, "photo_decoding"):
             app_state.photo_decoding = anyio.Semaphore(DECODING_AT_ONCE)
-            app_state.photo_desk_uploads = RateLimit(limit=DESK_UPLOADS_PER_HOUR, seconds=3600)
-    return app_state.photo_uploads, app_state.photo_decoding
+    return app_state.photo_decoding
 
 
 @router.post("/edit/{token}/photo")
@@ -493,9 +491,10 @@ async def upload(request: Request, token: str) -> Response:
         problem = translator(choose_language(request))(reason)
         return edit._page(request, record, status=status, problem=problem, waiting=waiting)
 
-    limit, decoding = _turns(request)
-    if not limit.take(community_id):
+    uploads = shared_limit(request, "photo_uploads", UPLOADS_PER_HOUR, 3600)
+    if not await run_in_threadpool(uploads.take, community_id):
         return await refuse(TOO_OFTEN, 429)
+    decoding = _decoding(request)
     who = f"community {record['name'][:40]}"
     try:
         image, _fields = await _take_photo(request, record, decoding)
@@ -538,14 +537,15 @@ async def desk_upload(
         await _drain(request)
         return _not_found()
     back = f"/desk/communities/{record['id']}"
-    _limit, decoding = _turns(request)
+    decoding = _decoding(request)
+    uploads = shared_limit(request, "desk_photo_uploads", DESK_UPLOADS_PER_HOUR, 3600)
 
     def csrf(fields: dict[str, str]) -> None:
         if not hmac.compare_digest(fields.get("csrf", "").encode(), session.csrf.encode()):
             raise NotAllowed(session, bad_form=True)
 
     try:
-        if not request.app.state.photo_desk_uploads.take(session.username):
+        if not await run_in_threadpool(uploads.take, session.username):
             raise PhotoRefused(TOO_OFTEN, 429)
         image, _fields = await _take_photo(request, record, decoding, check=csrf)
         outcome = await run_in_threadpool(

@@ -24,7 +24,6 @@ import sqlite3
 import time
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from sync.hub import desk_store, mail
 from sync.hub import store as hub_store
 from sync.hub.i18n import N_, choose_language, supported, translator
 from sync.hub.render import render
-from sync.hub.web import RateLimit
+from sync.hub.web import SharedRateLimit, shared_limit
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,8 +67,8 @@ STALE = N_("This form was open too long. Please check it and send it again.")
 MAX_ADDRESSES = 50_000  # addresses remembered at once by the per-address limit
 
 
-class AddressLimit(RateLimit):
-    """RateLimit per address that cannot grow without end: addresses with nothing in the
+class AddressLimit(SharedRateLimit):
+    """A limit per address that cannot grow without end: addresses with nothing in the
     window are forgotten, and while MAX_ADDRESSES are remembered a new one is refused (a
     flood from very many addresses; the global limit stops that too)."""
 
@@ -83,19 +82,17 @@ class AddressLimit(RateLimit):
         return super().take(key)
 
 
-@dataclass
-class Limits:
-    """The rate limits of one hub process (in memory, like the login limit)."""
-
-    per_address: RateLimit
-    everyone: RateLimit
-
-
-def limits_of(request: Request) -> Limits:
-    state = request.app.state
-    if not hasattr(state, "signup_limits"):
-        state.signup_limits = Limits(AddressLimit(PER_ADDRESS, 3600), RateLimit(GLOBAL, 3600))
-    return state.signup_limits
+def _over_a_limit(request: Request, address: str) -> Response | None:
+    """The refusal when this address, or everyone together, sent many sign-ups in the last
+    hour (for every hub process together: it may read the store, so a worker thread's)."""
+    _ = translator(choose_language(request))
+    per_address = shared_limit(request, "signup_address", PER_ADDRESS, 3600, kind=AddressLimit)
+    if not per_address.take(address):
+        return _refused(request, 429, _(TOO_MANY_HERE), per_address.retry_after(address))
+    everyone = shared_limit(request, "signup_everyone", GLOBAL, 3600)
+    if not everyone.take("*"):
+        return _refused(request, 429, _(TOO_MANY), everyone.retry_after("*"))
+    return None
 
 
 # -- the form token --------------------------------------------------------------------------
@@ -339,14 +336,11 @@ def join_page(request: Request) -> Response:
 
 @router.post("/join", response_class=HTMLResponse)
 async def join_send(request: Request) -> Response:
-    limits = limits_of(request)
     address = desk_store.address_key(request.client.host if request.client else "?")
-    _ = translator(choose_language(request))
-    # Counted before anything is read: a flood costs a dictionary lookup, not a store query.
-    if not limits.per_address.take(address):
-        return _refused(request, 429, _(TOO_MANY_HERE), limits.per_address.retry_after(address))
-    if not limits.everyone.take("*"):
-        return _refused(request, 429, _(TOO_MANY), limits.everyone.retry_after("*"))
+    # Counted before the form is read: a flood's refusals cost a dictionary lookup (and,
+    # on PostgreSQL, the shared count), never a form parsed.
+    if refused := await run_in_threadpool(_over_a_limit, request, address):
+        return refused
     posted = await request.form()
     form = {k: v for k, v in posted.items() if isinstance(v, str) and k != "themes"}
     themes = [v for v in posted.getlist("themes") if isinstance(v, str)][:100]

@@ -1,5 +1,6 @@
 """What every request to the hub passes through: a body size limit, security headers, an
-access log without tokens, and rate limits for the doors that take guesses (enrolment, login).
+access log without tokens, and rate limits: for the doors that take guesses (enrolment, login,
+answer links) and for the forms a flood could fill (sign-ups, a group's mails and photos).
 """
 
 from __future__ import annotations
@@ -179,8 +180,9 @@ class SharedRateLimit(RateLimit):
     worker thread (run_in_threadpool), never on the event loop. Times in the store are
     wall-clock milliseconds, so processes on several machines count alike."""
 
-    def __init__(self, name: str, limit: int, seconds: float, hub=None) -> None:
-        super().__init__(limit, seconds)
+    def __init__(self, name: str, limit: int, seconds: float, hub=None,
+                 clock=time.monotonic) -> None:  # fmt: skip
+        super().__init__(limit, seconds, clock)
         self.name, self.hub = name, hub
 
     def _conn(self):
@@ -265,6 +267,23 @@ class SharedRateLimit(RateLimit):
         if oldest is None:
             return super().retry_after(key)
         return max(1, int(oldest / 1000 + self.seconds - time.time()) + 1)
+
+
+_made = threading.Lock()
+
+
+def shared_limit(request, name: str, limit: int, seconds: float,
+                 kind: type[SharedRateLimit] = SharedRateLimit) -> SharedRateLimit:  # fmt: skip
+    """This hub process's rate limit ``name`` (made on first use), counted for every hub
+    process on the store together: a group's mails, a link's photos, an address's sign-ups
+    and guesses are limited for a region's hub as a whole, not once per process. Ask it
+    from a worker thread (it may read the store)."""
+    app = request.app.state.hub
+    with _made:
+        made = app.rate_limits.get(name)
+        if made is None:
+            made = app.rate_limits[name] = kind(name, limit, seconds, hub=app.hub)
+    return made
 
 
 def purge_rate_hits(conn, seconds: float = 24 * 3600) -> int:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from kiosk.meeting_words import describe
 from sync import protocol
@@ -31,7 +32,7 @@ from sync.hub.record_form import (
     taxonomy_of,
 )
 from sync.hub.schedule_form import FormProblem
-from sync.hub.web import RateLimit
+from sync.hub.web import shared_limit
 
 router = APIRouter()
 
@@ -117,7 +118,6 @@ def _record_page(request: Request, session, template: str, record: dict, status:
 #: New groups one desk account may make in an hour: a busy day's work many times over, and
 #: a stop for a script run with a stolen session.
 CREATES_PER_HOUR = 60
-_creates = RateLimit(limit=CREATES_PER_HOUR, seconds=3600)
 
 
 @router.get("/communities/new", response_class=HTMLResponse)
@@ -133,7 +133,8 @@ async def new_community(
 ):
     conn = hub_of(request).conn
     posted = await request.form()
-    if not _creates.take(session.username):
+    creates = shared_limit(request, "desk_creates", CREATES_PER_HOUR, 3600)
+    if not await run_in_threadpool(creates.take, session.username):
         return _record_page(request, session, "community_new.html", dict(BLANK), status=429,
                             problem=words_for(request)(N_("Many new groups in one hour: wait a "
                                                           "while, then try again.")))  # fmt: skip
