@@ -10,7 +10,6 @@ import configparser
 import os
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,9 +17,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import hub_helpers
+import psycopg
 import pytest
 import time_machine
-from hub_helpers import HubProcess, enrolled_kiosk, hub_cli, outbox_size, prepared_hub, visit
+from hub_helpers import (
+    HubProcess,
+    enrolled_kiosk,
+    hub_cli,
+    outbox_size,
+    prepared_hub,
+    store_of,
+    visit,
+)
 from test_erasure import contact_op, sealed, traces
 
 from kiosk.contact import CONSENT_DAYS
@@ -28,6 +37,7 @@ from sync import protocol
 from sync.client import SyncClient
 from sync.hub import cli, keys, ledger
 from sync.hub import store as hub_store
+from sync.hub.engine import database_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -130,7 +140,7 @@ def serve(folder: Path, port: int) -> HubProcess:
 
 
 def accounts(folder: Path) -> list[tuple]:
-    conn = sqlite3.connect(folder / "hub.db")
+    conn = store_of(folder)
     rows = conn.execute("SELECT username, password_hash, role FROM accounts ORDER BY 1").fetchall()
     conn.close()
     return rows
@@ -140,8 +150,14 @@ def accounts(folder: Path) -> list[tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("installed", [True, False], ids=["after-install-hub", "empty-folder"])
-def test_a_hub_restored_from_restic_on_a_new_machine_serves_its_kiosk_on(tmp_path, installed):
+@pytest.mark.parametrize("installed", ["after-install-hub", "empty-folder", "postgresql"])
+def test_a_hub_restored_from_restic_on_a_new_machine_serves_its_kiosk_on(
+    tmp_path, installed, monkeypatch
+):
+    """postgresql: a region's hub, whose machine and database are both lost; the nightly
+    backup is a pg_dump, and install-hub.sh makes the new hub on a new database."""
+    if installed == "postgresql":
+        monkeypatch.setattr(hub_helpers, "ENGINE", "postgresql")
     hub = HubProcess(tmp_path / "old-machine").start()
     try:
         kiosk = enrolled_kiosk(hub, tmp_path / "kiosk", KIOSK)
@@ -157,16 +173,24 @@ def test_a_hub_restored_from_restic_on_a_new_machine_serves_its_kiosk_on(tmp_pat
         token, epoch = kiosk.get_state("token"), kiosk.get_state("epoch")
         old_keys = {n: (hub.data_dir / n).read_bytes() for n in (keys.PRIVATE_KEY, keys.PUBLIC_KEY)}
         old_accounts = accounts(hub.data_dir)
+        database = database_of(hub.data_dir)
     finally:
         hub.stop()
     shutil.rmtree(hub.data_dir)  # the old machine is gone
+    if database:  # and its database with it
+        server, name = database.rsplit("/", 1)
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name}")
 
     # The new machine: install-hub.sh made a hub of its own (other keys, a new admin), or
     # nothing is there yet (no hub.key); then restore-hub.sh, with the old backup.env and the
     # password from the safe.
     new_dir = tmp_path / "new-machine" / "ontmoet-hub"
-    if installed:
+    if installed != "empty-folder":
+        if database:  # hub.env names the new database (docs/postgresql.md)
+            monkeypatch.setenv("ONTMOET_HUB_DATABASE", hub_helpers.new_database())
         hub_cli(new_dir, "init")
+        monkeypatch.delenv("ONTMOET_HUB_DATABASE", raising=False)
         assert (new_dir / keys.PRIVATE_KEY).read_bytes() != old_keys[keys.PRIVATE_KEY]
     else:
         new_dir.parent.mkdir()
@@ -200,7 +224,7 @@ def test_a_hub_restored_from_restic_on_a_new_machine_serves_its_kiosk_on(tmp_pat
 
         assert_converged(new, kiosk, created, KIOSK)  # the two later visitors pushed again
         # The restored key opens what the kiosk sealed before and after the backup.
-        conn = hub_store.connect(new_dir / "hub.db")
+        conn = store_of(new_dir)
         requests_ = hub_store.visitor_records(conn, "contact_request")
         conn.close()
         assert len(requests_) == 5

@@ -23,6 +23,7 @@ from hub_helpers import (
 )
 
 from sync.client import OutcomeUnknown, SyncClient, SyncError
+from sync.hub import engine
 from sync.hub import store as hub_store
 
 KIOSKS = ("kiosk-hal", "kiosk-bieb")
@@ -126,12 +127,15 @@ def pg_tool(name: str, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.parametrize("how", ["pg_restore, then restored", "ontmoet-hub restore"])
 def test_a_restore_with_pg_dump_gets_a_new_epoch_and_keeps_erasures_and_revocations(
-    two_processes, tmp_path
+    two_processes, tmp_path, how
 ):
     """SYNC.md rule 11 on PostgreSQL: pg_dump, then a visitor withdraws and a kiosk is
-    revoked; the database is restored from the dump with pg_restore, and 'ontmoet-hub
-    restored --replaced' gives the hub a new epoch and carries over what must not go back."""
+    revoked; the dump comes back either with PostgreSQL's tools ('pg_restore' into a new
+    database, then 'ontmoet-hub restored --replaced') or with 'ontmoet-hub restore' in the
+    hub's own database (as restore-hub.sh and a rollback do). Either way: a new epoch, and
+    what must not go back in time carried over."""
     hub, other = two_processes
     kiosk = enrolled_kiosk(hub, tmp_path / "k", "kiosk-k")
     thief = enrolled_kiosk(hub, tmp_path / "t", "kiosk-stolen")
@@ -141,21 +145,30 @@ def test_a_restore_with_pg_dump_gets_a_new_epoch_and_keeps_erasures_and_revocati
     database = (hub.data_dir / "database").read_text().strip()
     epoch = hub_store.meta(hub.db(), "epoch")
     # The hub's own backup command (the nightly unit's) runs pg_dump for a hub on PostgreSQL.
-    hub_cli(hub.data_dir, "backup", "--with-keys", str(tmp_path / "hub.dump"))
-    assert (tmp_path / "hub.key").exists()
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    hub_cli(hub.data_dir, "backup", "--with-keys", str(backup / "hub.db"))
+    assert (backup / "hub.key").exists()
     # After the backup: the visitor withdraws (at the other process), a kiosk is revoked.
     assert requests.post(f"{other.url}/w/{receipt}", data={"confirm": "yes"}, timeout=10).ok
     hub_cli(hub.data_dir, "revoke-kiosk", "kiosk-stolen")
     hub.stop()
     other.stop()
-    # The operator keeps the old database aside and restores the dump under the hub's name.
-    server, name = database.rsplit("/", 1)
-    admin = psycopg.connect(f"{server}/postgres", autocommit=True)
-    admin.execute(f"ALTER DATABASE {name} RENAME TO {name}_replaced")
-    admin.execute(f"CREATE DATABASE {name}")
-    pg_tool("pg_restore", "--dbname", database, str(tmp_path / "hub.dump"))
-    restored = hub_cli(hub.data_dir, "restored", "--replaced", f"{server}/{name}_replaced")
-    assert "New epoch" in restored.stdout
+    if how == "ontmoet-hub restore":
+        done = hub_cli(hub.data_dir, "restore", str(backup / "hub.db"))
+        assert "Carried over" in done.stdout
+        conn = hub.db()
+        aside = conn.execute("SELECT to_regnamespace('ontmoet_replaced')").fetchone()[0]
+        conn.close()
+        assert aside is None  # the replaced store is gone once carried over
+    else:  # the operator keeps the old database aside and restores under the hub's name
+        server, name = database.rsplit("/", 1)
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {name} RENAME TO {name}_replaced")
+            admin.execute(f"CREATE DATABASE {name}")
+        pg_tool("pg_restore", "--dbname", database, str(backup / "hub.db"))
+        done = hub_cli(hub.data_dir, "restored", "--replaced", f"{server}/{name}_replaced")
+        assert "New epoch" in done.stdout
     hub.start()
     other.start()
     assert hub_store.meta(hub.db(), "epoch") != epoch
@@ -166,7 +179,74 @@ def test_a_restore_with_pg_dump_gets_a_new_epoch_and_keeps_erasures_and_revocati
     with pytest.raises(SyncError) as refused:
         SyncClient(thief).sync_once()
     assert refused.value.state == "revoked"
-    admin.close()
+
+
+def test_ontmoet_hub_restore_of_a_pg_dump_onto_a_new_machine_brings_the_keys_and_kiosks(
+    tmp_path, monkeypatch
+):
+    """A region's hub lost with its machine: install-hub.sh makes a new one (init: other
+    keys, its own database), and restore-hub.sh's 'ontmoet-hub restore' of the nightly
+    pg_dump brings back the store whole and the keys, so the kiosks carry on."""
+    monkeypatch.setattr(hub_helpers, "ENGINE", "postgresql")
+    old = HubProcess(tmp_path / "old").start()
+    kiosk = enrolled_kiosk(old, tmp_path / "k", "kiosk-k")
+    ids = visit(kiosk, "kiosk-k", sorted(old.communities())[:2], n=3)
+    SyncClient(kiosk).sync_once()
+    backup = tmp_path / "latest"
+    backup.mkdir()
+    hub_cli(old.data_dir, "backup", "--with-keys", str(backup / "hub.db"))
+    old.stop()
+    new = HubProcess(tmp_path / "new", demo=False)  # as init leaves it: other keys, empty
+    assert (new.data_dir / "hub.key").read_text() != (backup / "hub.key").read_text()
+    done = hub_cli(new.data_dir, "restore", str(backup / "hub.db"))
+    assert "On a new machine: 1 kiosks" in done.stdout
+    assert (new.data_dir / "hub.key").read_text() == (backup / "hub.key").read_text()
+    new.port, new.url = old.port, old.url  # the same public name, on the new machine
+    new.start()
+    SyncClient(kiosk).sync_once()  # its token and the hub's key are those it knew
+    assert sorted(rid for _entity, rid in new.records()) == sorted(ids)
+    new.stop()
+    # A used hub is never replaced by a stranger's backup.
+    other = HubProcess(tmp_path / "other", demo=False)  # keys of its own, as new's
+    other_kiosk = enrolled_kiosk(other.start(), tmp_path / "k2", "kiosk-2")
+    SyncClient(other_kiosk).sync_once()
+    other.stop()
+    refused = hub_cli(other.data_dir, "restore", str(backup / "hub.db"), check=False)
+    assert refused.returncode == 2 and "holds another hub" in refused.stderr
+
+
+def test_a_restore_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    """A cut-off dump (pg_restore fails), a SQLite file given to a hub on PostgreSQL, and a
+    restore killed after the store was set aside: the store stays the one it was."""
+    monkeypatch.setattr(hub_helpers, "ENGINE", "postgresql")
+    from sync.hub import restore_postgresql
+
+    served = HubProcess(tmp_path / "hub")
+    epoch = hub_store.meta(served.db(), "epoch")
+    communities = sorted(served.communities())
+    hub_cli(served.data_dir, "backup", str(tmp_path / "hub.db"))
+    whole = (tmp_path / "hub.db").read_bytes()
+    (tmp_path / "cut.db").write_bytes(whole[: len(whole) // 2])
+    cut = hub_cli(served.data_dir, "restore", str(tmp_path / "cut.db"), check=False)
+    assert cut.returncode == 2 and "pg_restore failed" in cut.stderr, cut.stderr
+    sqlite_file = tmp_path / "sqlite" / "hub.db"
+    sqlite_file.parent.mkdir()
+    sqlite_file.write_bytes(b"SQLite format 3\x00" + bytes(4096))
+    wrong = hub_cli(served.data_dir, "restore", str(sqlite_file), check=False)
+    assert wrong.returncode == 2 and "is not a pg_dump" in wrong.stderr
+    no_hub = hub_cli(tmp_path / "new", "restore", str(tmp_path / "hub.db"), check=False)
+    assert no_hub.returncode == 2 and "first make the hub on its new database" in no_hub.stderr
+    assert not (tmp_path / "new").exists()
+    # Killed after setting the store aside: the next restore puts it back first.
+    database = (served.data_dir / "database").read_text().strip()
+    conn = engine.PostgresConnection(database)
+    with hub_store.write(conn):
+        conn.execute(f"ALTER SCHEMA public RENAME TO {restore_postgresql.ASIDE}")
+        conn.execute("CREATE SCHEMA public")
+    assert restore_postgresql.put_back_aside(conn) is True
+    conn.close()
+    assert hub_store.meta(served.db(), "epoch") == epoch
+    assert sorted(served.communities()) == communities
 
 
 @pytest.mark.hub_sqlite_only  # the refusal on a SQLite hub

@@ -98,8 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     restore = sub.add_parser(
         "restore", parents=[common],
-        help="replace the store with a backup; starts a new epoch. Into an empty folder (a new"
-        " machine) the keys beside the backup come along",
+        help="replace the store with a backup (hub.db, or a pg_dump for a hub on PostgreSQL);"
+        " starts a new epoch. Into an empty folder (a new machine) the keys beside the backup"
+        " come along",
     )  # fmt: skip
     restore.add_argument("file", type=Path)
     restored = sub.add_parser(
@@ -468,10 +469,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     that ``init`` just made, with other keys and nothing in it) the backup comes back whole:
     its kiosks, accounts and keys, so the kiosks carry on without enrolling again."""
     data_dir = _data_dir(args)
-    if database_of(data_dir):  # restore copies hub.db; PostgreSQL restores with its own tools
+    if database := database_of(data_dir):
+        return _restore_postgresql(args, data_dir, database)
+    if _is_dump(args.file):
         raise HubCliError(
-            "this hub's store is in PostgreSQL: restore it with pg_restore (or from a base "
-            "backup), then run 'ontmoet-hub restored' (docs/postgresql.md)"
+            f"{args.file} is a pg_dump, of a hub on PostgreSQL: first make the hub on its new "
+            "database (ONTMOET_HUB_DATABASE=postgresql://... ontmoet-hub init), then restore"
         )
     try:
         source = sqlite3.connect(f"file:{args.file}?mode=ro", uri=True)
@@ -517,6 +520,57 @@ def cmd_restore(args: argparse.Namespace) -> int:
         kiosks = conn.execute("SELECT count(*) FROM kiosks").fetchone()[0]
         accounts = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
         print(f"On a new machine: {kiosks} kiosks, {accounts} accounts and the hub's keys back.")
+    return 0
+
+
+def _is_dump(path: Path) -> bool:
+    from sync.hub.restore_postgresql import is_dump
+
+    try:
+        return is_dump(path)
+    except OSError as exc:
+        raise HubCliError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _restore_postgresql(args: argparse.Namespace, data_dir: Path, database: str) -> int:
+    """cmd_restore for a hub on PostgreSQL: FILE is what 'ontmoet-hub backup' made, a pg_dump
+    (the nightly one in restic is named hub.db too), with the keys and photos beside it."""
+    from sync.hub import restore_postgresql
+    from sync.hub.photos import restore_photos
+
+    dump = Path(args.file)
+    if not _is_dump(dump):
+        raise HubCliError(
+            f"{dump} is not a pg_dump: this hub's store is in PostgreSQL, and its backups "
+            "are what 'ontmoet-hub backup' made of it"
+        )
+    backup_keys = _keys_in(dump.parent)
+    new_machine = False
+    if backup_keys is not None and backup_keys != _keys_in(data_dir):
+        store = _open(args)
+        used = _holds_data(store)
+        store.close()  # no connection of this command on the store it replaces
+        if used:
+            raise HubCliError(
+                f"{data_dir} holds another hub (other keys, kiosks or records): restore into "
+                "a hub that 'init' just made"
+            )
+        new_machine = True  # e.g. the hub install-hub.sh just made: replaced whole
+        _copy_keys(dump.parent, data_dir)
+    try:
+        epoch = restore_postgresql.restore_dump(database, dump, carry_over=not new_machine)
+    except restore_postgresql.RestoreError as exc:
+        raise HubCliError(str(exc)) from None
+    restore_photos(dump.parent, data_dir)
+    print(f"Restored from {dump}; new epoch {epoch}")
+    conn = _open(args)
+    if new_machine:
+        kiosks = conn.execute("SELECT count(*) FROM kiosks").fetchone()[0]
+        accounts = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+        print(f"On a new machine: {kiosks} kiosks, {accounts} accounts and the hub's keys back.")
+    else:
+        print(f"Carried over from the replaced store: {', '.join(hub_store.CARRIED_OVER)}, "
+              "and every erasure made since the backup.")  # fmt: skip
     return 0
 
 

@@ -771,6 +771,12 @@ def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connect
     again, in the restored store, everything erased since the backup was made (a withdrawn
     consent must not come back with the backup)."""
     restored.execute("BEGIN IMMEDIATE")
+    carry_over(current, restored)
+    restored.execute("COMMIT")
+
+
+def carry_over(current: sqlite3.Connection, restored: sqlite3.Connection) -> None:
+    """carry_over_on_restore inside the caller's write transaction on ``restored``."""
     for table in CARRIED_OVER:
         cursor = current.execute(f"SELECT * FROM {table}")
         columns = [d[0] for d in cursor.description]
@@ -790,4 +796,3 @@ def carry_over_on_restore(current: sqlite3.Connection, restored: sqlite3.Connect
             if entity in ERASED_FIGURE:  # erased after the backup: its figures stay
                 keep_figures_of(restored, entity, fields)
         restored.execute("DELETE FROM contact_receipts WHERE id = ?", [rid])
-    restored.execute("COMMIT")

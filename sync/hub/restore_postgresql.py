@@ -1,0 +1,98 @@
+"""A hub's pg_dump brought back over its store on PostgreSQL, as ``ontmoet-hub restore`` does
+for hub.db (SYNC.md rule 11): a new epoch, and from the store it replaces whatever must not
+go back in time (hub_store.carry_over). restore-hub.sh and install-hub.sh --rollback use it
+unchanged for a region's hub.
+
+In the hub's own database, without rights to make databases: the store being replaced is
+set aside as the schema ASIDE, the dump is restored into a new ``public``, and the carry-over,
+the new epoch and dropping ASIDE are one transaction. A restore cut off before that finds
+ASIDE and puts it back first: the store is then the replaced one, whole, or the restored one
+with everything carried over, never a mix."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from sync.hub import store as hub_store
+from sync.hub.engine import STORE_ERRORS, PostgresConnection, libpq_url
+
+ASIDE = "ontmoet_replaced"
+DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format
+
+
+class RestoreError(Exception):
+    """Why the restore did not happen; the store is as it was."""
+
+
+def is_dump(path: Path) -> bool:
+    with open(path, "rb") as file:
+        return file.read(len(DUMP_MAGIC)) == DUMP_MAGIC
+
+
+def _schema_exists(conn: PostgresConnection, name: str) -> bool:
+    return conn.execute("SELECT to_regnamespace(?) IS NOT NULL", [name]).fetchone()[0]
+
+
+def put_back_aside(conn: PostgresConnection) -> bool:
+    """The store an interrupted restore set aside, back in its place; False: none was."""
+    if not _schema_exists(conn, ASIDE):
+        return False
+    with hub_store.write(conn):
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute(f"ALTER SCHEMA {ASIDE} RENAME TO public")
+    return True
+
+
+def _pg_restore(url: str, dump: Path) -> None:
+    program = shutil.which("pg_restore")
+    if program is None:
+        raise RestoreError("pg_restore is not installed: apt-get install postgresql-client")
+    # Owners and grants are the hub's own role's here, whatever they were where it was dumped.
+    done = subprocess.run(
+        [program, "--single-transaction", "--exit-on-error", "--no-owner", "--no-acl",
+         "--dbname", libpq_url(url), str(dump)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RestoreError(f"pg_restore failed: {done.stderr.strip()[:500]}")
+
+
+def restore_dump(url: str, dump: Path, carry_over: bool) -> str:
+    """Restore ``dump`` over the hub's store at ``url``; with ``carry_over`` (the store holds
+    this hub, not one that init just made on a new machine) what must not go back in time
+    comes from the replaced store. The hub's processes must be stopped. The new epoch."""
+    conn = PostgresConnection(url)
+    try:
+        if put_back_aside(conn):
+            print("An earlier restore was cut off: its replaced store is back in place first.")
+        try:
+            with hub_store.write(conn):  # DDL is transactional: aside and a new public, or not
+                conn.execute(f"ALTER SCHEMA public RENAME TO {ASIDE}")
+                conn.execute("CREATE SCHEMA public")
+        except STORE_ERRORS as exc:
+            raise RestoreError(
+                f"the store could not be set aside ({exc}); the hub's role must own its database"
+            ) from None
+        try:
+            _pg_restore(url, dump)
+            hub_store.create_schema(conn)  # a backup from an older Ontmoet gets the newer tables
+            hub_store.meta(conn, "epoch")  # a hub's store, or a clear word that it is not
+        except (RestoreError, hub_store.HubStoreError, *STORE_ERRORS) as exc:
+            put_back_aside(conn)
+            raise RestoreError(f"{exc}; the store is as it was") from None
+        replaced = PostgresConnection(url)
+        try:
+            replaced.execute(f"SET search_path TO {ASIDE}")
+            epoch = hub_store.new_epoch()
+            with hub_store.write(conn):
+                if carry_over:
+                    hub_store.carry_over(replaced, conn)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [epoch])
+                conn.execute(f"DROP SCHEMA {ASIDE} CASCADE")
+        finally:
+            replaced.close()
+        return epoch
+    finally:
+        conn.close()
