@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Makes a bare Debian 12 machine an Ontmoet hub, behind Caddy with HTTPS.
 #
-#   sudo deploy/install-hub.sh NAME [--cert FILE --key FILE] [--wheel FILE]
+#   sudo deploy/install-hub.sh NAME [--cert FILE --key FILE] [--database URL] [--wheel FILE]
 #           install (or check and repair); NAME is the hub's public name, e.g.
 #           ontmoet.example-gemeente.nl. Caddy gets its certificate itself, or uses the
-#           municipality's own with --cert and --key (PEM files)
+#           municipality's own with --cert and --key (PEM files). A region's hub keeps its
+#           store in PostgreSQL: --database postgresql://USER@HOST/DB?passfile=FILE at the
+#           first install (docs/postgresql.md); without it, SQLite in the hub's folder
 #   sudo deploy/install-hub.sh --upgrade [NAME] [--wheel FILE]
 #           a new version: the hub is stopped, backed up, switched, started (it migrates)
 #   sudo deploy/install-hub.sh --rollback
@@ -30,9 +32,9 @@ UNIT=ontmoet-hub.service
 DEBS=(python3-venv caddy restic postgresql-client)  # pg_dump: for a hub on PostgreSQL
 TLS_DIR=/etc/ontmoet/tls
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
-mode=install wheel="" name="" cert="" key=""
+mode=install wheel="" name="" cert="" key="" database=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --upgrade) mode=upgrade ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
         --wheel) [ $# -ge 2 ] || usage; wheel=$2; shift ;;
         --cert) [ $# -ge 2 ] || usage; cert=$2; shift ;;
         --key) [ $# -ge 2 ] || usage; key=$2; shift ;;
+        --database) [ $# -ge 2 ] || usage; database=$2; shift ;;
         -h | --help) usage ;;
         -*) say "Unknown option: $1"; usage ;;
         *) [ -z "$name" ] || usage; name=$1 ;;
@@ -49,6 +52,12 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$cert$key" ] && { [ -z "$cert" ] || [ -z "$key" ]; }; then
     die "--cert and --key go together"
+fi
+if [ -n "$database" ] && ! [[ $database =~ ^postgres(ql)?://[^[:space:]]+$ ]]; then
+    die "--database takes a PostgreSQL address: postgresql://USER@HOST/DB?passfile=FILE"
+fi
+if [[ $database =~ ://[^/@]*:[^/@]*@ ]]; then
+    die "no password in the address (every local user can read a command line): put it in a password file named by ?passfile=FILE (docs/postgresql.md)"
 fi
 if [ -n "$name" ] && ! [[ $name =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ && $name == *.* ]]; then
     die "'$name' is not a host name like ontmoet.example-gemeente.nl (no https://, no path)"
@@ -77,17 +86,12 @@ stop_hub() { if systemd_running; then systemctl stop "$UNIT"; fi; }
 start_hub() { if systemd_running; then systemctl start "$UNIT"; fi; }
 
 # A consistent copy of the store (and its photos) with a release's own backup command.
+# A region's hub (its store in PostgreSQL): 'backup' runs pg_dump, and the copy is hub.dump.
+saved_store() { if [ -f "$DATA/database" ]; then echo hub.dump; else echo hub.db; fi; }
 backup_with() {
     local program=$1 folder=$2
     install -d -o "$USER_NAME" -g "$USER_NAME" -m 0700 "$SAVES" "$folder" || return 1
-    if [ -f "$DATA/database" ]; then  # a region's hub: its store in PostgreSQL (issue 18)
-        as_hub pg_dump --format=custom --file "$folder/hub.dump" "$(cat "$DATA/database")" ||
-            return 1
-        say "Backed up the hub's PostgreSQL database to $folder/hub.dump"
-        prune_saves "$SAVES" "${folder##*/}"
-        return 0
-    fi
-    as_hub "$program" backup "$folder/hub.db" >/dev/null || return 1
+    as_hub "$program" backup "$folder/$(saved_store)" >/dev/null || return 1
     say "Backed up the hub's store to $folder"
     # Only the latest copy of each kind stays (and the backup unit removes it after 30 days).
     prune_saves "$SAVES" "${folder##*/}"
@@ -97,11 +101,8 @@ rollback() {
     local now old saved
     now=$(release_of current) old=$(release_of previous)
     [ -n "$old" ] || die "there is no previous version to roll back to"
-    if [ -f "$DATA/database" ]; then
-        die "this hub's store is in PostgreSQL: roll back with pg_restore and 'ontmoet-hub restored' (docs/postgresql.md)"
-    fi
     saved=$(find "$SAVES" -maxdepth 1 -name "upgrade-$old-to-$now-*" | sort | tail -n 1)
-    if [ -z "$saved" ] || [ ! -f "$saved/hub.db" ]; then
+    if [ -z "$saved" ] || [ ! -f "$saved/$(saved_store)" ]; then
         die "no copy of the store from before the upgrade to $now in $SAVES"
     fi
     stop_hub
@@ -112,7 +113,7 @@ rollback() {
     fi
     # The older version's own restore: a new epoch, so every kiosk pushes again what the store
     # lacks; accounts, revocations and erasures since the upgrade are carried over.
-    if ! as_hub "$OPT/$PART/releases/$old/bin/ontmoet-hub" restore "$saved/hub.db"; then
+    if ! as_hub "$OPT/$PART/releases/$old/bin/ontmoet-hub" restore "$saved/$(saved_store)"; then
         start_hub
         die "version $old could not restore $saved (above): still version $now"
     fi
@@ -142,6 +143,29 @@ install_config "$HERE/backup.env" /etc/ontmoet/backup.env 0640
 for file in /etc/ontmoet/hub.env /etc/ontmoet/backup.env; do
     [ "$(stat -c %G "$file")" = "$USER_NAME" ] || chgrp "$USER_NAME" "$file"
 done
+# A region's hub: the database in hub.env, for init below and for the service. Only on the first
+# install; later the hub's folder says where its store is ('migrate-store' moves it).
+if [ -n "$database" ]; then
+    recorded=$(cat "$DATA/database" 2>/dev/null || true)
+    if [ -f "$DATA/hub.db" ] || { [ -n "$recorded" ] && [ "$recorded" != "$database" ]; }; then
+        die "this hub's store is already ${recorded:-in $DATA/hub.db}: --database is for the first install ('ontmoet-hub migrate-store' moves a store)"
+    fi
+    configured=$(sed -n 's/^ONTMOET_HUB_DATABASE=//p' /etc/ontmoet/hub.env | tail -n 1)
+    if [ -z "$configured" ]; then
+        printf 'ONTMOET_HUB_DATABASE=%s\n' "$database" >>/etc/ontmoet/hub.env
+        say "Set ONTMOET_HUB_DATABASE in /etc/ontmoet/hub.env"
+    elif [ "$configured" != "$database" ]; then
+        die "/etc/ontmoet/hub.env names another database ($configured): edit it, or leave out --database"
+    fi
+    # The password file: the hub's user alone reads it (libpq ignores one others may read).
+    passfile=$(sed -n 's/.*[?&]passfile=\([^&]*\).*/\1/p' <<<"$database")
+    if [ -n "$passfile" ]; then
+        [ -f "$passfile" ] || die "no password file at $passfile: write HOST:PORT:DB:USER:PASSWORD in it first"
+        [ "$(stat -c '%U %a' "$passfile")" = "$USER_NAME 600" ] || {
+            chown "$USER_NAME:" "$passfile" && chmod 0600 "$passfile"
+        }
+    fi
+fi
 # The proxy below is Caddy on this machine: the hub must believe it, and only it.
 proxies=$(sed -n 's/^ONTMOET_HUB_TRUSTED_PROXIES=//p' /etc/ontmoet/hub.env | tail -n 1)
 [ "$proxies" = 127.0.0.1 ] ||

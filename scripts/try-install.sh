@@ -2,7 +2,7 @@
 # Tries the install scripts as the README says, in a clean Debian 12 root made with mmdebstrap
 # (as root; packages from Debian's archive, Python packages from PyPI; some minutes):
 #
-#   scripts/try-install.sh [WORK_DIR]
+#   scripts/try-install.sh [--postgresql] [WORK_DIR]
 #
 # The wheel is built (and a second one, version +0.0.1, for the upgrade); in the root:
 # install-hub.sh NAME, again (nothing may change), the hub answers, the backup unit's own
@@ -10,11 +10,15 @@
 # then install-kiosk.sh, again (nothing may change), ontmoet-kiosk status as the service user,
 # --upgrade, --rollback. No systemd runs in a root: units are enabled, not started. Each step
 # prints how long it took. The root stays in WORK_DIR (default /var/tmp/ontmoet-try).
+# --postgresql: a region's hub instead, its store in PostgreSQL from Debian in the same root
+# (install-hub.sh --database, a password file; the backups are pg_dumps), and no kiosk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "run me as root" >&2; exit 1; }
 command -v mmdebstrap >/dev/null || apt-get install -y -qq mmdebstrap >/dev/null
 
+postgresql=no
+if [ "${1:-}" = --postgresql ]; then postgresql=yes; shift; fi
 work=${1:-/var/tmp/ontmoet-try}
 root=$work/root
 release=$work/release
@@ -38,6 +42,20 @@ for schema in kiosk/schema.py sync/hub/schema.py; do
     printf '\n\n@migration\ndef m999_try_install(db):\n    db.execute("CREATE TABLE try_install_upgrade (x TEXT) STRICT")\n' \
         >>"$work/next/$schema"
 done
+# ... and a hub's store in PostgreSQL, through an Alembic revision after the last one.
+versions=$work/next/sync/hub/migrations/versions
+head=$(find "$versions" -name '[0-9][0-9][0-9][0-9]_*.py' -printf '%f\n' | sort | tail -n 1 | cut -c1-4)
+cat >"$versions/9999_try_install.py" <<EOF
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "$head"
+
+
+def upgrade():
+    op.create_table("try_install_upgrade", sa.Column("x", sa.Text()))
+EOF
 .venv/bin/python -m pip wheel --quiet --no-deps -w "$work/next-dist" "$work/next" 2>>"$work/build.log"
 cp -r "$work/this/deploy" "$work/this/requirements" "$release/"
 
@@ -62,6 +80,7 @@ mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount -t sysfs sys "$root/sys"
 cleanup() {
+    if [ "$postgresql" = yes ]; then in_root pg_ctlcluster 15 main stop -m fast 2>/dev/null || true; fi
     umount -R "$root/dev" "$root/proc" "$root/sys" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -76,27 +95,49 @@ manifest() {
         -xdev -printf '%p %m %u %g %s %T@\n' 2>/dev/null || true; } | sort
 }
 next_wheel=/srv/$(basename "$work"/next-dist/*.whl)
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-step "install-hub.sh ontmoet.test (first run)"
-in_root /srv/ontmoet/deploy/install-hub.sh ontmoet.test
+hub_args=(ontmoet.test)
+if [ "$postgresql" = yes ]; then
+    step "PostgreSQL from Debian in the root: a user with a password and a database for the hub"
+    # No init runs in the root: nothing starts on its own; the cluster is started by hand,
+    # on a free port of this machine (the root shares its network).
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod 0755 "$root/usr/sbin/policy-rc.d"
+    in_root apt-get install -y -qq postgresql >/dev/null
+    rm "$root/usr/sbin/policy-rc.d"
+    pg_port=$(free_port)
+    in_root pg_conftool 15 main set port "$pg_port"
+    in_root pg_ctlcluster 15 main start
+    in_root runuser -u postgres -- psql -q -c "CREATE ROLE ontmoet LOGIN PASSWORD 'try-install'"
+    in_root runuser -u postgres -- createdb --owner ontmoet ontmoet
+    # As docs/postgresql.md says: the password in a file; install-hub.sh gives it to the hub.
+    mkdir -p "$root/etc/ontmoet"
+    echo "localhost:$pg_port:ontmoet:ontmoet:try-install" >"$root/etc/ontmoet/pgpass"
+    hub_args+=(--database "postgresql://ontmoet@localhost:$pg_port/ontmoet?passfile=/etc/ontmoet/pgpass")
+fi
+
+step "install-hub.sh ${hub_args[*]} (first run)"
+in_root /srv/ontmoet/deploy/install-hub.sh "${hub_args[@]}"
 manifest >"$work/hub-1"
-step "install-hub.sh ontmoet.test (second run: nothing may change)"
-in_root /srv/ontmoet/deploy/install-hub.sh ontmoet.test
+step "install-hub.sh ${hub_args[*]} (second run: nothing may change)"
+in_root /srv/ontmoet/deploy/install-hub.sh "${hub_args[@]}"
 manifest >"$work/hub-2"
 diff "$work/hub-1" "$work/hub-2" && echo "unchanged"
 
 step "the hub answers, Caddy reads its file, the backup unit's commands run"
 # The hub of this root (its own process group, a free port), and no other: its epoch is asked.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 setsid chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin runuser -u ontmoet-hub -- \
     env ONTMOET_HUB_DIR=/var/lib/ontmoet-hub \
     /opt/ontmoet/hub/current/bin/ontmoet-hub serve --port "$port" --log-level warning &
 serving=$!
-# (asked as the hub's user: files SQLite makes beside the store stay the hub's)
-in_root runuser -u ontmoet-hub -- python3 - "$port" <<'EOF'
-import json, sqlite3, sys, time, urllib.request
-epoch = sqlite3.connect("/var/lib/ontmoet-hub/hub.db").execute(
-    "SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0]
+# (asked as the hub's user, with the hub's own code: files SQLite makes beside the store stay
+# the hub's, and a store in PostgreSQL is found as the hub finds it)
+in_root runuser -u ontmoet-hub -- /opt/ontmoet/hub/current/bin/python - "$port" <<'EOF'
+import json, sys, time, urllib.request
+from sync.hub.store import Hub, meta
+epoch = meta(Hub("/var/lib/ontmoet-hub").conn, "epoch")
 for _ in range(100):
     try:
         health = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/health").read()
@@ -136,6 +177,16 @@ as_hub maintain >/dev/null  # as the new version's start would: the store migrat
 in_root /srv/ontmoet/deploy/install-hub.sh --rollback
 in_root readlink /opt/ontmoet/hub/current /opt/ontmoet/hub/previous
 as_hub maintain  # the old version refuses a newer store: it must read this one
+if [ "$postgresql" = yes ]; then
+    # The store set aside during the restores is gone; the old version's tables are back.
+    in_root runuser -u ontmoet-hub -- psql -Atq \
+        -c "SELECT 'schemas: ' || string_agg(nspname, ' ') FROM pg_namespace
+            WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'" \
+        -c "SELECT 'try_install_upgrade: ' || coalesce(to_regclass('try_install_upgrade')::text, 'gone')" \
+        "postgresql://ontmoet@localhost:$pg_port/ontmoet?passfile=/etc/ontmoet/pgpass"
+    step "done (a region's hub: no kiosk in this run)"
+    exit 0
+fi
 
 step "install-kiosk.sh (first run)"
 in_root /srv/ontmoet/deploy/install-kiosk.sh

@@ -49,9 +49,13 @@ def print_caddyfile(*args: str) -> subprocess.CompletedProcess:
         (("localhost",), "is not a host name"),
         (("ontmoet.example.nl", "--cert", "/x.pem"), "--cert and --key go together"),
         ((), "say the hub's public name"),
+        (("ontmoet.example.nl", "--database", "mysql://db/ontmoet"), "a PostgreSQL address"),
+        (("ontmoet.example.nl", "--database", "postgresql://ontmoet:geheim@db/ontmoet"),
+         "no password in the address"),
     ],
-    ids=["url", "path", "no-domain", "cert-without-key", "no-name"],
-)
+    ids=["url", "path", "no-domain", "cert-without-key", "no-name", "not-postgresql",
+         "password-in-address"],
+)  # fmt: skip
 def test_a_wrong_name_or_certificate_is_refused_with_a_clear_message(args, problem):
     done = print_caddyfile(*args)
     assert done.returncode != 0 and problem in done.stderr and not done.stdout
