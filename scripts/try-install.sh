@@ -104,6 +104,7 @@ if [ "$postgresql" = yes ]; then
     # on a free port of this machine (the root shares its network).
     printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
     chmod 0755 "$root/usr/sbin/policy-rc.d"
+    in_root apt-get update -qq
     in_root apt-get install -y -qq postgresql >/dev/null
     rm "$root/usr/sbin/policy-rc.d"
     pg_port=$(free_port)

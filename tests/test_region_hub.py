@@ -243,6 +243,8 @@ def test_a_restore_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     with hub_store.write(conn):
         conn.execute(f"ALTER SCHEMA public RENAME TO {restore_postgresql.ASIDE}")
         conn.execute("CREATE SCHEMA public")
+    refused = hub_cli(served.data_dir, "serve", "--port", "0", check=False)
+    assert refused.returncode == 2 and "a restore of this hub's store was cut off" in refused.stderr
     assert restore_postgresql.put_back_aside(conn) is True
     conn.close()
     assert hub_store.meta(served.db(), "epoch") == epoch

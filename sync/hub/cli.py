@@ -29,7 +29,7 @@ from sync.hub.engine import (
     libpq_url,
     record_database,
 )
-from sync.hub.schema import NewerStoreError
+from sync.hub.schema import HalfRestoredError, NewerStoreError
 from sync.hub.settings import HubSettings, HubSettingsError, describe, load_settings
 
 EXIT_USAGE = 2
@@ -295,6 +295,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     conn = _open(args)
+    hub_store.create_schema(conn)  # a store it may not serve is refused before anything
     row = conn.execute("SELECT value FROM meta WHERE key = 'public_url'").fetchone()
     settings = _settings(trusted_proxies=_list_option(args.trusted_proxies),
                          public_url=args.public_url)  # fmt: skip
@@ -780,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (HubCliError, hub_store.HubStoreError, keys.HubKeyError, protocol.ProtocolError,
-            NewerStoreError) as exc:  # fmt: skip
+            NewerStoreError, HalfRestoredError) as exc:  # fmt: skip
         print(f"ontmoet-hub: {exc}", file=sys.stderr)
     except DatabaseSettingError as exc:
         print(f"ontmoet-hub: {exc}", file=sys.stderr)

@@ -62,20 +62,30 @@ def engine_for(url: str) -> sa.Engine:
     return sa.create_engine(parsed, poolclass=sa.pool.NullPool)
 
 
-def prepare_postgresql(url: str) -> None:
+def prepare_postgresql(url: str, restoring: bool = False) -> None:
     """Create the hub's store on PostgreSQL, or bring it up to date, and give a new one what
     SQLite's migrations give a new hub.db: its epoch and its keys (sync.hub.schema). One
-    process at a time: every hub process of a region calls this as it starts."""
+    process at a time: every hub process of a region calls this as it starts.
+
+    Refused while a restore that was cut off left the store it replaces set aside (schema
+    ontmoet_replaced, sync.hub.restore_postgresql): a hub must not start on the half-restored
+    (or empty) one in its place. ``restoring``: the restore itself, which may."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     from sync.hub.engine import WRITE_LOCK
-    from sync.hub.schema import NewerStoreError
+    from sync.hub.schema import HalfRestoredError, NewerStoreError
 
     engine = engine_for(url)
     try:
         with engine.begin() as conn:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK)))
+            aside = conn.execute(sa.text("SELECT to_regnamespace('ontmoet_replaced')")).scalar()
+            if aside is not None and not restoring:
+                raise HalfRestoredError(
+                    "a restore of this hub's store was cut off: its old store is set aside "
+                    "(schema ontmoet_replaced); run 'ontmoet-hub restore' with the backup again"
+                )
             current = MigrationContext.configure(conn).get_current_revision()
             script = ScriptDirectory.from_config(alembic_config(conn))
             if current and current not in {rev.revision for rev in script.walk_revisions()}:

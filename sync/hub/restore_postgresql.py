@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from sync.hub import database
 from sync.hub import store as hub_store
 from sync.hub.engine import STORE_ERRORS, PostgresConnection, libpq_url
 
@@ -77,7 +78,8 @@ def restore_dump(url: str, dump: Path, carry_over: bool) -> str:
             ) from None
         try:
             _pg_restore(url, dump)
-            hub_store.create_schema(conn)  # a backup from an older Ontmoet gets the newer tables
+            # A backup from an older Ontmoet gets the newer tables.
+            database.prepare_postgresql(url, restoring=True)
             hub_store.meta(conn, "epoch")  # a hub's store, or a clear word that it is not
         except (RestoreError, hub_store.HubStoreError, *STORE_ERRORS) as exc:
             put_back_aside(conn)

@@ -24,6 +24,11 @@ class NewerStoreError(Exception):
     """The store was written by a newer Ontmoet hub."""
 
 
+class HalfRestoredError(Exception):
+    """The hub's database (PostgreSQL) holds a store set aside by a restore that did not
+    finish (sync.hub.restore_postgresql): no hub may serve in its place."""
+
+
 def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
     MIGRATIONS.append(fn)
     return fn
