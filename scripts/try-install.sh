@@ -167,6 +167,14 @@ in_root bash -c '
 '
 in_root /srv/ontmoet/deploy/restore-hub.sh
 
+# A region's hub: its database's schemas and the next version's table (after the upgrade: there).
+pg_tables() {
+    in_root runuser -u ontmoet-hub -- psql -Atq \
+        -c "SELECT 'schemas: ' || string_agg(nspname, ' ') FROM pg_namespace
+            WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'" \
+        -c "SELECT 'try_install_upgrade: ' || coalesce(to_regclass('try_install_upgrade')::text, 'gone')" \
+        "postgresql://ontmoet@localhost:$pg_port/ontmoet?passfile=/etc/ontmoet/pgpass"
+}
 as_hub() {
     in_root runuser -u ontmoet-hub -- env ONTMOET_HUB_DIR=/var/lib/ontmoet-hub \
         /opt/ontmoet/hub/current/bin/ontmoet-hub "$@"
@@ -175,16 +183,12 @@ step "install-hub.sh --upgrade to $next (the store migrates), then --rollback"
 in_root /srv/ontmoet/deploy/install-hub.sh --upgrade --wheel "$next_wheel"
 in_root readlink /opt/ontmoet/hub/current /opt/ontmoet/hub/previous
 as_hub maintain >/dev/null  # as the new version's start would: the store migrates
+if [ "$postgresql" = yes ]; then pg_tables; fi
 in_root /srv/ontmoet/deploy/install-hub.sh --rollback
 in_root readlink /opt/ontmoet/hub/current /opt/ontmoet/hub/previous
 as_hub maintain  # the old version refuses a newer store: it must read this one
 if [ "$postgresql" = yes ]; then
-    # The store set aside during the restores is gone; the old version's tables are back.
-    in_root runuser -u ontmoet-hub -- psql -Atq \
-        -c "SELECT 'schemas: ' || string_agg(nspname, ' ') FROM pg_namespace
-            WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'" \
-        -c "SELECT 'try_install_upgrade: ' || coalesce(to_regclass('try_install_upgrade')::text, 'gone')" \
-        "postgresql://ontmoet@localhost:$pg_port/ontmoet?passfile=/etc/ontmoet/pgpass"
+    pg_tables  # the store set aside during the restores is gone; the old version's tables are back
     step "done (a region's hub: no kiosk in this run)"
     exit 0
 fi
