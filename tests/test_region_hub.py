@@ -216,8 +216,9 @@ def test_ontmoet_hub_restore_of_a_pg_dump_onto_a_new_machine_brings_the_keys_and
 
 
 def test_a_restore_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
-    """A cut-off dump (pg_restore fails), a SQLite file given to a hub on PostgreSQL, and a
-    restore killed after the store was set aside: the store stays the one it was."""
+    """A cut-off dump (pg_restore fails), a SQLite file or another application's dump given
+    to a hub on PostgreSQL, and a restore killed after the store was set aside: the store
+    stays the one it was, and no hub serves in its place meanwhile."""
     monkeypatch.setattr(hub_helpers, "ENGINE", "postgresql")
     from sync.hub import restore_postgresql
 
@@ -234,6 +235,13 @@ def test_a_restore_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     sqlite_file.write_bytes(b"SQLite format 3\x00" + bytes(4096))
     wrong = hub_cli(served.data_dir, "restore", str(sqlite_file), check=False)
     assert wrong.returncode == 2 and "is not a pg_dump" in wrong.stderr
+    stranger = hub_helpers.new_database()  # a pg_dump, but of another application
+    with psycopg.connect(stranger, autocommit=True) as other:
+        other.execute("CREATE TABLE invoices (id int)")
+    pg_tool("pg_dump", "--format=custom", "--file", str(tmp_path / "other.dump"), stranger)
+    foreign = hub_cli(served.data_dir, "restore", str(tmp_path / "other.dump"), check=False)
+    assert foreign.returncode == 2 and "holds no hub's store" in foreign.stderr
+    assert "the store is as it was" in foreign.stderr
     no_hub = hub_cli(tmp_path / "new", "restore", str(tmp_path / "hub.db"), check=False)
     assert no_hub.returncode == 2 and "first make the hub on its new database" in no_hub.stderr
     assert not (tmp_path / "new").exists()

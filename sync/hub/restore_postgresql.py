@@ -18,6 +18,7 @@ from pathlib import Path
 from sync.hub import database
 from sync.hub import store as hub_store
 from sync.hub.engine import STORE_ERRORS, PostgresConnection, libpq_url
+from sync.hub.schema import NewerStoreError
 
 ASIDE = "ontmoet_replaced"
 DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format
@@ -77,24 +78,28 @@ def restore_dump(url: str, dump: Path, carry_over: bool) -> str:
                 f"the store could not be set aside ({exc}); the hub's role must own its database"
             ) from None
         try:
-            _pg_restore(url, dump)
-            # A backup from an older Ontmoet gets the newer tables.
-            database.prepare_postgresql(url, restoring=True)
-            hub_store.meta(conn, "epoch")  # a hub's store, or a clear word that it is not
-        except (RestoreError, hub_store.HubStoreError, *STORE_ERRORS) as exc:
-            put_back_aside(conn)
+            return _restore_into_public(url, conn, dump, carry_over)
+        except (RestoreError, NewerStoreError, hub_store.HubStoreError, *STORE_ERRORS) as exc:
+            put_back_aside(conn)  # nothing if the last transaction committed
             raise RestoreError(f"{exc}; the store is as it was") from None
-        replaced = PostgresConnection(url)
-        try:
-            replaced.execute(f"SET search_path TO {ASIDE}")
-            epoch = hub_store.new_epoch()
-            with hub_store.write(conn):
-                if carry_over:
-                    hub_store.carry_over(replaced, conn)
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [epoch])
-                conn.execute(f"DROP SCHEMA {ASIDE} CASCADE")
-        finally:
-            replaced.close()
-        return epoch
     finally:
         conn.close()
+
+
+def _restore_into_public(url: str, conn: PostgresConnection, dump: Path, carry_over: bool) -> str:
+    _pg_restore(url, dump)
+    if conn.execute("SELECT to_regclass('meta') IS NULL").fetchone()[0]:
+        raise RestoreError(f"{dump} holds no hub's store")
+    database.prepare_postgresql(url, restoring=True)  # an older backup gets the newer tables
+    replaced = PostgresConnection(url)
+    try:
+        replaced.execute(f"SET search_path TO {ASIDE}")
+        epoch = hub_store.new_epoch()
+        with hub_store.write(conn):  # all of it, or the store set aside is put back
+            if carry_over:
+                hub_store.carry_over(replaced, conn)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [epoch])
+            conn.execute(f"DROP SCHEMA {ASIDE} CASCADE")
+    finally:
+        replaced.close()
+    return epoch
