@@ -4,6 +4,7 @@ itself; and every way it is refused, leaving nothing behind."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -65,7 +66,14 @@ def test_a_used_hub_moves_whole_and_its_sequences_go_on(used_hub, moving_hub, em
     sqlite = sa.create_engine(f"sqlite:///{used_hub / 'hub.db'}")
     postgresql = sa.create_engine(empty_postgresql)
     before, after = rows(sqlite), rows(postgresql)
+    stored = after.pop("photo_files")
+    assert before.pop("photo_files") == []  # a hub on SQLite keeps its photos as files only
     assert after == before
+    # The photos in use went into the store too, for the hub's processes on other machines.
+    assert stored and f"{len(stored)} photos in use are in it too" in moved.stdout
+    for sha, jpeg, _saved_at in stored:
+        assert hashlib.sha256(jpeg).hexdigest() == sha
+        assert (used_hub / "photos" / f"{sha}.jpg").read_bytes() == jpeg
     # What a used hub holds really was there to move (not 34 empty tables).
     for name in ("kiosks", "pushed_ops", "visitor_records", "take_home_lists", "changes"):
         assert before[name], name
@@ -114,7 +122,7 @@ def test_a_wrong_or_unreachable_address_is_named(used_hub, url, says):
 def test_a_password_in_the_address_is_warned_about_and_never_printed(used_hub):
     refused = hub_cli(used_hub, "migrate-store", "--to",
                       "postgresql://hub:s3cret-word@127.0.0.1:1/hub", check=False)  # fmt: skip
-    assert refused.returncode == 2 and "~/.pgpass or PGPASSWORD" in refused.stderr
+    assert refused.returncode == 2 and "a password file the address names" in refused.stderr
     assert "s3cret-word" not in refused.stderr + refused.stdout
 
 

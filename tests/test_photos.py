@@ -702,3 +702,30 @@ def test_backups_keep_the_photos_and_a_restore_on_a_fresh_machine_brings_them_ba
     for name in kept:
         data = (fresh / "photos" / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == name.removesuffix(".jpg")
+
+
+def test_every_hub_process_sweeps_its_photos_folder_as_it_runs(tmp_path):
+    """A photo no group shows and none waits with leaves the folder without an upload to set
+    the sweep off: each hub process sweeps its own folder (on a region's several machines,
+    each has one) as it starts and every PURGE_EVERY seconds."""
+    import os
+    import time
+
+    from hub_helpers import HubProcess
+
+    hub = HubProcess(tmp_path / "hub")
+    stray = hub.data_dir / "photos" / f"{'ab' * 32}.jpg"
+    stray.write_bytes(jpeg())
+    hours_ago = time.time() - 2 * photos.SWEEP_GRACE
+    os.utime(stray, (hours_ago, hours_ago))
+    shown = sorted((hub.data_dir / "photos").glob("*.jpg"))
+    hub.start()
+    try:
+        for _ in range(100):  # the purge thread's first round, just after the start
+            if not stray.exists():
+                break
+            time.sleep(0.1)
+        assert not stray.exists()
+        assert all(path.exists() for path in shown if path != stray)  # the groups' own stay
+    finally:
+        hub.stop()

@@ -377,3 +377,90 @@ def test_restored_refuses_the_restored_database_itself_and_a_database_without_a_
     alone = hub_cli(hub.data_dir, "restored")  # the old database is gone: a new epoch anyway
     assert "Nothing carried over" in alone.stdout
     assert hub_store.meta(hub.db(), "epoch") != epoch
+
+
+def test_photos_reach_the_hub_processes_on_another_machine_through_the_store(tmp_path, monkeypatch):
+    """Issue 18: a region's hub processes on two machines, each with a folder of its own
+    (the keys and the database's address copied, no photos). A photo a group sends at one is
+    reviewed at the desk, fetched by the kiosks and shown on the public page at the other:
+    it is in the store (photo_files), and each machine keeps a copy checked against its hash.
+    A photo no longer used is swept from the store; a damaged one is never served."""
+    import hashlib
+    import shutil
+
+    from desk_helpers import desk_web
+    from test_photos import (
+        approve_all,
+        communities_without_photo,
+        edit_link,
+        jpeg,
+        upload,
+        waiting_images,
+    )
+
+    from sync.hub import photos
+
+    monkeypatch.setattr(hub_helpers, "ENGINE", "postgresql")
+    first = HubProcess(tmp_path / "machine-a").start()
+    other = tmp_path / "machine-b"
+    other.mkdir(mode=0o700)
+    for name in ("hub.key", "hub.pub", "database"):
+        shutil.copy2(first.data_dir / name, other / name)
+    second = first.another_process()
+    second.data_dir = other
+    second.start()
+    try:
+        kiosk = enrolled_kiosk(first, tmp_path / "k", "kiosk-k")
+        token = kiosk.get_state("token")
+
+        def kiosk_fetch(sha: str) -> requests.Response:
+            return requests.get(f"{second.url}/api/v1/photos/{sha}", timeout=10,
+                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+
+        conn = first.db()
+        (demo,) = conn.execute(
+            "SELECT json_extract(data, '$.image.sha256') FROM shared_records WHERE entity ="
+            " 'community' AND json_extract(data, '$.image') IS NOT NULL ORDER BY id LIMIT 1"
+        ).fetchone()
+        conn.close()
+        assert not (other / "photos").exists()
+        fetched = kiosk_fetch(demo)  # load-demo put the demo's photos in the store
+        assert fetched.status_code == 200 and hashlib.sha256(fetched.content).hexdigest() == demo
+        assert (other / "photos" / f"{demo}.jpg").read_bytes() == fetched.content
+
+        group = communities_without_photo(first)[0]
+        link = edit_link(first, group)
+        assert upload(first, link, jpeg(colour=(3, 90, 200))).status_code == 303
+        [sent] = waiting_images(first, group)
+        desk = desk_web(second, "balie-b")
+        at_desk = desk.get(f"{second.url}/desk/photos/{sent['sha256']}.jpg", timeout=10)
+        assert at_desk.status_code == 200
+        assert hashlib.sha256(at_desk.content).hexdigest() == sent["sha256"]
+        public = f"{second.url}/photos/{sent['sha256']}.jpg"
+        assert requests.get(public, timeout=10).status_code == 404  # not before approval
+        approve_all(first, group)
+        assert requests.get(public, timeout=10).content == at_desk.content
+        assert kiosk_fetch(sent["sha256"]).content == at_desk.content
+
+        # A newer photo replaces it: the old one leaves the store once its grace is over.
+        assert upload(first, link, jpeg(colour=(200, 90, 3))).status_code == 303
+        approve_all(first, group)
+        conn = first.db()
+        try:
+            photos.sweep(conn, first.data_dir, now=time.time() + 2 * photos.SWEEP_GRACE)
+            kept = {sha for (sha,) in conn.execute("SELECT sha256 FROM photo_files")}
+            assert sent["sha256"] not in kept and demo in kept
+            # A row whose bytes do not match its name (damaged, or written by someone who
+            # should not) is never served, and no machine keeps a copy of it.
+            (newer,) = [sha for sha in kept if sha in photos.photos_in_use(conn) and not
+                        (other / "photos" / f"{sha}.jpg").exists() and sha != demo][:1]  # fmt: skip
+            with hub_store.write(conn):
+                conn.execute("UPDATE photo_files SET jpeg = ? WHERE sha256 = ?",
+                             [b"not that photo", newer])  # fmt: skip
+        finally:
+            conn.close()
+        assert kiosk_fetch(newer).status_code == 404
+        assert not (other / "photos" / f"{newer}.jpg").exists()
+    finally:
+        second.stop()
+        first.stop()

@@ -476,12 +476,20 @@ def _purging(state: HubApp):
     """While the hub serves, expired contact requests are erased and the groups' reminders
     sent every PURGE_EVERY seconds, whether anybody is logged in at the desk or not, by one
     hub process of several (sync.hub.jobs); the kiosks are checked for alerts every
-    alerts.CHECK_EVERY seconds (safe with several hub processes: see sync.hub.alerts)."""
+    alerts.CHECK_EVERY seconds (safe with several hub processes: see sync.hub.alerts). Every
+    process sweeps its own photos folder (on several machines, each has one) as often."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         def purge() -> None:
+            swept = 0.0
             while True:
+                if time.monotonic() - swept >= PURGE_EVERY:
+                    swept = time.monotonic()
+                    try:  # photos no group shows and none waits with (sync.hub.photos)
+                        photos.sweep(state.hub.conn, state.data_dir)
+                    except (*STORE_ERRORS, OSError):
+                        logging.getLogger("ontmoet.hub").exception("sweep failed; tries again")
                 if _claimed(state, "purge", PURGE_EVERY):  # one process per period (jobs.py)
                     try:
                         desk_store.purge_expired(state.hub.conn)

@@ -245,7 +245,7 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
     conn = _open(args)
     from sync.hub.photos import save_demo_photos
 
-    save_demo_photos(_data_dir(args))  # before the records that name them
+    save_demo_photos(_data_dir(args), conn)  # before the records that name them
     count = hub_store.load_records(conn, *demo_records())
     print(f"Loaded the demo: {count} communities of Lindewaard.")
     return 0
@@ -562,9 +562,9 @@ def _restore_postgresql(args: argparse.Namespace, data_dir: Path, database: str)
         epoch = restore_postgresql.restore_dump(database, dump, carry_over=not new_machine)
     except restore_postgresql.RestoreError as exc:
         raise HubCliError(str(exc)) from None
-    restore_photos(dump.parent, data_dir)
-    print(f"Restored from {dump}; new epoch {epoch}")
     conn = _open(args)
+    restore_photos(dump.parent, data_dir, conn)
+    print(f"Restored from {dump}; new epoch {epoch}")
     if new_machine:
         kiosks = conn.execute("SELECT count(*) FROM kiosks").fetchone()[0]
         accounts = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
@@ -667,8 +667,8 @@ def cmd_migrate_store(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     if _has_password(args.to):
         print("ontmoet-hub: the password in --to can be read by every user of this machine"
-              " (ps); leave it out and put it in ~/.pgpass or PGPASSWORD, which PostgreSQL"
-              " reads itself", file=sys.stderr)  # fmt: skip
+              " (ps); leave it out and put it in a password file the address names"
+              " (?passfile=FILE), which PostgreSQL reads itself", file=sys.stderr)  # fmt: skip
     if database_of(data_dir, {}):
         raise HubCliError(f"the hub in {data_dir} is in PostgreSQL already")
     try:
@@ -682,11 +682,16 @@ def cmd_migrate_store(args: argparse.Namespace) -> int:
     (data_dir / hub_store.DB_NAME).rename(left)
     for suffix in ("-wal", "-shm"):
         (data_dir / f"{hub_store.DB_NAME}{suffix}").unlink(missing_ok=True)
+    from sync.hub.photos import store_photos
+
+    # The photos into the store too: the hub's processes on other machines find them there.
+    photos = store_photos(PostgresConnection(args.to), data_dir)
     for done in moved:
         print(f"{done.table:<24} {done.rows:>9} rows  sha256 {done.checksum[:16]}")
     rows = sum(done.rows for done in moved)
     print(f"Moved {rows} rows in {len(moved)} tables; every table's count and checksum are "
-          f"equal in PostgreSQL. The keys and photos stay in {data_dir}.")  # fmt: skip
+          f"equal in PostgreSQL. {photos} photos in use are in it too. The keys stay in "
+          f"{data_dir}.")  # fmt: skip
     print(f"The hub in {data_dir} now uses PostgreSQL. The old store is {left}: delete it "
           "once the hub serves from PostgreSQL (it still holds contact details a visitor "
           "may withdraw).")  # fmt: skip

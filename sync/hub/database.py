@@ -2,9 +2,9 @@
 schema made and kept up to date by Alembic (sync/hub/migrations/), the same revisions for both.
 
 SQLite hubs still reach the same schema through sync/hub/schema.py's migrations: m001 to m014
-are revision 0001 (the baseline), m015 is 0002, m016 is 0003, m017 is 0006 (0004 and 0005
-change PostgreSQL only). A schema change is both, and the table in sync/hub/tables.py;
-tests/test_tables.py holds the three equal."""
+are revision 0001 (the baseline), m015 is 0002, m016 is 0003, m017 is 0006, m018 is 0007
+(0004 and 0005 change PostgreSQL only). A schema change is both, and the table in
+sync/hub/tables.py; tests/test_tables.py holds the three equal."""
 
 from __future__ import annotations
 

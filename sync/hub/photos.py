@@ -59,7 +59,7 @@ from sync.hub import desk_store, proposals, render
 from sync.hub import store as hub_store
 from sync.hub.desk.access import NotAllowed, page
 from sync.hub.desk_store import DeskSession
-from sync.hub.engine import store_key
+from sync.hub.engine import on_postgresql, store_key
 from sync.hub.i18n import N_, choose_language, translator
 from sync.hub.web import shared_limit
 
@@ -240,14 +240,41 @@ def photo_path(data_dir: Path, sha256: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def save(data_dir: Path, jpeg: bytes) -> str:
+def save(data_dir: Path, jpeg: bytes, conn=None) -> str:
     """Keep ``jpeg`` under its hash, atomically (a crash leaves the old state or the whole
-    file, never half of it), 0600 in a 0700 folder. Returns the hash."""
+    file, never half of it), 0600 in a 0700 folder. With ``conn`` to a store on PostgreSQL,
+    in its photo_files too: there the hub's processes may run on several machines, and the
+    folder is each one's cache of that table (photo_file). Returns the hash."""
     sha = hashlib.sha256(jpeg).hexdigest()
+    _save_file(data_dir, sha, jpeg)
+    if conn is not None and on_postgresql(conn):
+        with hub_store.write(conn):  # saved again: its sweep's grace starts again too
+            conn.execute(
+                "INSERT INTO photo_files (sha256, jpeg, saved_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (sha256) DO UPDATE SET saved_at = excluded.saved_at",
+                [sha, jpeg, int(time.time())],
+            )
+    return sha
+
+
+def photo_file(conn, data_dir: Path, sha256: str) -> Path | None:
+    """The file of ``sha256`` in this process's folder. On PostgreSQL, a photo that another
+    machine's hub process saved is fetched from photo_files first, checked against its hash."""
+    path = photo_path(data_dir, sha256)
+    if path is not None or not _HASH.match(sha256) or not on_postgresql(conn):
+        return path
+    row = conn.execute("SELECT jpeg FROM photo_files WHERE sha256 = ?", [sha256]).fetchone()
+    if row is None or hashlib.sha256(bytes(row[0])).hexdigest() != sha256:
+        return None
+    _save_file(data_dir, sha256, bytes(row[0]))
+    return photo_path(data_dir, sha256)
+
+
+def _save_file(data_dir: Path, sha: str, jpeg: bytes) -> None:
     folder = photos_dir(data_dir)
     target = folder / f"{sha}.jpg"
     if target.is_file():
-        return sha
+        return
     fd, scratch = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")  # 0600
     try:
         with os.fdopen(fd, "wb") as out:
@@ -263,7 +290,6 @@ def save(data_dir: Path, jpeg: bytes) -> str:
         os.fsync(folder_fd)
     finally:
         os.close(folder_fd)
-    return sha
 
 
 SWEEP_GRACE = 3600  # seconds: a file saved just now may not be in a proposal yet
@@ -298,12 +324,20 @@ def photos_in_use(conn) -> set[str]:
 
 def sweep(conn, data_dir: Path, now: float | None = None) -> int:
     """Remove stored photos that no community shows and no proposal waits with (declined,
-    superseded, replaced), once older than SWEEP_GRACE. Returns how many went."""
+    superseded, replaced), once older than SWEEP_GRACE: from this process's folder and, on
+    PostgreSQL, from photo_files. Returns how many files went."""
+    kept = photos_in_use(conn)
+    now = time.time() if now is None else now
+    if on_postgresql(conn):
+        with hub_store.write(conn):
+            old = conn.execute(
+                "SELECT sha256 FROM photo_files WHERE saved_at < ?", [int(now - SWEEP_GRACE)]
+            ).fetchall()
+            unused = [sha for (sha,) in old if sha not in kept]
+            conn.executemany("DELETE FROM photo_files WHERE sha256 = ?", [[s] for s in unused])
     folder = Path(data_dir) / "photos"
     if not folder.is_dir():
         return 0
-    kept = photos_in_use(conn)
-    now = time.time() if now is None else now
     gone = 0
     for path in folder.glob("*.jpg"):
         if path.stem not in kept and _HASH.match(path.stem):
@@ -375,8 +409,9 @@ render.env.globals["waiting_photo"] = waiting_photo
 render.env.globals["current_photo"] = current_photo
 
 
-def _jpeg(data_dir: Path, sha256: str, cache: str) -> Response:
-    path = photo_path(data_dir, sha256)
+def _jpeg(state, sha256: str, cache: str) -> Response:
+    """The photo as this hub process (``state``: sync.hub.app.HubApp) has it or fetches it."""
+    path = photo_file(state.conn, state.data_dir, sha256)
     if path is None:
         return Response("Not found.", status_code=404, media_type="text/plain")
     return Response(path.read_bytes(), media_type="image/jpeg",
@@ -394,11 +429,11 @@ def _not_found() -> Response:
 def public_photo(request: Request, name: str) -> Response:
     sha = name.removesuffix(".jpg")
     state = request.app.state.hub
-    if not name.endswith(".jpg") or photo_path(state.data_dir, sha) is None:
-        return _not_found()  # a random or malformed name: no query at all
-    if not is_published(state.conn, sha):
+    if not name.endswith(".jpg") or not _HASH.match(sha):
+        return _not_found()  # a malformed name: no query at all
+    if not is_published(state.conn, sha):  # a random one: one look at the change log
         return _not_found()
-    return _jpeg(state.data_dir, sha, CACHE_FOREVER)
+    return _jpeg(state, sha, CACHE_FOREVER)
 
 
 @router.get("/edit/{token}/photos/{name}")
@@ -410,7 +445,7 @@ def group_photo(request: Request, token: str, name: str) -> Response:
         return _not_found()
     if not _is_the_groups(state.conn, community_id, sha):
         return _not_found()
-    return _jpeg(state.data_dir, sha, "private, max-age=86400")
+    return _jpeg(state, sha, "private, max-age=86400")
 
 
 @router.get("/desk/photos/{name}")
@@ -420,7 +455,7 @@ def desk_photo(
     sha = name.removesuffix(".jpg")
     if not name.endswith(".jpg"):
         return _not_found()
-    return _jpeg(request.app.state.hub.data_dir, sha, "private, max-age=86400")
+    return _jpeg(request.app.state.hub, sha, "private, max-age=86400")
 
 
 def _kiosk(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
@@ -451,9 +486,9 @@ def kiosk_photo(
     _kiosk_name: Annotated[str, Depends(_kiosk)],
 ) -> Response:
     state = request.app.state.hub
-    if photo_path(state.data_dir, sha256) is None or not is_published(state.conn, sha256):
+    if not is_published(state.conn, sha256):
         return _not_found()
-    return _jpeg(state.data_dir, sha256, CACHE_FOREVER)
+    return _jpeg(state, sha256, CACHE_FOREVER)
 
 
 _decoding_lock = threading.Lock()
@@ -581,7 +616,7 @@ async def _take_photo(
     if image == record.get("image") or image == waiting_photo(request, record["id"]):
         raise PhotoRefused(SAME_PHOTO, 409)
     try:
-        await run_in_threadpool(save, state.data_dir, photo.jpeg)
+        await run_in_threadpool(save, state.data_dir, photo.jpeg, state.conn)
     except OSError:
         raise PhotoRefused(DISK_FULL, 507) from None
     return image, fields
@@ -670,14 +705,14 @@ async def _read_photo_part(request: Request) -> tuple[bytes, dict[str, str]]:
     return bytes(photo), fields
 
 
-def save_demo_photos(data_dir: Path) -> int:
+def save_demo_photos(data_dir: Path, conn=None) -> int:
     """The demo town's photos (assets/demo/photos, named by group) into the photos folder
     under their hashes, as ``ontmoet-hub load-demo`` puts the records that name them."""
     from kiosk.paths import DEMO_DIR  # the demo files are the kiosk's
 
     count = 0
     for path in sorted((DEMO_DIR / "photos").glob("*.jpg")):
-        save(data_dir, path.read_bytes())
+        save(data_dir, path.read_bytes(), conn)
         count += 1
     return count
 
@@ -690,24 +725,37 @@ def backup_photos(conn, data_dir: Path, backups: Path) -> int:
     return _copy_missing(Path(data_dir) / "photos", Path(backups), photos_in_use(conn))
 
 
-def restore_photos(backups: Path, data_dir: Path) -> int:
-    """The photos beside a backup (``ontmoet-hub restore``) back into the data folder."""
+def restore_photos(backups: Path, data_dir: Path, conn=None) -> int:
+    """The photos beside a backup (``ontmoet-hub restore``) back into the data folder (and
+    into photo_files for a hub on PostgreSQL, whose dump holds them too, unless it was
+    made before there was photo_files)."""
     folder = Path(backups) / "photos"
     names = {p.stem for p in folder.glob("*.jpg") if _HASH.match(p.stem)}
-    return _copy_missing(folder, Path(data_dir), names)
+    return _copy_missing(folder, Path(data_dir), names, conn)
 
 
-def _copy_missing(source: Path, target_root: Path, names: set[str]) -> int:
-    """Photos ``names`` from ``source`` into ``target_root``/photos, each checked against
-    its hash (a damaged copy is not spread further)."""
+def store_photos(conn, data_dir: Path) -> int:
+    """The folder's photos in use into photo_files, for a hub just moved to PostgreSQL
+    (``ontmoet-hub migrate-store``): its other machines find them there. How many."""
+    folder = Path(data_dir) / "photos"
+    return _copy_missing(folder, Path(data_dir), photos_in_use(conn), conn, every=True)
+
+
+def _copy_missing(source: Path, target_root: Path, names: set[str], conn=None,
+                  every: bool = False) -> int:  # fmt: skip
+    """Photos ``names`` from ``source`` into ``target_root``/photos (with ``conn`` on
+    PostgreSQL into photo_files too), each checked against its hash (a damaged copy is not
+    spread further); ``every``: also those the folder has already."""
     copied = 0
     for sha in sorted(names):
         path = source / f"{sha}.jpg"
-        if not _HASH.match(sha) or (target_root / "photos" / path.name).is_file():
+        if not _HASH.match(sha):
+            continue
+        if not every and (target_root / "photos" / path.name).is_file():
             continue
         if path.is_file():
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() == sha:
-                save(target_root, data)
+                save(target_root, data, conn)
                 copied += 1
     return copied

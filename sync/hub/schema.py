@@ -598,6 +598,23 @@ def m017_rate_hits(db: Database) -> None:
     )
 
 
+@migration
+def m018_photo_files(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- The groups' photos in the store, for a hub on PostgreSQL whose processes run on
+        -- several machines (sync.hub.photos): each keeps its photos/ folder as a cache of
+        -- this table. A hub on SQLite keeps its photos as files only and leaves this empty.
+        CREATE TABLE photo_files (
+            sha256 TEXT PRIMARY KEY,     -- the JPEG's SHA-256 (hex): its name everywhere
+            jpeg BLOB NOT NULL,
+            saved_at INTEGER NOT NULL    -- seconds since 1970 (UTC): the sweep's grace
+        ) STRICT
+        """,
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the hub's store up to date (outside any open transaction), and give a new store
     its epoch."""

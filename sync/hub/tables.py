@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -225,6 +226,13 @@ rate_hits = _table(
     Column("key", Text, nullable=False),
     Column("at", WHOLE, nullable=False),
     Index("rate_hits_by_key", "name", "key", "at"),
+)
+
+photo_files = _table(
+    "photo_files",
+    Column("sha256", Text, primary_key=True),
+    Column("jpeg", LargeBinary, nullable=False),
+    Column("saved_at", WHOLE, nullable=False),
 )
 
 job_runs = _table(
