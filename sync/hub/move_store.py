@@ -9,8 +9,9 @@ PostgreSQL database (issue 18), verified by counts and checksums before anything
   them in key order, source against target, before the commit. Any difference: nothing stays.
 - Sequences continue where SQLite's ended: the change log's seq after the highest ever handed
   out (sqlite_sequence), so no kiosk's pull cursor ever meets a seq again.
-- The keys (hub.key, hub.pub) and photos stay in the hub's folder: the hub needs them wherever
-  its store lives.
+- The keys (hub.key, hub.pub) stay in the hub's folder: the hub needs them wherever its store
+  lives. Its photos stay there too, and ``ontmoet-hub migrate-store`` then puts those in use
+  into the store's photo_files (sync.hub.photos.store_photos), for the hub's other machines.
 """
 
 from __future__ import annotations
