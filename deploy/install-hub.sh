@@ -56,7 +56,7 @@ fi
 if [ -n "$database" ] && ! [[ $database =~ ^postgres(ql)?://[^[:space:]]+$ ]]; then
     die "--database takes a PostgreSQL address: postgresql://USER@HOST/DB?passfile=FILE"
 fi
-if [[ $database =~ ://[^/@]*:[^/@]*@ ]]; then
+if [[ $database =~ ://[^/@]*:[^/@]*@ || $database =~ [?\&]password= ]]; then
     die "no password in the address (every local user can read a command line): put it in a password file named by ?passfile=FILE (docs/postgresql.md)"
 fi
 if [ -n "$name" ] && ! [[ $name =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ && $name == *.* ]]; then
@@ -152,6 +152,8 @@ if [ -n "$database" ]; then
     fi
     configured=$(sed -n 's/^ONTMOET_HUB_DATABASE=//p' /etc/ontmoet/hub.env | tail -n 1)
     if [ -z "$configured" ]; then
+        # On a line of its own, also after a last line someone wrote without a line end.
+        if [ -n "$(tail -c 1 /etc/ontmoet/hub.env)" ]; then echo >>/etc/ontmoet/hub.env; fi
         printf 'ONTMOET_HUB_DATABASE=%s\n' "$database" >>/etc/ontmoet/hub.env
         say "Set ONTMOET_HUB_DATABASE in /etc/ontmoet/hub.env"
     elif [ "$configured" != "$database" ]; then

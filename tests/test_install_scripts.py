@@ -52,9 +52,11 @@ def print_caddyfile(*args: str) -> subprocess.CompletedProcess:
         (("ontmoet.example.nl", "--database", "mysql://db/ontmoet"), "a PostgreSQL address"),
         (("ontmoet.example.nl", "--database", "postgresql://ontmoet:geheim@db/ontmoet"),
          "no password in the address"),
+        (("ontmoet.example.nl", "--database", "postgresql://ontmoet@db/ontmoet?password=geheim"),
+         "no password in the address"),
     ],
     ids=["url", "path", "no-domain", "cert-without-key", "no-name", "not-postgresql",
-         "password-in-address"],
+         "password-in-address", "password-parameter"],
 )  # fmt: skip
 def test_a_wrong_name_or_certificate_is_refused_with_a_clear_message(args, problem):
     done = print_caddyfile(*args)

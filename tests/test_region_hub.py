@@ -3,6 +3,7 @@ middle of kiosks' pushes, which go to one process and then the other. Nothing ma
 doubled, and each kiosk's ops must arrive as one gapless run of device_seq."""
 
 import random
+import shutil
 import subprocess
 import threading
 import time
@@ -197,7 +198,19 @@ def test_ontmoet_hub_restore_of_a_pg_dump_onto_a_new_machine_brings_the_keys_and
     hub_cli(old.data_dir, "backup", "--with-keys", str(backup / "hub.db"))
     old.stop()
     new = HubProcess(tmp_path / "new", demo=False)  # as init leaves it: other keys, empty
-    assert (new.data_dir / "hub.key").read_text() != (backup / "hub.key").read_text()
+    own_key = (new.data_dir / "hub.key").read_text()
+    assert own_key != (backup / "hub.key").read_text()
+    # A first try with a dump cut short fails: the new hub keeps its own keys and store ...
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    whole = (backup / "hub.db").read_bytes()
+    (cut / "hub.db").write_bytes(whole[: len(whole) // 2])
+    for name in ("hub.key", "hub.pub"):
+        shutil.copy2(backup / name, cut / name)
+    failed = hub_cli(new.data_dir, "restore", str(cut / "hub.db"), check=False)
+    assert failed.returncode == 2 and "the store is as it was" in failed.stderr
+    assert (new.data_dir / "hub.key").read_text() == own_key
+    # ... and the next try, with the whole dump, brings the backup back whole.
     done = hub_cli(new.data_dir, "restore", str(backup / "hub.db"))
     assert "On a new machine: 1 kiosks" in done.stdout
     assert (new.data_dir / "hub.key").read_text() == (backup / "hub.key").read_text()
@@ -242,11 +255,16 @@ def test_a_restore_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     foreign = hub_cli(served.data_dir, "restore", str(tmp_path / "other.dump"), check=False)
     assert foreign.returncode == 2 and "holds no hub's store" in foreign.stderr
     assert "the store is as it was" in foreign.stderr
+    database = (served.data_dir / "database").read_text().strip()
+    with psycopg.connect(database) as still_serving:  # a hub process on another machine
+        still_serving.execute("SELECT 1")
+        busy = hub_cli(served.data_dir, "restore", str(tmp_path / "hub.db"), check=False)
+    assert busy.returncode == 2 and "1 other sessions use the hub's database" in busy.stderr
+    assert "stop every hub process, on every machine" in busy.stderr
     no_hub = hub_cli(tmp_path / "new", "restore", str(tmp_path / "hub.db"), check=False)
     assert no_hub.returncode == 2 and "first make the hub on its new database" in no_hub.stderr
     assert not (tmp_path / "new").exists()
     # Killed after setting the store aside: the next restore puts it back first.
-    database = (served.data_dir / "database").read_text().strip()
     conn = engine.PostgresConnection(database)
     with hub_store.write(conn):
         conn.execute(f"ALTER SCHEMA public RENAME TO {restore_postgresql.ASIDE}")
@@ -386,7 +404,6 @@ def test_photos_reach_the_hub_processes_on_another_machine_through_the_store(tmp
     it is in the store (photo_files), and each machine keeps a copy checked against its hash.
     A photo no longer used is swept from the store; a damaged one is never served."""
     import hashlib
-    import shutil
 
     from desk_helpers import desk_web
     from test_photos import (
@@ -442,6 +459,19 @@ def test_photos_reach_the_hub_processes_on_another_machine_through_the_store(tmp
         assert requests.get(public, timeout=10).content == at_desk.content
         assert kiosk_fetch(sent["sha256"]).content == at_desk.content
 
+        # A photo in use that the store lacks (a store from before photo_files, say) goes in
+        # at the next sweep of a machine that has it.
+        conn = first.db()
+        try:
+            with hub_store.write(conn):
+                conn.execute("DELETE FROM photo_files WHERE sha256 = ?", [sent["sha256"]])
+            photos.sweep(conn, first.data_dir)
+            (back,) = conn.execute(
+                "SELECT jpeg FROM photo_files WHERE sha256 = ?", [sent["sha256"]]
+            ).fetchone()
+        finally:
+            conn.close()
+        assert bytes(back) == at_desk.content
         # A newer photo replaces it: the old one leaves the store once its grace is over.
         assert upload(first, link, jpeg(colour=(200, 90, 3))).status_code == 303
         approve_all(first, group)

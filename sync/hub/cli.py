@@ -545,23 +545,25 @@ def _restore_postgresql(args: argparse.Namespace, data_dir: Path, database: str)
             f"{dump} is not a pg_dump: this hub's store is in PostgreSQL, and its backups "
             "are what 'ontmoet-hub backup' made of it"
         )
+    try:
+        # A store that was never used (the hub install-hub.sh just made on a new machine, or
+        # a restore onto one cut off before) has nothing to keep: the backup comes back whole.
+        new_machine = not restore_postgresql.in_use(database, _holds_data)
+    except restore_postgresql.RestoreError as exc:
+        raise HubCliError(str(exc)) from None
     backup_keys = _keys_in(dump.parent)
-    new_machine = False
-    if backup_keys is not None and backup_keys != _keys_in(data_dir):
-        store = _open(args)
-        used = _holds_data(store)
-        store.close()  # no connection of this command on the store it replaces
-        if used:
-            raise HubCliError(
-                f"{data_dir} holds another hub (other keys, kiosks or records): restore into "
-                "a hub that 'init' just made"
-            )
-        new_machine = True  # e.g. the hub install-hub.sh just made: replaced whole
-        _copy_keys(dump.parent, data_dir)
+    other_keys = backup_keys is not None and backup_keys != _keys_in(data_dir)
+    if other_keys and not new_machine:
+        raise HubCliError(
+            f"{data_dir} holds another hub (other keys, kiosks or records): restore into "
+            "a hub that 'init' just made"
+        )
     try:
         epoch = restore_postgresql.restore_dump(database, dump, carry_over=not new_machine)
     except restore_postgresql.RestoreError as exc:
         raise HubCliError(str(exc)) from None
+    if other_keys:  # only now: a restore that failed leaves this hub's own keys with its store
+        _copy_keys(dump.parent, data_dir)
     conn = _open(args)
     restore_photos(dump.parent, data_dir, conn)
     print(f"Restored from {dump}; new epoch {epoch}")
@@ -685,13 +687,21 @@ def cmd_migrate_store(args: argparse.Namespace) -> int:
     from sync.hub.photos import store_photos
 
     # The photos into the store too: the hub's processes on other machines find them there.
-    photos = store_photos(PostgresConnection(args.to), data_dir)
+    # Not done now (the database went away): each hub process puts them there as it sweeps.
+    target = None
+    try:
+        target = PostgresConnection(args.to)
+        photos = f"{store_photos(target, data_dir)} photos in use are in it too."
+    except (*STORE_ERRORS, OSError) as exc:
+        photos = f"The photos are not in it yet ({exc}); the hub puts them there as it runs."
+    finally:
+        if target is not None:
+            target.close()
     for done in moved:
         print(f"{done.table:<24} {done.rows:>9} rows  sha256 {done.checksum[:16]}")
     rows = sum(done.rows for done in moved)
     print(f"Moved {rows} rows in {len(moved)} tables; every table's count and checksum are "
-          f"equal in PostgreSQL. {photos} photos in use are in it too. The keys stay in "
-          f"{data_dir}.")  # fmt: skip
+          f"equal in PostgreSQL. {photos} The keys stay in {data_dir}.")  # fmt: skip
     print(f"The hub in {data_dir} now uses PostgreSQL. The old store is {left}: delete it "
           "once the hub serves from PostgreSQL (it still holds contact details a visitor "
           "may withdraw).")  # fmt: skip

@@ -325,16 +325,20 @@ def photos_in_use(conn) -> set[str]:
 def sweep(conn, data_dir: Path, now: float | None = None) -> int:
     """Remove stored photos that no community shows and no proposal waits with (declined,
     superseded, replaced), once older than SWEEP_GRACE: from this process's folder and, on
-    PostgreSQL, from photo_files. Returns how many files went."""
-    kept = photos_in_use(conn)
+    PostgreSQL, from photo_files, where this process also puts the photos in use that the
+    store lacks and its folder has (a store from before photo_files, an older dump, a
+    migrate-store cut short). Returns how many files went."""
     now = time.time() if now is None else now
     if on_postgresql(conn):
         with hub_store.write(conn):
-            old = conn.execute(
-                "SELECT sha256 FROM photo_files WHERE saved_at < ?", [int(now - SWEEP_GRACE)]
-            ).fetchall()
-            unused = [sha for (sha,) in old if sha not in kept]
+            kept = photos_in_use(conn)
+            stored = conn.execute("SELECT sha256, saved_at FROM photo_files").fetchall()
+            unused = [sha for sha, at in stored if sha not in kept and at < now - SWEEP_GRACE]
             conn.executemany("DELETE FROM photo_files WHERE sha256 = ?", [[s] for s in unused])
+        lacking = kept - {sha for sha, _at in stored}
+        _copy_missing(Path(data_dir) / "photos", Path(data_dir), lacking, conn, every=True)
+    else:
+        kept = photos_in_use(conn)
     folder = Path(data_dir) / "photos"
     if not folder.is_dir():
         return 0
@@ -503,14 +507,21 @@ def _decoding(request: Request) -> anyio.Semaphore:
     return app_state.photo_decoding
 
 
+async def _with_store(state, work, *args):
+    """``work(conn, *args)`` on a worker thread with that thread's own connection: the hub's
+    connection is one per thread, and read on the event loop it would be the loop's, shared
+    by the workers of every request at once (their transactions mixed on PostgreSQL)."""
+    return await run_in_threadpool(lambda: work(state.conn, *args))
+
+
 @router.post("/edit/{token}/photo")
 async def upload(request: Request, token: str) -> Response:
     from sync.hub import edit
 
     state = request.app.state.hub
-    community_id = await run_in_threadpool(proposals.community_for_link, state.conn, token)
+    community_id = await _with_store(state, proposals.community_for_link, token)
     record = (
-        await run_in_threadpool(hub_store.shared_record, state.conn, "community", community_id)
+        await _with_store(state, hub_store.shared_record, "community", community_id)
         if community_id
         else None
     )
@@ -520,9 +531,7 @@ async def upload(request: Request, token: str) -> Response:
 
     async def refuse(reason: str, status: int) -> Response:
         await _drain(request)
-        waiting = await run_in_threadpool(
-            proposals.pending, state.conn, "awaiting_community", record["id"]
-        )
+        waiting = await _with_store(state, proposals.pending, "awaiting_community", record["id"])
         problem = translator(choose_language(request))(reason)
         return edit._page(request, record, status=status, problem=problem, waiting=waiting)
 
@@ -533,10 +542,10 @@ async def upload(request: Request, token: str) -> Response:
     who = f"community {record['name'][:40]}"
     try:
         image, _fields = await _take_photo(request, record, decoding)
-        await run_in_threadpool(supersede, state.conn, community_id, who)
-        await run_in_threadpool(proposals.propose, state.conn, community_id,
+        await _with_store(state, supersede, community_id, who)
+        await _with_store(state, proposals.propose, community_id,
                                 {"image": image}, "community", who)  # fmt: skip
-        await run_in_threadpool(sweep, state.conn, state.data_dir)
+        await _with_store(state, sweep, state.data_dir)
     except PhotoRefused as refused:
         return await refuse(refused.reason, refused.status)
     return RedirectResponse(f"/edit/{token}?done=sent", status_code=303)
@@ -566,7 +575,7 @@ async def desk_upload(
     every change by the reception: applied at once, unless the group chose its photo
     itself; then it waits for the group's yes on its edit page."""
     state = request.app.state.hub
-    record = await run_in_threadpool(hub_store.shared_record, state.conn, "community",
+    record = await _with_store(state, hub_store.shared_record, "community",
                                      community_id[:64])  # fmt: skip
     if record is None:
         await _drain(request)
@@ -583,11 +592,11 @@ async def desk_upload(
         if not await run_in_threadpool(uploads.take, session.username):
             raise PhotoRefused(TOO_OFTEN, 429)
         image, _fields = await _take_photo(request, record, decoding, check=csrf)
-        outcome = await run_in_threadpool(
-            proposals.propose, state.conn, record["id"], {"image": image}, "reception",
+        outcome = await _with_store(
+            state, proposals.propose, record["id"], {"image": image}, "reception",
             session.username,
         )  # fmt: skip
-        await run_in_threadpool(sweep, state.conn, state.data_dir)
+        await _with_store(state, sweep, state.data_dir)
     except PhotoRefused as refused:
         await _drain(request)
         return RedirectResponse(f"{back}?photo={_CODE[refused.reason]}#photo", status_code=303)
@@ -616,7 +625,7 @@ async def _take_photo(
     if image == record.get("image") or image == waiting_photo(request, record["id"]):
         raise PhotoRefused(SAME_PHOTO, 409)
     try:
-        await run_in_threadpool(save, state.data_dir, photo.jpeg, state.conn)
+        await _with_store(state, lambda conn: save(state.data_dir, photo.jpeg, conn))
     except OSError:
         raise PhotoRefused(DISK_FULL, 507) from None
     return image, fields

@@ -18,7 +18,6 @@ from pathlib import Path
 from sync.hub import database
 from sync.hub import store as hub_store
 from sync.hub.engine import STORE_ERRORS, PostgresConnection, libpq_url
-from sync.hub.schema import NewerStoreError
 
 ASIDE = "ontmoet_replaced"
 DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format
@@ -61,12 +60,26 @@ def _pg_restore(url: str, dump: Path) -> None:
         raise RestoreError(f"pg_restore failed: {done.stderr.strip()[:500]}")
 
 
+def in_use(url: str, holds_data) -> bool:
+    """Whether the store at ``url`` was used (``holds_data(conn)``), once a restore cut off
+    before has put the store it set aside back; refused while others use the database."""
+    conn = PostgresConnection(url)
+    try:
+        _alone(conn)
+        if put_back_aside(conn):
+            print("An earlier restore was cut off: its replaced store is back in place first.")
+        return holds_data(conn)
+    finally:
+        conn.close()
+
+
 def restore_dump(url: str, dump: Path, carry_over: bool) -> str:
     """Restore ``dump`` over the hub's store at ``url``; with ``carry_over`` (the store holds
     this hub, not one that init just made on a new machine) what must not go back in time
     comes from the replaced store. The hub's processes must be stopped. The new epoch."""
     conn = PostgresConnection(url)
     try:
+        _alone(conn)
         if put_back_aside(conn):
             print("An earlier restore was cut off: its replaced store is back in place first.")
         try:
@@ -79,11 +92,26 @@ def restore_dump(url: str, dump: Path, carry_over: bool) -> str:
             ) from None
         try:
             return _restore_into_public(url, conn, dump, carry_over)
-        except (RestoreError, NewerStoreError, hub_store.HubStoreError, *STORE_ERRORS) as exc:
+        except Exception as exc:  # whatever failed (Alembic, the network, pg_restore, a file)
             put_back_aside(conn)  # nothing if the last transaction committed
             raise RestoreError(f"{exc}; the store is as it was") from None
     finally:
         conn.close()
+
+
+def _alone(conn: PostgresConnection) -> None:
+    """No other client on the hub's database: a hub process on another machine would serve
+    the half-restored store, or write into it under the old epoch."""
+    others = conn.execute(
+        "SELECT count(*), string_agg(DISTINCT coalesce(host(client_addr), 'local'), ', ')"
+        " FROM pg_stat_activity WHERE datname = current_database()"
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    ).fetchone()
+    if others[0]:
+        raise RestoreError(
+            f"{others[0]} other sessions use the hub's database (from {others[1]}): stop every "
+            "hub process, on every machine, and whatever else uses it; nothing was changed"
+        )
 
 
 def _restore_into_public(url: str, conn: PostgresConnection, dump: Path, carry_over: bool) -> str:

@@ -5,6 +5,9 @@ answer links) and for the forms a flood could fill (sign-ups, a group's mails an
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import logging
 import re
 import threading
@@ -174,7 +177,9 @@ class SharedRateLimit(RateLimit):
     the store on PostgreSQL, attempts are counted in its rate_hits table too, so ten hub
     processes behind a load balancer allow what one allows, not ten times as much. The count
     in memory stays the first gate: an address over the limit in this process is turned away
-    without a write. On SQLite (one process) it is the RateLimit it extends.
+    without a write; one over it in the store, with one read. The count is kept under a lock
+    of its own limit, never the hub's write lock: a flood of refused attempts never holds up
+    a kiosk's sync. On SQLite (one process) it is the RateLimit it extends.
 
     ``hub``: the open store (sync.hub.store.Hub). Every method may ask it: call them from a
     worker thread (run_in_threadpool), never on the event loop. Times in the store are
@@ -188,6 +193,24 @@ class SharedRateLimit(RateLimit):
     def _conn(self):
         """This thread's connection to a store on PostgreSQL; None: count in memory only."""
         return self.hub.conn if self.hub is not None and self.hub.on_postgresql else None
+
+    @contextlib.contextmanager
+    def _counting(self, conn):
+        """A transaction (READ COMMITTED: it sees what others committed while it waited)
+        under this limit's own advisory lock, so parallel takes cannot all pass."""
+        conn.raw.execute("BEGIN")
+        try:
+            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", [self._lock_key])
+            yield
+        except BaseException:
+            conn.raw.execute("ROLLBACK")
+            raise
+        conn.raw.execute("COMMIT")
+
+    @functools.cached_property
+    def _lock_key(self) -> int:
+        digest = hashlib.sha256(f"ontmoet rate limit {self.name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
 
     def _since(self) -> int:
         return int((time.time() - self.seconds) * 1000)
@@ -220,14 +243,12 @@ class SharedRateLimit(RateLimit):
         conn = self._conn()
         if conn is None:
             return True
-        from sync.hub.store import write
-
-        with write(conn):  # one process at a time: parallel takes cannot all pass
-            if self._count(conn, key) >= self.limit:
-                taken = False
-            else:
-                self._add(conn, key)
-                taken = True
+        taken = self._count(conn, key) < self.limit  # over it: turned away with one read
+        if taken:
+            with self._counting(conn):
+                taken = self._count(conn, key) < self.limit
+                if taken:
+                    self._add(conn, key)
         if not taken:
             super().forgive(key)
         return taken
@@ -237,9 +258,7 @@ class SharedRateLimit(RateLimit):
         conn = self._conn()
         if conn is None:
             return
-        from sync.hub.store import write
-
-        with write(conn):
+        with self._counting(conn):
             conn.execute(
                 "DELETE FROM rate_hits WHERE ctid IN (SELECT ctid FROM rate_hits"
                 " WHERE name = ? AND key = ? ORDER BY at DESC LIMIT 1)",
@@ -251,9 +270,7 @@ class SharedRateLimit(RateLimit):
         conn = self._conn()
         if conn is None:
             return
-        from sync.hub.store import write
-
-        with write(conn):
+        with self._counting(conn):
             self._add(conn, key)
 
     def retry_after(self, key: str) -> int:
