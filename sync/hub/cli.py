@@ -24,9 +24,11 @@ from sync.hub import store as hub_store
 from sync.hub.engine import (
     STORE_ERRORS,
     DatabaseSettingError,
+    PgToolError,
     PostgresConnection,
     database_of,
     libpq_url,
+    pg_tool,
     record_database,
 )
 from sync.hub.schema import HalfRestoredError, NewerStoreError
@@ -388,19 +390,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def _pg_dump(database: str, target: Path) -> None:
     """The hub's PostgreSQL database into ``target`` with pg_dump (custom format, one
-    snapshot while the hub serves); 'pg_restore' and 'ontmoet-hub restored' bring it back."""
-    import shutil
-    import subprocess
-
-    program = shutil.which("pg_dump")
-    if program is None:
+    snapshot while the hub serves); 'ontmoet-hub restore' brings it back."""
+    try:
+        pg_tool("pg_dump", "--format=custom", "--file", str(target), libpq_url(database))
+    except PgToolError as exc:
         target.unlink(missing_ok=True)
-        raise HubCliError("pg_dump is not installed: apt-get install postgresql-client")
-    done = subprocess.run([program, "--format=custom", "--file", str(target), libpq_url(database)],
-                          capture_output=True, text=True)  # fmt: skip
-    if done.returncode != 0:
-        target.unlink(missing_ok=True)
-        raise HubCliError(f"pg_dump failed: {done.stderr.strip()[:500]}")
+        raise HubCliError(str(exc)) from None
 
 
 #: Backups in a --dir are kept as long as the longest consent a visitor can give (a year:
@@ -597,9 +592,10 @@ def cmd_restored(args: argparse.Namespace) -> int:
                 "restore; nothing was changed"
             )
         hub_store.meta(replaced, "epoch")  # a hub's store, or a clear word that it is not
-        hub_store.carry_over_on_restore(replaced, conn)
-        replaced.close()
-    with hub_store.write(conn):
+    with hub_store.write(conn):  # what is carried over and the new epoch, or neither
+        if args.replaced:
+            hub_store.carry_over(replaced, conn)
+            replaced.close()
         conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", [hub_store.new_epoch()])
     print(f"New epoch {hub_store.meta(conn, 'epoch')}: every kiosk pulls from zero and sends "
           "again what the restored store lacks.")  # fmt: skip
@@ -684,14 +680,14 @@ def cmd_migrate_store(args: argparse.Namespace) -> int:
     (data_dir / hub_store.DB_NAME).rename(left)
     for suffix in ("-wal", "-shm"):
         (data_dir / f"{hub_store.DB_NAME}{suffix}").unlink(missing_ok=True)
-    from sync.hub.photos import store_photos
+    from sync.hub.photos import share_photos
 
     # The photos into the store too: the hub's processes on other machines find them there.
     # Not done now (the database went away): each hub process puts them there as it sweeps.
     target = None
     try:
         target = PostgresConnection(args.to)
-        photos = f"{store_photos(target, data_dir)} photos in use are in it too."
+        photos = f"{share_photos(target, data_dir)} photos in use are in it too."
     except (*STORE_ERRORS, OSError) as exc:
         photos = f"The photos are not in it yet ({exc}); the hub puts them there as it runs."
     finally:
@@ -796,9 +792,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (HubCliError, hub_store.HubStoreError, keys.HubKeyError, protocol.ProtocolError,
-            NewerStoreError, HalfRestoredError) as exc:  # fmt: skip
-        print(f"ontmoet-hub: {exc}", file=sys.stderr)
-    except DatabaseSettingError as exc:
+            NewerStoreError, HalfRestoredError, DatabaseSettingError) as exc:  # fmt: skip
         print(f"ontmoet-hub: {exc}", file=sys.stderr)
     except STORE_ERRORS as exc:
         print(f"ontmoet-hub: the hub's store cannot be used: {exc}", file=sys.stderr)

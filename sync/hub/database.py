@@ -62,6 +62,10 @@ def engine_for(url: str) -> sa.Engine:
     return sa.create_engine(parsed, poolclass=sa.pool.NullPool)
 
 
+#: The schema a restore sets the replaced store aside in (sync.hub.restore_postgresql).
+SET_ASIDE = "ontmoet_replaced"
+
+
 def prepare_postgresql(url: str, restoring: bool = False) -> None:
     """Create the hub's store on PostgreSQL, or bring it up to date, and give a new one what
     SQLite's migrations give a new hub.db: its epoch and its keys (sync.hub.schema). One
@@ -80,7 +84,9 @@ def prepare_postgresql(url: str, restoring: bool = False) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK)))
-            aside = conn.execute(sa.text("SELECT to_regnamespace('ontmoet_replaced')")).scalar()
+            aside = conn.execute(
+                sa.text("SELECT to_regnamespace(:aside)"), {"aside": SET_ASIDE}
+            ).scalar()
             if aside is not None and not restoring:
                 raise HalfRestoredError(
                     "a restore of this hub's store was cut off: its old store is set aside "

@@ -25,9 +25,11 @@ Alembic's (sync/hub/tables.py, sync/hub/migrations/)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -166,15 +168,32 @@ class PostgresConnection:
 
     def execute(self, sql: str, params: Any = ()) -> Any:
         if sql == "BEGIN IMMEDIATE":
-            self.raw.execute("BEGIN")
-            try:
-                return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-            except BaseException:  # waited past lock_timeout: no half-begun write stays open
-                self.raw.execute("ROLLBACK")
-                raise
+            return self.begin_locked(WRITE_LOCK)
         if sql == "BEGIN":
             return self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         return self.raw.execute(postgresql_sql(sql), params)
+
+    def begin_locked(self, key: int) -> Any:
+        """BEGIN (READ COMMITTED: what others committed while it waited is seen) under the
+        transaction-scoped advisory lock ``key``: the writes, or one rate limit's count."""
+        self.raw.execute("BEGIN")
+        try:
+            return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        except BaseException:  # waited past lock_timeout: no half-begun write stays open
+            self.raw.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def locked(self, key: int) -> Iterator[None]:
+        """A transaction under the advisory lock ``key``: committed, or rolled back on an
+        error."""
+        self.begin_locked(key)
+        try:
+            yield
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
 
     def executemany(self, sql: str, rows: Any) -> Any:
         cursor = self.raw.cursor()
@@ -209,6 +228,23 @@ class PostgresConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+class PgToolError(Exception):
+    """A PostgreSQL client tool (pg_dump, pg_restore) is missing or failed: its words."""
+
+
+def pg_tool(name: str, *args: str) -> None:
+    """Run PostgreSQL's client tool ``name`` (Debian's postgresql-client) with ``args``."""
+    import shutil
+    import subprocess
+
+    program = shutil.which(name)
+    if program is None:
+        raise PgToolError(f"{name} is not installed: apt-get install postgresql-client")
+    done = subprocess.run([program, *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise PgToolError(f"{name} failed: {done.stderr.strip()[:500]}")
 
 
 def store_errors() -> tuple[type[Exception], ...]:

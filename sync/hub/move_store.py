@@ -11,7 +11,7 @@ PostgreSQL database (issue 18), verified by counts and checksums before anything
   out (sqlite_sequence), so no kiosk's pull cursor ever meets a seq again.
 - The keys (hub.key, hub.pub) stay in the hub's folder: the hub needs them wherever its store
   lives. Its photos stay there too, and ``ontmoet-hub migrate-store`` then puts those in use
-  into the store's photo_files (sync.hub.photos.store_photos), for the hub's other machines.
+  into the store's photo_files (sync.hub.photos.share_photos), for the hub's other machines.
 """
 
 from __future__ import annotations

@@ -325,9 +325,8 @@ def photos_in_use(conn) -> set[str]:
 def sweep(conn, data_dir: Path, now: float | None = None) -> int:
     """Remove stored photos that no community shows and no proposal waits with (declined,
     superseded, replaced), once older than SWEEP_GRACE: from this process's folder and, on
-    PostgreSQL, from photo_files, where this process also puts the photos in use that the
-    store lacks and its folder has (a store from before photo_files, an older dump, a
-    migrate-store cut short). Returns how many files went."""
+    PostgreSQL, from photo_files, to which this process then gives what it lacks
+    (share_photos). Returns how many files went."""
     now = time.time() if now is None else now
     if on_postgresql(conn):
         with hub_store.write(conn):
@@ -335,8 +334,7 @@ def sweep(conn, data_dir: Path, now: float | None = None) -> int:
             stored = conn.execute("SELECT sha256, saved_at FROM photo_files").fetchall()
             unused = [sha for sha, at in stored if sha not in kept and at < now - SWEEP_GRACE]
             conn.executemany("DELETE FROM photo_files WHERE sha256 = ?", [[s] for s in unused])
-        lacking = kept - {sha for sha, _at in stored}
-        _copy_missing(Path(data_dir) / "photos", Path(data_dir), lacking, conn, every=True)
+        share_photos(conn, data_dir)
     else:
         kept = photos_in_use(conn)
     folder = Path(data_dir) / "photos"
@@ -743,24 +741,26 @@ def restore_photos(backups: Path, data_dir: Path, conn=None) -> int:
     return _copy_missing(folder, Path(data_dir), names, conn)
 
 
-def store_photos(conn, data_dir: Path) -> int:
-    """The folder's photos in use into photo_files, for a hub just moved to PostgreSQL
-    (``ontmoet-hub migrate-store``): its other machines find them there. How many."""
-    folder = Path(data_dir) / "photos"
-    return _copy_missing(folder, Path(data_dir), photos_in_use(conn), conn, every=True)
+def share_photos(conn, data_dir: Path) -> int:
+    """The photos in use that photo_files lacks and this folder has, into photo_files (a
+    hub just moved there by ``migrate-store``, a store or dump from before photo_files):
+    the hub's processes on other machines find them there. How many."""
+    stored = {sha for (sha,) in conn.execute("SELECT sha256 FROM photo_files")}
+    lacking = photos_in_use(conn) - stored
+    return _copy_missing(Path(data_dir) / "photos", Path(data_dir), lacking, conn, into_store=True)
 
 
 def _copy_missing(source: Path, target_root: Path, names: set[str], conn=None,
-                  every: bool = False) -> int:  # fmt: skip
+                  into_store: bool = False) -> int:  # fmt: skip
     """Photos ``names`` from ``source`` into ``target_root``/photos (with ``conn`` on
     PostgreSQL into photo_files too), each checked against its hash (a damaged copy is not
-    spread further); ``every``: also those the folder has already."""
+    spread further); ``into_store``: also those the folder has already."""
     copied = 0
     for sha in sorted(names):
         path = source / f"{sha}.jpg"
         if not _HASH.match(sha):
             continue
-        if not every and (target_root / "photos" / path.name).is_file():
+        if not into_store and (target_root / "photos" / path.name).is_file():
             continue
         if path.is_file():
             data = path.read_bytes()

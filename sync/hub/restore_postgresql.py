@@ -11,15 +11,13 @@ with everything carried over, never a mix."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 from sync.hub import database
 from sync.hub import store as hub_store
-from sync.hub.engine import STORE_ERRORS, PostgresConnection, libpq_url
+from sync.hub.engine import STORE_ERRORS, PgToolError, PostgresConnection, libpq_url, pg_tool
 
-ASIDE = "ontmoet_replaced"
+ASIDE = database.SET_ASIDE
 DUMP_MAGIC = b"PGDMP"  # the first bytes of pg_dump's custom format
 
 
@@ -47,17 +45,12 @@ def put_back_aside(conn: PostgresConnection) -> bool:
 
 
 def _pg_restore(url: str, dump: Path) -> None:
-    program = shutil.which("pg_restore")
-    if program is None:
-        raise RestoreError("pg_restore is not installed: apt-get install postgresql-client")
     # Owners and grants are the hub's own role's here, whatever they were where it was dumped.
-    done = subprocess.run(
-        [program, "--single-transaction", "--exit-on-error", "--no-owner", "--no-acl",
-         "--dbname", libpq_url(url), str(dump)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RestoreError(f"pg_restore failed: {done.stderr.strip()[:500]}")
+    try:
+        pg_tool("pg_restore", "--single-transaction", "--exit-on-error", "--no-owner",
+                "--no-acl", "--dbname", libpq_url(url), str(dump))  # fmt: skip
+    except PgToolError as exc:
+        raise RestoreError(str(exc)) from None
 
 
 def in_use(url: str, holds_data) -> bool:

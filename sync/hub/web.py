@@ -5,7 +5,6 @@ answer links) and for the forms a flood could fill (sign-ups, a group's mails an
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import logging
@@ -194,21 +193,10 @@ class SharedRateLimit(RateLimit):
         """This thread's connection to a store on PostgreSQL; None: count in memory only."""
         return self.hub.conn if self.hub is not None and self.hub.on_postgresql else None
 
-    @contextlib.contextmanager
-    def _counting(self, conn):
-        """A transaction (READ COMMITTED: it sees what others committed while it waited)
-        under this limit's own advisory lock, so parallel takes cannot all pass."""
-        conn.raw.execute("BEGIN")
-        try:
-            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", [self._lock_key])
-            yield
-        except BaseException:
-            conn.raw.execute("ROLLBACK")
-            raise
-        conn.raw.execute("COMMIT")
-
     @functools.cached_property
     def _lock_key(self) -> int:
+        """This limit's own advisory lock: its count is kept under it (conn.locked), never
+        under the hub's write lock."""
         digest = hashlib.sha256(f"ontmoet rate limit {self.name}".encode()).digest()
         return int.from_bytes(digest[:8], "big", signed=True)
 
@@ -245,7 +233,7 @@ class SharedRateLimit(RateLimit):
             return True
         taken = self._count(conn, key) < self.limit  # over it: turned away with one read
         if taken:
-            with self._counting(conn):
+            with conn.locked(self._lock_key):
                 taken = self._count(conn, key) < self.limit
                 if taken:
                     self._add(conn, key)
@@ -258,7 +246,7 @@ class SharedRateLimit(RateLimit):
         conn = self._conn()
         if conn is None:
             return
-        with self._counting(conn):
+        with conn.locked(self._lock_key):
             conn.execute(
                 "DELETE FROM rate_hits WHERE ctid IN (SELECT ctid FROM rate_hits"
                 " WHERE name = ? AND key = ? ORDER BY at DESC LIMIT 1)",
@@ -270,7 +258,7 @@ class SharedRateLimit(RateLimit):
         conn = self._conn()
         if conn is None:
             return
-        with self._counting(conn):
+        with conn.locked(self._lock_key):
             self._add(conn, key)
 
     def retry_after(self, key: str) -> int:
